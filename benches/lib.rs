@@ -1,0 +1,1 @@
+//! criterion benchmarks live in `[[bench]]` targets of this crate.

@@ -1,0 +1,248 @@
+//! The header: magic, version, suite and key slots, encoded canonically and parsed with every
+//! length bounded before it is trusted (SPEC.md, "Header").
+
+use std::io::Read;
+
+use crate::entropy::Entropy;
+use crate::error::{Error, Result, Truncation};
+use crate::kdf::KdfCaps;
+use crate::payload::FileKey;
+use crate::slot::{KeySlot, Secret, SlotKind, SlotSecret};
+use crate::suite::Suite;
+
+/// The 8 magic bytes every backup starts with.
+pub const MAGIC: [u8; 8] = *b"\x89e2eb\r\n\x1a";
+/// The format version this build reads and writes.
+pub const VERSION: u8 = 1;
+/// Most key slots a header may hold.
+pub const MAX_SLOTS: usize = 16;
+/// Longest slot body the format accepts, in bytes, known slot type or not.
+pub const MAX_SLOT_BODY_LEN: usize = 4096;
+/// Length of the fixed part of the header: magic, version, suite, slot count.
+pub const FIXED_LEN: usize = MAGIC.len() + 3;
+/// Longest possible header, in bytes.
+pub const MAX_HEADER_LEN: usize = FIXED_LEN + MAX_SLOTS * (3 + MAX_SLOT_BODY_LEN);
+
+/// magic || version || suite: the part of the header every slot's key schedule binds.
+pub(crate) fn fixed_prefix(suite: Suite) -> [u8; MAGIC.len() + 2] {
+    let mut prefix = [0u8; MAGIC.len() + 2];
+    prefix[..MAGIC.len()].copy_from_slice(&MAGIC);
+    prefix[MAGIC.len()] = VERSION;
+    prefix[MAGIC.len() + 1] = suite.id();
+    prefix
+}
+
+/// A parsed (or freshly built) header, with its exact bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    suite: Suite,
+    slots: Vec<KeySlot>,
+    bytes: Vec<u8>,
+}
+
+impl Header {
+    /// Builds the header of a new backup: one slot per secret, each wrapping `file_key`.
+    pub(crate) fn seal(
+        suite: Suite,
+        secrets: &[SlotSecret],
+        file_key: &FileKey,
+        entropy: &mut Entropy,
+    ) -> Result<Header> {
+        if secrets.is_empty() || secrets.len() > MAX_SLOTS {
+            return Err(Error::SlotCount {
+                found: secrets.len(),
+                max: MAX_SLOTS,
+            });
+        }
+        let slots = secrets
+            .iter()
+            .map(|secret| KeySlot::seal(suite, secret, file_key, entropy))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Header::from_slots(suite, slots))
+    }
+
+    /// Encodes a header from its parts. Public for tools that rewrite headers (test vectors,
+    /// fuzzers); backups are made with [`crate::Encryptor`].
+    pub fn from_slots(suite: Suite, slots: Vec<KeySlot>) -> Header {
+        let mut bytes = Vec::with_capacity(FIXED_LEN + slots.len() * 128);
+        bytes.extend_from_slice(&fixed_prefix(suite));
+        bytes.push(u8::try_from(slots.len()).expect("at most MAX_SLOTS slots"));
+        for slot in &slots {
+            slot.encode(&mut bytes);
+        }
+        Header {
+            suite,
+            slots,
+            bytes,
+        }
+    }
+
+    /// Reads exactly one header from `reader`, leaving it at the first payload byte.
+    pub fn read_from<R: Read + ?Sized>(reader: &mut R) -> Result<Header> {
+        let mut bytes = Vec::with_capacity(512);
+        let mut fixed = [0u8; FIXED_LEN];
+        let got = read_up_to(reader, &mut fixed)?;
+        if fixed[..got.min(MAGIC.len())] != MAGIC[..got.min(MAGIC.len())] {
+            return Err(Error::NotABackup);
+        }
+        if got < FIXED_LEN {
+            return Err(Error::Truncated(Truncation::Header));
+        }
+        bytes.extend_from_slice(&fixed);
+        let version = fixed[MAGIC.len()];
+        // The version is checked before anything after it: a later version may lay out the
+        // rest of the header differently.
+        if version != VERSION {
+            return Err(Error::UnsupportedVersion {
+                found: version,
+                supported: VERSION,
+            });
+        }
+        let suite_id = fixed[MAGIC.len() + 1];
+        let suite = Suite::from_id(suite_id).ok_or(Error::UnsupportedSuite(suite_id))?;
+        let slot_count = usize::from(fixed[MAGIC.len() + 2]);
+        if !(1..=MAX_SLOTS).contains(&slot_count) {
+            return Err(Error::MalformedHeader(format!(
+                "slot count {slot_count} is outside 1..={MAX_SLOTS}"
+            )));
+        }
+        let mut slots = Vec::with_capacity(slot_count);
+        for index in 0..slot_count {
+            let mut slot_head = [0u8; 3];
+            read_exact_or_truncated(reader, &mut slot_head)?;
+            let type_id = slot_head[0];
+            let body_len = usize::from(u16::from_be_bytes([slot_head[1], slot_head[2]]));
+            if body_len > MAX_SLOT_BODY_LEN {
+                return Err(Error::MalformedSlot {
+                    index,
+                    problem: format!("body length {body_len} exceeds {MAX_SLOT_BODY_LEN} bytes"),
+                });
+            }
+            let start = bytes.len();
+            bytes.extend_from_slice(&slot_head);
+            bytes.resize(start + 3 + body_len, 0);
+            read_exact_or_truncated(reader, &mut bytes[start + 3..])?;
+            let slot = KeySlot::decode(type_id, &bytes[start + 3..])
+                .map_err(|problem| Error::MalformedSlot { index, problem })?;
+            slots.push(slot);
+        }
+        Ok(Header {
+            suite,
+            slots,
+            bytes,
+        })
+    }
+
+    /// Parses the header at the start of `backup`; returns it and its length.
+    pub fn parse(backup: &[u8]) -> Result<(Header, usize)> {
+        let mut reader = backup;
+        let header = Header::read_from(&mut reader)?;
+        let len = header.bytes.len();
+        Ok((header, len))
+    }
+
+    /// The cipher suite.
+    pub fn suite(&self) -> Suite {
+        self.suite
+    }
+
+    /// The format version.
+    pub fn version(&self) -> u8 {
+        VERSION
+    }
+
+    /// The key slots, in header order.
+    pub fn slots(&self) -> &[KeySlot] {
+        &self.slots
+    }
+
+    /// The header's exact bytes: the payload's context.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Length of the header in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Always false: a header holds at least its fixed part.
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Finds the slot that `secret` opens and returns the file key (SPEC.md, "Opening a backup").
+    ///
+    /// Slots of the secret's kind are tried in header order; a slot whose KDF parameters exceed
+    /// `caps` is skipped without any KDF work. When none opens, the error is, in this order:
+    /// [`Error::SlotCorrupt`] if the secret matched a slot whose wrapped key is damaged,
+    /// [`Error::KdfOverCap`] if a slot was skipped for its cost, else [`Error::NoSlotOpened`].
+    pub fn unlock(&self, secret: &Secret, caps: &KdfCaps) -> Result<FileKey> {
+        let mut tried = 0;
+        let mut unknown = 0;
+        let mut over_cap = None;
+        let mut corrupt = None;
+        for (index, slot) in self.slots.iter().enumerate() {
+            match (slot, secret) {
+                (KeySlot::Unknown { .. }, _) => {
+                    unknown += 1;
+                    continue;
+                }
+                (KeySlot::RecoveryKey { .. }, Secret::RecoveryKey(_)) => {}
+                (KeySlot::Password { kdf, .. }, Secret::Password(_)) => {
+                    if let Err((parameter, value, cap)) = caps.check(kdf) {
+                        over_cap.get_or_insert(Error::KdfOverCap {
+                            index,
+                            kind: slot.kind(),
+                            parameter,
+                            value,
+                            cap,
+                        });
+                        continue;
+                    }
+                }
+                _ => continue,
+            }
+            tried += 1;
+            match slot.open(index, self.suite, secret) {
+                Ok(Some(file_key)) => return Ok(file_key),
+                Ok(None) => {}
+                Err(error @ Error::SlotCorrupt { .. }) => {
+                    corrupt.get_or_insert(error);
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Err(corrupt.or(over_cap).unwrap_or(Error::NoSlotOpened {
+            secret: secret.kind(),
+            tried,
+            unknown,
+        }))
+    }
+
+    /// The kinds of the slots, in header order.
+    pub fn slot_kinds(&self) -> impl Iterator<Item = SlotKind> + '_ {
+        self.slots.iter().map(KeySlot::kind)
+    }
+}
+
+/// Fills as much of `buffer` as the reader yields before EOF; returns how much.
+pub(crate) fn read_up_to<R: Read + ?Sized>(reader: &mut R, buffer: &mut [u8]) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match reader.read(&mut buffer[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(Error::from_io(error)),
+        }
+    }
+    Ok(filled)
+}
+
+fn read_exact_or_truncated<R: Read + ?Sized>(reader: &mut R, buffer: &mut [u8]) -> Result<()> {
+    if read_up_to(reader, buffer)? < buffer.len() {
+        return Err(Error::Truncated(Truncation::Header));
+    }
+    Ok(())
+}

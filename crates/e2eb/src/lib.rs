@@ -1,0 +1,305 @@
+//! e2eb: end-to-end encrypted backups.
+//!
+//! A backup is a header (magic, version, cipher suite, and key slots that each wrap a random
+//! file key under one secret: a 256-bit recovery key, or a password through Argon2id or scrypt)
+//! followed by a c2sp.org/chunked-encryption payload keyed by the file key, whose context is
+//! the header. `SPEC.md` at the root of the repository is the normative description.
+//!
+//! ```
+//! use e2eb::{Decryptor, Encryptor, RecoveryKey, Secret, Suite};
+//!
+//! let recovery_key = RecoveryKey::generate()?;
+//! let backup = Encryptor::new(Suite::Aes256Gcm)
+//!     .recovery_key(recovery_key.clone())
+//!     .encrypt_to_vec(b"chat history")?;
+//! let plaintext = Decryptor::new(Secret::RecoveryKey(recovery_key)).decrypt_to_vec(&backup)?;
+//! assert_eq!(plaintext, b"chat history");
+//! # Ok::<(), e2eb::Error>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod entropy;
+mod error;
+pub mod header;
+mod hkdf_sha512;
+pub mod kdf;
+pub mod payload;
+pub mod recovery_key;
+pub mod slot;
+pub mod stream;
+pub mod suite;
+
+use std::io::{Read, Seek, Write};
+
+pub use entropy::Entropy;
+pub use error::{Error, Result, SecretKind, Truncation};
+pub use header::Header;
+pub use kdf::{Argon2idParams, KdfCaps, KdfKind, KdfParams, Password, ScryptParams};
+pub use payload::{FileKey, PayloadCipher};
+pub use recovery_key::{RecoveryKey, RecoveryKeyError};
+pub use slot::{KeySlot, Secret, SlotKind, SlotSecret};
+pub use stream::{DecryptReader, EncryptWriter, SeekableDecryptReader, Threads};
+pub use suite::Suite;
+
+use error::Truncation as Cut;
+use payload::PREFIX_LEN;
+
+/// Makes backups: collects the slots' secrets, then encrypts.
+#[derive(Debug)]
+pub struct Encryptor {
+    suite: Suite,
+    slots: Vec<SlotSecret>,
+    threads: Threads,
+    entropy: Entropy,
+}
+
+impl Encryptor {
+    /// A backup in `suite`, with no slot yet, one thread per CPU, and the OS's randomness.
+    pub fn new(suite: Suite) -> Encryptor {
+        Encryptor {
+            suite,
+            slots: Vec::new(),
+            threads: Threads::default(),
+            entropy: Entropy::os(),
+        }
+    }
+
+    /// Adds a slot opened by `recovery_key`.
+    pub fn recovery_key(mut self, recovery_key: RecoveryKey) -> Encryptor {
+        self.slots.push(SlotSecret::RecoveryKey(recovery_key));
+        self
+    }
+
+    /// Adds a slot opened by `password` through `kdf`.
+    pub fn password(mut self, password: Password, kdf: KdfParams) -> Encryptor {
+        self.slots.push(SlotSecret::Password(password, kdf));
+        self
+    }
+
+    /// Seals chunks on `threads` threads.
+    pub fn threads(mut self, threads: Threads) -> Encryptor {
+        self.threads = threads;
+        self
+    }
+
+    /// Draws the file key and salts from `entropy` instead of the OS (for test vectors).
+    pub fn entropy(mut self, entropy: Entropy) -> Encryptor {
+        self.entropy = entropy;
+        self
+    }
+
+    /// Builds the header and payload cipher, and writes header and payload prefix to `writer`.
+    fn start<W: Write>(&mut self, writer: &mut W) -> Result<PayloadCipher> {
+        let file_key = FileKey::generate(&mut self.entropy)?;
+        let header = Header::seal(self.suite, &self.slots, &file_key, &mut self.entropy)?;
+        let (cipher, prefix) = PayloadCipher::for_encryption(
+            self.suite,
+            file_key.as_bytes(),
+            header.as_bytes(),
+            &mut self.entropy,
+        )?;
+        writer
+            .write_all(header.as_bytes())
+            .map_err(Error::from_io)?;
+        writer.write_all(&prefix).map_err(Error::from_io)?;
+        Ok(cipher)
+    }
+
+    /// Encrypts all of `reader` into `writer`, in parallel when more than one thread is set.
+    /// Returns the plaintext length.
+    pub fn encrypt_stream<R: Read, W: Write>(&mut self, reader: R, mut writer: W) -> Result<u64> {
+        let cipher = self.start(&mut writer)?;
+        stream::seal_payload(&cipher, reader, writer, self.threads)
+    }
+
+    /// Encrypts `plaintext` in memory.
+    pub fn encrypt_to_vec(&mut self, plaintext: &[u8]) -> Result<Vec<u8>> {
+        let mut backup = Vec::with_capacity(
+            header::MAX_HEADER_LEN.min(4096) + plaintext.len() + plaintext.len() / 1000 + 128,
+        );
+        self.encrypt_stream(plaintext, &mut backup)?;
+        Ok(backup)
+    }
+
+    /// A `Write` adapter that encrypts into `writer` on the calling thread; call
+    /// [`EncryptWriter::finish`] at the end.
+    pub fn writer<W: Write>(&mut self, mut writer: W) -> Result<EncryptWriter<W>> {
+        let cipher = self.start(&mut writer)?;
+        Ok(EncryptWriter::new(cipher, writer))
+    }
+}
+
+/// Opens backups with one secret.
+#[derive(Debug)]
+pub struct Decryptor {
+    secret: Secret,
+    caps: KdfCaps,
+    threads: Threads,
+}
+
+/// A backup's header, its opened payload cipher, and where its first chunk sits.
+struct Opened {
+    cipher: PayloadCipher,
+    chunks_offset: u64,
+}
+
+impl Decryptor {
+    /// Opens backups with `secret`, under the default KDF caps for this machine.
+    pub fn new(secret: Secret) -> Decryptor {
+        Decryptor {
+            secret,
+            caps: KdfCaps::default(),
+            threads: Threads::default(),
+        }
+    }
+
+    /// Replaces the KDF caps.
+    pub fn caps(mut self, caps: KdfCaps) -> Decryptor {
+        self.caps = caps;
+        self
+    }
+
+    /// Opens chunks on `threads` threads.
+    pub fn threads(mut self, threads: Threads) -> Decryptor {
+        self.threads = threads;
+        self
+    }
+
+    /// Parse header → read payload prefix → caps → KDF → unwrap → commitment (SPEC.md,
+    /// "Opening a backup"); leaves `reader` at the first chunk.
+    fn open<R: Read + ?Sized>(&self, reader: &mut R) -> Result<Opened> {
+        let header = Header::read_from(reader)?;
+        let mut prefix = [0u8; PREFIX_LEN];
+        if header::read_up_to(reader, &mut prefix)? < PREFIX_LEN {
+            return Err(Error::Truncated(Cut::PayloadPrefix));
+        }
+        let file_key = header.unlock(&self.secret, &self.caps)?;
+        let cipher = PayloadCipher::for_decryption(
+            header.suite(),
+            file_key.as_bytes(),
+            header.as_bytes(),
+            &prefix,
+        )?;
+        Ok(Opened {
+            cipher,
+            chunks_offset: (header.len() + PREFIX_LEN) as u64,
+        })
+    }
+
+    /// Decrypts the backup `reader` yields into `writer`, in parallel when more than one thread
+    /// is set. Only authenticated chunks reach `writer`; a damaged or truncated backup returns an
+    /// error, possibly after an authenticated prefix was written. Returns the plaintext length.
+    pub fn decrypt_stream<R: Read, W: Write>(&self, mut reader: R, writer: W) -> Result<u64> {
+        let opened = self.open(&mut reader)?;
+        stream::open_payload(
+            &opened.cipher,
+            reader,
+            writer,
+            self.threads,
+            opened.chunks_offset,
+        )
+    }
+
+    /// Decrypts a backup held in memory; all or nothing.
+    pub fn decrypt_to_vec(&self, backup: &[u8]) -> Result<Vec<u8>> {
+        let mut plaintext = Vec::with_capacity(backup.len());
+        self.decrypt_stream(backup, &mut plaintext)?;
+        Ok(plaintext)
+    }
+
+    /// A `Read` adapter that decrypts `reader` chunk by chunk on the calling thread.
+    pub fn reader<R: Read>(&self, mut reader: R) -> Result<DecryptReader<R>> {
+        let opened = self.open(&mut reader)?;
+        Ok(DecryptReader::new(
+            opened.cipher,
+            reader,
+            opened.chunks_offset,
+        ))
+    }
+
+    /// A `Read + Seek` adapter for random access; `reader` must be at the start of the backup.
+    pub fn seekable<R: Read + Seek>(&self, mut reader: R) -> Result<SeekableDecryptReader<R>> {
+        let start = reader.stream_position().map_err(Error::from_io)?;
+        let opened = self.open(&mut reader)?;
+        SeekableDecryptReader::new(opened.cipher, reader, start + opened.chunks_offset)
+    }
+}
+
+/// The payload layer alone (c2sp.org/chunked-encryption with a caller-supplied input key and
+/// context), as its test vectors exercise it.
+pub mod chunked {
+    use super::*;
+
+    /// Encrypts `reader` into `writer` as a complete chunked-encryption message
+    /// (salt || commitment || chunks).
+    pub fn encrypt<R: Read, W: Write>(
+        suite: Suite,
+        input_key: &[u8],
+        context: &[u8],
+        entropy: &mut Entropy,
+        reader: R,
+        mut writer: W,
+        threads: Threads,
+    ) -> Result<u64> {
+        let (cipher, prefix) = PayloadCipher::for_encryption(suite, input_key, context, entropy)?;
+        writer.write_all(&prefix).map_err(Error::from_io)?;
+        stream::seal_payload(&cipher, reader, writer, threads)
+    }
+
+    fn open<R: Read>(
+        suite: Suite,
+        input_key: &[u8],
+        context: &[u8],
+        reader: &mut R,
+    ) -> Result<PayloadCipher> {
+        if input_key.len() != suite::KEY_LEN {
+            return Err(Error::InvalidKeyLength {
+                found: input_key.len(),
+            });
+        }
+        let mut prefix = [0u8; PREFIX_LEN];
+        if header::read_up_to(reader, &mut prefix)? < PREFIX_LEN {
+            return Err(Error::Truncated(Cut::PayloadPrefix));
+        }
+        PayloadCipher::for_decryption(suite, input_key, context, &prefix)
+    }
+
+    /// Decrypts a chunked-encryption message into `writer` with the batched pipeline.
+    pub fn decrypt<R: Read, W: Write>(
+        suite: Suite,
+        input_key: &[u8],
+        context: &[u8],
+        mut reader: R,
+        writer: W,
+        threads: Threads,
+    ) -> Result<u64> {
+        let cipher = open(suite, input_key, context, &mut reader)?;
+        stream::open_payload(&cipher, reader, writer, threads, PREFIX_LEN as u64)
+    }
+
+    /// A `Read` adapter over a chunked-encryption message.
+    pub fn reader<R: Read>(
+        suite: Suite,
+        input_key: &[u8],
+        context: &[u8],
+        mut reader: R,
+    ) -> Result<DecryptReader<R>> {
+        let cipher = open(suite, input_key, context, &mut reader)?;
+        Ok(DecryptReader::new(cipher, reader, PREFIX_LEN as u64))
+    }
+
+    /// A `Read + Seek` adapter over a chunked-encryption message that starts at offset 0.
+    pub fn seekable<R: Read + Seek>(
+        suite: Suite,
+        input_key: &[u8],
+        context: &[u8],
+        mut reader: R,
+    ) -> Result<SeekableDecryptReader<R>> {
+        reader
+            .seek(std::io::SeekFrom::Start(0))
+            .map_err(Error::from_io)?;
+        let cipher = open(suite, input_key, context, &mut reader)?;
+        SeekableDecryptReader::new(cipher, reader, PREFIX_LEN as u64)
+    }
+}

@@ -1,0 +1,599 @@
+//! Streaming over the payload: the batched, parallel pipeline (reading, sealing or opening, and
+//! writing overlap), a `Write` adapter for encryption, and `Read` and `Read + Seek` adapters
+//! for decryption. Memory stays bounded whatever the message size.
+
+use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result, Truncation};
+use crate::header::read_up_to;
+use crate::payload::{self, CHUNK_LEN, PayloadCipher, SEALED_CHUNK_LEN};
+use crate::suite::TAG_LEN;
+
+/// Chunks per batch on the single-threaded path (1 MiB).
+const SERIAL_BATCH_CHUNKS: usize = 64;
+/// Chunks per batch on the parallel path (4 MiB): large enough to amortise scheduling, small
+/// enough that the four batches in flight stay far below the 64 MiB memory budget.
+const PARALLEL_BATCH_CHUNKS: usize = 256;
+
+/// How many threads seal or open chunks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Threads(usize);
+
+impl Threads {
+    /// `count` threads; 0 means one per available CPU.
+    pub fn new(count: usize) -> Threads {
+        if count == 0 {
+            Threads::available()
+        } else {
+            Threads(count)
+        }
+    }
+
+    /// One thread per available CPU.
+    pub fn available() -> Threads {
+        Threads(std::thread::available_parallelism().map_or(1, usize::from))
+    }
+
+    /// The thread count.
+    pub fn get(self) -> usize {
+        self.0
+    }
+}
+
+impl Default for Threads {
+    fn default() -> Threads {
+        Threads::available()
+    }
+}
+
+/// A run of consecutive sealed chunks in one buffer, each at a multiple of `SEALED_CHUNK_LEN`.
+struct Batch {
+    buffer: Vec<u8>,
+    first_index: u64,
+    /// Bytes of `buffer` in use.
+    used: usize,
+    /// The batch ends the message.
+    last: bool,
+    /// Raised after the batch's authenticated chunks are written (a truncation found at EOF).
+    deferred: Option<Error>,
+}
+
+impl Batch {
+    fn new(chunks: usize) -> Batch {
+        Batch {
+            buffer: vec![0; chunks * SEALED_CHUNK_LEN],
+            first_index: 0,
+            used: 0,
+            last: false,
+            deferred: None,
+        }
+    }
+
+    fn chunk_count(&self) -> u64 {
+        self.used.div_ceil(SEALED_CHUNK_LEN) as u64
+    }
+}
+
+/// Runs `fill → process → drain` over batches until a batch is the last. With more than one
+/// thread, `process` runs on a rayon pool of that size while the calling thread fills the next
+/// batch and drains the previous one, so reading, crypto and writing overlap; batches are
+/// drained in order.
+fn run_pipeline(
+    threads: Threads,
+    mut fill: impl FnMut(&mut Batch) -> Result<()>,
+    process: impl Fn(&mut Batch, bool) -> Result<()> + Sync,
+    mut drain: impl FnMut(&Batch) -> Result<()>,
+) -> Result<()> {
+    if threads.get() <= 1 {
+        let mut batch = Batch::new(SERIAL_BATCH_CHUNKS);
+        loop {
+            fill(&mut batch)?;
+            process(&mut batch, false)?;
+            drain(&batch)?;
+            if let Some(error) = batch.deferred.take() {
+                return Err(error);
+            }
+            if batch.last {
+                return Ok(());
+            }
+        }
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.get())
+        .thread_name(|index| format!("e2eb-chunks-{index}"))
+        .build()
+        .map_err(|error| Error::Io(io::Error::other(error)))?;
+    std::thread::scope(|scope| {
+        let (to_crypto, crypto_inbox) = std::sync::mpsc::sync_channel::<Batch>(1);
+        let (to_drain, drain_inbox) = std::sync::mpsc::sync_channel::<(Batch, Result<()>)>(1);
+        let process = &process;
+        let pool = &pool;
+        scope.spawn(move || {
+            for mut batch in crypto_inbox {
+                let outcome = pool.install(|| process(&mut batch, true));
+                if to_drain.send((batch, outcome)).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut spare: Vec<Batch> = Vec::new();
+        let mut in_flight = 0usize;
+        let mut input_done = false;
+        let mut next_index = 0u64;
+        loop {
+            if !input_done {
+                let mut batch = spare
+                    .pop()
+                    .unwrap_or_else(|| Batch::new(PARALLEL_BATCH_CHUNKS));
+                batch.first_index = next_index;
+                fill(&mut batch)?;
+                next_index += batch.chunk_count();
+                input_done = batch.last;
+                to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
+                in_flight += 1;
+            }
+            if in_flight == 0 {
+                return Ok(());
+            }
+            if in_flight >= 2 || input_done {
+                let (mut batch, outcome) = drain_inbox.recv().map_err(|_| pipeline_stopped())?;
+                in_flight -= 1;
+                outcome?;
+                drain(&batch)?;
+                if let Some(error) = batch.deferred.take() {
+                    return Err(error);
+                }
+                spare.push(batch);
+            }
+        }
+    })
+}
+
+fn pipeline_stopped() -> Error {
+    Error::Io(io::Error::other("the chunk pipeline stopped unexpectedly"))
+}
+
+/// Applies `operation` to every sealed chunk of `buffer` (chunk `i` of the batch at
+/// `i * SEALED_CHUNK_LEN`); the error of the lowest failing chunk wins, as in a serial run.
+fn for_each_chunk(
+    buffer: &mut [u8],
+    parallel: bool,
+    operation: impl Fn(u64, &mut [u8]) -> Result<()> + Sync,
+) -> Result<()> {
+    if parallel {
+        buffer
+            .par_chunks_mut(SEALED_CHUNK_LEN)
+            .enumerate()
+            .filter_map(|(position, chunk)| {
+                operation(position as u64, chunk)
+                    .err()
+                    .map(|error| (position, error))
+            })
+            .min_by_key(|(position, _)| *position)
+            .map_or(Ok(()), |(_, error)| Err(error))
+    } else {
+        buffer
+            .chunks_mut(SEALED_CHUNK_LEN)
+            .enumerate()
+            .try_for_each(|(position, chunk)| operation(position as u64, chunk))
+    }
+}
+
+/// Encrypts everything `reader` yields into chunks written to `writer` (after the payload
+/// prefix, which the caller writes). Returns the plaintext length.
+pub(crate) fn seal_payload<R: Read, W: Write>(
+    cipher: &PayloadCipher,
+    mut reader: R,
+    mut writer: W,
+    threads: Threads,
+) -> Result<u64> {
+    let mut plaintext_len = 0u64;
+    let mut serial_index = 0u64;
+    run_pipeline(
+        threads,
+        |batch| {
+            if threads.get() <= 1 {
+                batch.first_index = serial_index;
+            }
+            batch.used = 0;
+            let chunks = batch.buffer.len() / SEALED_CHUNK_LEN;
+            for position in 0..chunks {
+                let start = position * SEALED_CHUNK_LEN;
+                let read = read_up_to(&mut reader, &mut batch.buffer[start..start + CHUNK_LEN])?;
+                plaintext_len += read as u64;
+                batch.used = start + read + TAG_LEN;
+                if read < CHUNK_LEN {
+                    batch.last = true;
+                    serial_index += position as u64 + 1;
+                    return Ok(());
+                }
+            }
+            batch.last = false;
+            serial_index += chunks as u64;
+            Ok(())
+        },
+        |batch, parallel| {
+            let first = batch.first_index;
+            for_each_chunk(
+                &mut batch.buffer[..batch.used],
+                parallel,
+                |position, chunk| cipher.seal_chunk(first + position, chunk),
+            )
+        },
+        |batch| {
+            writer
+                .write_all(&batch.buffer[..batch.used])
+                .map_err(Error::from_io)
+        },
+    )?;
+    writer.flush().map_err(Error::from_io)?;
+    Ok(plaintext_len)
+}
+
+/// Decrypts the chunks `reader` yields (after the payload prefix) into `writer`, releasing
+/// only authenticated chunks, in order. `chunks_offset` is where the first chunk sits in the
+/// whole file, for error messages. Returns the plaintext length.
+pub(crate) fn open_payload<R: Read, W: Write>(
+    cipher: &PayloadCipher,
+    mut reader: R,
+    mut writer: W,
+    threads: Threads,
+    chunks_offset: u64,
+) -> Result<u64> {
+    let mut plaintext_len = 0u64;
+    let mut serial_index = 0u64;
+    run_pipeline(
+        threads,
+        |batch| {
+            if threads.get() <= 1 {
+                batch.first_index = serial_index;
+            }
+            batch.used = read_up_to(&mut reader, &mut batch.buffer)?;
+            batch.last = batch.used < batch.buffer.len();
+            batch.deferred = None;
+            serial_index += batch.chunk_count();
+            Ok(())
+        },
+        |batch, parallel| {
+            let first = batch.first_index;
+            let full_chunks = batch.used / SEALED_CHUNK_LEN;
+            let remainder = batch.used % SEALED_CHUNK_LEN;
+            let mut authenticated = batch.used;
+            if batch.last {
+                let final_index = first + full_chunks as u64;
+                if remainder == 0 {
+                    batch.deferred = Some(Error::Truncated(Truncation::MissingFinalChunk {
+                        index: final_index,
+                    }));
+                } else if remainder < TAG_LEN {
+                    batch.deferred = Some(Error::Truncated(Truncation::FinalChunkTooShort {
+                        index: final_index,
+                    }));
+                    authenticated -= remainder;
+                }
+            }
+            for_each_chunk(
+                &mut batch.buffer[..authenticated],
+                parallel,
+                |position, chunk| {
+                    let index = first + position;
+                    cipher.open_chunk(index, chunk, chunks_offset + payload::chunk_offset(index))
+                },
+            )?;
+            batch.used = authenticated;
+            Ok(())
+        },
+        |batch| {
+            let plaintexts: Vec<IoSlice<'_>> = batch.buffer[..batch.used]
+                .chunks(SEALED_CHUNK_LEN)
+                .map(|chunk| IoSlice::new(&chunk[..chunk.len() - TAG_LEN]))
+                .collect();
+            plaintext_len += plaintexts
+                .iter()
+                .map(|slice| slice.len() as u64)
+                .sum::<u64>();
+            write_all_vectored(&mut writer, plaintexts).map_err(Error::from_io)
+        },
+    )?;
+    writer.flush().map_err(Error::from_io)?;
+    Ok(plaintext_len)
+}
+
+/// `Write::write_all_vectored` (unstable in std): one system call for many chunks where the
+/// writer supports it.
+fn write_all_vectored<W: Write>(writer: &mut W, mut slices: Vec<IoSlice<'_>>) -> io::Result<()> {
+    let mut remaining: &mut [IoSlice<'_>] = &mut slices;
+    IoSlice::advance_slices(&mut remaining, 0);
+    while !remaining.is_empty() {
+        match writer.write_vectored(remaining) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "failed to write whole buffer",
+                ));
+            }
+            Ok(written) => IoSlice::advance_slices(&mut remaining, written),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// Encrypts what is written to it, one chunk at a time, into the inner writer.
+///
+/// Call [`EncryptWriter::finish`] at the end: it writes the short final chunk without which the
+/// message is truncated (a dropped writer leaves a backup that fails to decrypt, never one that
+/// decrypts to a prefix).
+pub struct EncryptWriter<W: Write> {
+    cipher: PayloadCipher,
+    inner: W,
+    chunk: Vec<u8>,
+    filled: usize,
+    index: u64,
+}
+
+impl<W: Write> std::fmt::Debug for EncryptWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EncryptWriter")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<W: Write> EncryptWriter<W> {
+    /// Wraps `inner`, which has already received everything before the first chunk.
+    pub(crate) fn new(cipher: PayloadCipher, inner: W) -> EncryptWriter<W> {
+        EncryptWriter {
+            cipher,
+            inner,
+            chunk: vec![0; SEALED_CHUNK_LEN],
+            filled: 0,
+            index: 0,
+        }
+    }
+
+    fn emit_chunk(&mut self) -> Result<()> {
+        let sealed = &mut self.chunk[..self.filled + TAG_LEN];
+        self.cipher.seal_chunk(self.index, sealed)?;
+        self.inner.write_all(sealed).map_err(Error::from_io)?;
+        self.index += 1;
+        self.filled = 0;
+        Ok(())
+    }
+
+    /// Writes the final chunk, flushes, and returns the inner writer.
+    pub fn finish(mut self) -> Result<W> {
+        self.emit_chunk()?;
+        self.inner.flush().map_err(Error::from_io)?;
+        Ok(self.inner)
+    }
+}
+
+impl<W: Write> Write for EncryptWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let taken = data.len().min(CHUNK_LEN - self.filled);
+        self.chunk[self.filled..self.filled + taken].copy_from_slice(&data[..taken]);
+        self.filled += taken;
+        // A full chunk is never the final one (the final chunk is always short), so it can go
+        // out at once.
+        if self.filled == CHUNK_LEN {
+            self.emit_chunk().map_err(Error::into_io)?;
+        }
+        Ok(taken)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Decrypts a payload as it is read, one chunk at a time; only authenticated plaintext comes
+/// out. After an error every further read fails again.
+pub struct DecryptReader<R: Read> {
+    cipher: PayloadCipher,
+    inner: R,
+    chunk: Vec<u8>,
+    start: usize,
+    end: usize,
+    index: u64,
+    chunks_offset: u64,
+    state: ReaderState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ReaderState {
+    Reading,
+    Finished,
+    Failed,
+}
+
+impl<R: Read> std::fmt::Debug for DecryptReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecryptReader")
+            .field("index", &self.index)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> DecryptReader<R> {
+    /// Wraps `inner`, positioned at the first chunk, which sits at `chunks_offset` in the file.
+    pub(crate) fn new(cipher: PayloadCipher, inner: R, chunks_offset: u64) -> DecryptReader<R> {
+        DecryptReader {
+            cipher,
+            inner,
+            chunk: vec![0; SEALED_CHUNK_LEN],
+            start: 0,
+            end: 0,
+            index: 0,
+            chunks_offset,
+            state: ReaderState::Reading,
+        }
+    }
+
+    fn next_chunk(&mut self) -> Result<()> {
+        let read = read_up_to(&mut self.inner, &mut self.chunk)?;
+        let index = self.index;
+        if read < SEALED_CHUNK_LEN {
+            if read == 0 {
+                return Err(Error::Truncated(Truncation::MissingFinalChunk { index }));
+            }
+            if read < TAG_LEN {
+                return Err(Error::Truncated(Truncation::FinalChunkTooShort { index }));
+            }
+            self.state = ReaderState::Finished;
+        }
+        let offset = self.chunks_offset + payload::chunk_offset(index);
+        self.cipher
+            .open_chunk(index, &mut self.chunk[..read], offset)?;
+        self.start = 0;
+        self.end = read - TAG_LEN;
+        self.index += 1;
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for DecryptReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.start < self.end || out.is_empty() {
+                let n = out.len().min(self.end - self.start);
+                out[..n].copy_from_slice(&self.chunk[self.start..self.start + n]);
+                self.start += n;
+                return Ok(n);
+            }
+            match self.state {
+                ReaderState::Finished => return Ok(0),
+                ReaderState::Failed => {
+                    return Err(io::Error::other(
+                        "the backup failed to decrypt earlier; no more plaintext follows",
+                    ));
+                }
+                ReaderState::Reading => {
+                    if let Err(error) = self.next_chunk() {
+                        self.state = ReaderState::Failed;
+                        self.start = 0;
+                        self.end = 0;
+                        return Err(error.into_io());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Random-access decryption: reads any range of the plaintext, opening only the chunks it
+/// covers. The message length is authenticated at construction by opening the final chunk,
+/// so seeking from the end is safe.
+pub struct SeekableDecryptReader<R: Read + Seek> {
+    cipher: PayloadCipher,
+    inner: R,
+    chunks_offset: u64,
+    plaintext_len: u64,
+    position: u64,
+    chunk: Vec<u8>,
+    cached: Option<(u64, usize)>,
+}
+
+impl<R: Read + Seek> std::fmt::Debug for SeekableDecryptReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeekableDecryptReader")
+            .field("plaintext_len", &self.plaintext_len)
+            .field("position", &self.position)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read + Seek> SeekableDecryptReader<R> {
+    /// Wraps `inner`, whose first chunk sits at `chunks_offset`; checks the length and opens
+    /// the final chunk.
+    pub(crate) fn new(
+        cipher: PayloadCipher,
+        mut inner: R,
+        chunks_offset: u64,
+    ) -> Result<SeekableDecryptReader<R>> {
+        let total = inner.seek(SeekFrom::End(0)).map_err(Error::from_io)?;
+        let sealed_len = total
+            .checked_sub(chunks_offset)
+            .ok_or(Error::Truncated(Truncation::PayloadPrefix))?;
+        let plaintext_len = payload::plaintext_len(sealed_len)?;
+        let mut reader = SeekableDecryptReader {
+            cipher,
+            inner,
+            chunks_offset,
+            plaintext_len,
+            position: 0,
+            chunk: vec![0; SEALED_CHUNK_LEN],
+            cached: None,
+        };
+        reader.load(plaintext_len / CHUNK_LEN as u64)?;
+        Ok(reader)
+    }
+
+    /// The authenticated plaintext length.
+    pub fn plaintext_len(&self) -> u64 {
+        self.plaintext_len
+    }
+
+    fn load(&mut self, index: u64) -> Result<()> {
+        if self.cached.is_some_and(|(cached, _)| cached == index) {
+            return Ok(());
+        }
+        self.cached = None;
+        let final_index = self.plaintext_len / CHUNK_LEN as u64;
+        let sealed_len = if index == final_index {
+            (self.plaintext_len % CHUNK_LEN as u64) as usize + TAG_LEN
+        } else {
+            SEALED_CHUNK_LEN
+        };
+        let offset = self.chunks_offset + payload::chunk_offset(index);
+        self.inner
+            .seek(SeekFrom::Start(offset))
+            .map_err(Error::from_io)?;
+        if read_up_to(&mut self.inner, &mut self.chunk[..sealed_len])? < sealed_len {
+            // The file shrank after its length was checked.
+            return Err(Error::Truncated(Truncation::FinalChunkTooShort { index }));
+        }
+        self.cipher
+            .open_chunk(index, &mut self.chunk[..sealed_len], offset)?;
+        self.cached = Some((index, sealed_len - TAG_LEN));
+        Ok(())
+    }
+}
+
+impl<R: Read + Seek> Read for SeekableDecryptReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.position >= self.plaintext_len || out.is_empty() {
+            return Ok(0);
+        }
+        let index = self.position / CHUNK_LEN as u64;
+        self.load(index).map_err(Error::into_io)?;
+        let (_, len) = self.cached.expect("just loaded");
+        let within = (self.position % CHUNK_LEN as u64) as usize;
+        let n = out.len().min(len - within);
+        out[..n].copy_from_slice(&self.chunk[within..within + n]);
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+impl<R: Read + Seek> Seek for SeekableDecryptReader<R> {
+    fn seek(&mut self, target: SeekFrom) -> io::Result<u64> {
+        let (base, delta) = match target {
+            SeekFrom::Start(position) => (position, 0),
+            SeekFrom::End(delta) => (self.plaintext_len, delta),
+            SeekFrom::Current(delta) => (self.position, delta),
+        };
+        let position = base.checked_add_signed(delta).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the plaintext",
+            )
+        })?;
+        self.position = position;
+        Ok(position)
+    }
+}

@@ -1,0 +1,129 @@
+//! Cipher suites and the seal/open-in-place interface that AEAD backends implement.
+
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::ChaCha20Poly1305;
+
+/// Length of every suite's key, in bytes.
+pub const KEY_LEN: usize = 32;
+/// Length of every suite's nonce, in bytes.
+pub const NONCE_LEN: usize = 12;
+/// Length of every suite's authentication tag, in bytes.
+pub const TAG_LEN: usize = 16;
+
+/// The AEAD that protects a backup's key slots and payload (SPEC.md, "Suites").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Suite {
+    /// AES-256-GCM: fastest where the CPU has AES and carry-less multiply instructions.
+    Aes256Gcm,
+    /// ChaCha20-Poly1305: constant-time and fast in software, for CPUs without AES instructions.
+    ChaCha20Poly1305,
+}
+
+impl Suite {
+    /// Every suite this build knows, in identifier order.
+    pub const ALL: [Suite; 2] = [Suite::Aes256Gcm, Suite::ChaCha20Poly1305];
+
+    /// The suite's one-byte identifier in the header.
+    pub fn id(self) -> u8 {
+        match self {
+            Suite::Aes256Gcm => 0x01,
+            Suite::ChaCha20Poly1305 => 0x02,
+        }
+    }
+
+    /// The suite with header identifier `id`, if this build knows it.
+    pub fn from_id(id: u8) -> Option<Suite> {
+        Suite::ALL.into_iter().find(|suite| suite.id() == id)
+    }
+
+    /// The AEAD's name in the IANA "AEAD Algorithms" registry, as used by c2sp.org/chunked-encryption.
+    pub fn iana_name(self) -> &'static str {
+        match self {
+            Suite::Aes256Gcm => "AEAD_AES_256_GCM",
+            Suite::ChaCha20Poly1305 => "AEAD_CHACHA20_POLY1305",
+        }
+    }
+
+    /// The short name used on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Suite::Aes256Gcm => "aes-256-gcm",
+            Suite::ChaCha20Poly1305 => "chacha20-poly1305",
+        }
+    }
+
+    /// The suite with command-line name `name` (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Suite> {
+        Suite::ALL
+            .into_iter()
+            .find(|suite| suite.name().eq_ignore_ascii_case(name))
+    }
+
+    /// A RustCrypto implementation of this suite's AEAD under `key`.
+    pub fn cipher(self, key: &[u8; KEY_LEN]) -> Box<dyn ChunkAead> {
+        match self {
+            Suite::Aes256Gcm => Box::new(RustCrypto(Aes256Gcm::new(key.into()))),
+            Suite::ChaCha20Poly1305 => Box::new(RustCrypto(ChaCha20Poly1305::new(key.into()))),
+        }
+    }
+}
+
+impl std::fmt::Display for Suite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An AEAD keyed for one message, sealing and opening buffers in place with a detached tag and
+/// empty associated data (the only way e2eb uses an AEAD).
+///
+/// A second backend (another library, hardware offload) implements this trait; the format code
+/// never sees which one runs.
+pub trait ChunkAead: Send + Sync {
+    /// Encrypts `buffer` in place and returns its tag.
+    fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], buffer: &mut [u8]) -> [u8; TAG_LEN];
+
+    /// Decrypts `buffer` in place if `tag` authenticates it; on failure the buffer's contents
+    /// are unspecified and must not be used.
+    fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        buffer: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), AuthenticationFailed>;
+}
+
+/// An AEAD tag did not verify.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthenticationFailed;
+
+/// The RustCrypto backend: the pure-Rust reference implementation of both suites.
+struct RustCrypto<A>(A);
+
+impl<A> ChunkAead for RustCrypto<A>
+where
+    A: AeadInOut<NonceSize = aes_gcm::aead::consts::U12, TagSize = aes_gcm::aead::consts::U16>
+        + Send
+        + Sync,
+{
+    fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], buffer: &mut [u8]) -> [u8; TAG_LEN] {
+        // Chunks are at most 16 KiB, far below either AEAD's message limit, so sealing cannot fail.
+        let tag = self
+            .0
+            .encrypt_inout_detached(nonce.into(), &[], buffer.into())
+            .expect("a chunk is within the AEAD's message length limit");
+        tag.into()
+    }
+
+    fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        buffer: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), AuthenticationFailed> {
+        self.0
+            .decrypt_inout_detached(nonce.into(), &[], buffer.into(), tag.into())
+            .map_err(|_| AuthenticationFailed)
+    }
+}
