@@ -1,0 +1,548 @@
+//! Every failure class of SPEC.md, with the error it must produce: altered bytes in each header
+//! field, slot, salt, commitment, chunk body and tag; truncation at each boundary; reordered,
+//! duplicated and appended chunks; wrong secrets; unknown versions, suites and slot types;
+//! hostile KDF parameters.
+
+mod common;
+
+use std::io::Read;
+
+use common::*;
+use e2eb::header::{FIXED_LEN, MAGIC};
+use e2eb::payload::{PREFIX_LEN, SEALED_CHUNK_LEN};
+use e2eb::{Error, Header, KdfCaps, KeySlot, Secret, Suite, Threads, Truncation};
+
+/// Byte ranges of a one-recovery-key-slot backup.
+const SLOT_TYPE: usize = FIXED_LEN;
+const SLOT_LEN: std::ops::Range<usize> = FIXED_LEN + 1..FIXED_LEN + 3;
+const SLOT_SALT: std::ops::Range<usize> = FIXED_LEN + 3..FIXED_LEN + 35;
+const SLOT_CHECK: std::ops::Range<usize> = FIXED_LEN + 35..FIXED_LEN + 67;
+const SLOT_WRAPPED: std::ops::Range<usize> = FIXED_LEN + 67..FIXED_LEN + 115;
+const HEADER_LEN: usize = FIXED_LEN + 115;
+const PAYLOAD_SALT: std::ops::Range<usize> = HEADER_LEN..HEADER_LEN + 24;
+const COMMITMENT: std::ops::Range<usize> = HEADER_LEN + 24..HEADER_LEN + PREFIX_LEN;
+const CHUNKS: usize = HEADER_LEN + PREFIX_LEN;
+
+/// Decrypts through the one-shot API on one and two threads and through the streaming reader;
+/// all three must fail with the same class, and that class is returned.
+fn failure(backup: &[u8], secret: impl Fn() -> Secret) -> Error {
+    let serial = decryptor(secret(), 1)
+        .decrypt_to_vec(backup)
+        .expect_err("serial decryption must fail");
+    let parallel = decryptor(secret(), 2)
+        .decrypt_to_vec(backup)
+        .expect_err("parallel decryption must fail");
+    assert_eq!(serial.class(), parallel.class(), "{serial} / {parallel}");
+    let streamed = match decryptor(secret(), 1).reader(backup) {
+        Err(error) => error,
+        Ok(mut reader) => Error::from_io(
+            reader
+                .read_to_end(&mut Vec::new())
+                .expect_err("reader must fail"),
+        ),
+    };
+    assert_eq!(serial.class(), streamed.class(), "{serial} / {streamed}");
+    serial
+}
+
+fn rk() -> Secret {
+    secret_for(SlotChoice::RecoveryKey)
+}
+
+fn flipped(backup: &[u8], position: usize, mask: u8) -> Vec<u8> {
+    let mut altered = backup.to_vec();
+    altered[position] ^= mask;
+    altered
+}
+
+#[test]
+fn layout_of_a_recovery_key_backup_is_as_the_spec_says() {
+    let backup = backup(Suite::Aes256Gcm, 3 * 16384 + 5);
+    let (header, len) = Header::parse(&backup).unwrap();
+    assert_eq!(len, HEADER_LEN);
+    assert_eq!(&backup[..8], &MAGIC);
+    assert_eq!(backup[8..11], [1, 1, 1], "version 1, suite 0x01, one slot");
+    assert_eq!(backup[SLOT_TYPE], 0x01);
+    assert_eq!(backup[SLOT_LEN], [0, 112]);
+    let KeySlot::RecoveryKey { salt, sealed } = &header.slots()[0] else {
+        panic!("not a recovery-key slot")
+    };
+    assert_eq!(&backup[SLOT_SALT], salt);
+    assert_eq!(&backup[SLOT_CHECK], &sealed.key_check);
+    assert_eq!(&backup[SLOT_WRAPPED], &sealed.wrapped);
+    assert_eq!(backup.len(), CHUNKS + 3 * SEALED_CHUNK_LEN + 5 + 16);
+}
+
+#[test]
+fn every_flipped_bit_in_the_header_and_prefix_is_caught_with_its_class() {
+    let backup = backup(Suite::Aes256Gcm, 20_000);
+    for position in 0..CHUNKS {
+        for bit in 0..8 {
+            let error = failure(&flipped(&backup, position, 1 << bit), rk);
+            let class = error.class();
+            let expected: &[&str] = match position {
+                0..8 => &["NotABackup"],
+                8 => &["UnsupportedVersion"],
+                9 => &["UnsupportedSuite"],
+                // More slots than the header holds: the next "slot" is read from the payload.
+                10 => &[
+                    "MalformedHeader",
+                    "MalformedSlot",
+                    "Truncated",
+                    "HeaderAltered",
+                ],
+                SLOT_TYPE => &["MalformedSlot", "NoSlotOpened"],
+                p if SLOT_LEN.contains(&p) => &["MalformedSlot", "Truncated"],
+                p if SLOT_SALT.contains(&p) || SLOT_CHECK.contains(&p) => &["NoSlotOpened"],
+                p if SLOT_WRAPPED.contains(&p) => &["SlotCorrupt"],
+                p if PAYLOAD_SALT.contains(&p) || COMMITMENT.contains(&p) => &["HeaderAltered"],
+                _ => unreachable!(),
+            };
+            assert!(
+                expected.contains(&class),
+                "byte {position} bit {bit}: {class}: {error}"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_flipped_byte_in_chunks_names_the_chunk() {
+    let backup = backup(Suite::ChaCha20Poly1305, 2 * 16384 + 100);
+    // First, last and a middle byte of each chunk's body and tag.
+    for (index, start) in [
+        (0u64, CHUNKS),
+        (1, CHUNKS + SEALED_CHUNK_LEN),
+        (2, CHUNKS + 2 * SEALED_CHUNK_LEN),
+    ] {
+        let end = (start + SEALED_CHUNK_LEN).min(backup.len());
+        for position in [
+            start,
+            start + 1000.min(end - start - 17),
+            end - 17,
+            end - 16,
+            end - 1,
+        ] {
+            match failure(&flipped(&backup, position, 0x80), rk) {
+                Error::ChunkCorrupt { index: got, offset } => {
+                    assert_eq!((got, offset), (index, start as u64), "byte {position}");
+                }
+                other => panic!("byte {position}: {other}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn truncation_at_every_boundary_is_an_error() {
+    let backup = backup(Suite::Aes256Gcm, 2 * 16384 + 100);
+    let final_start = CHUNKS + 2 * SEALED_CHUNK_LEN;
+    let cuts = [
+        (0, "Truncated"),
+        (5, "Truncated"),
+        (8, "Truncated"),
+        (FIXED_LEN, "Truncated"),
+        (HEADER_LEN - 1, "Truncated"),
+        (HEADER_LEN, "Truncated"),
+        (HEADER_LEN + 23, "Truncated"),
+        (CHUNKS - 1, "Truncated"),
+        (CHUNKS, "Truncated"),
+        (CHUNKS + 15, "Truncated"),
+        (CHUNKS + 16, "ChunkCorrupt"),
+        (CHUNKS + SEALED_CHUNK_LEN - 1, "ChunkCorrupt"),
+        (CHUNKS + SEALED_CHUNK_LEN, "Truncated"),
+        (final_start, "Truncated"),
+        (final_start + 15, "Truncated"),
+        (final_start + 16, "ChunkCorrupt"),
+        (backup.len() - 1, "ChunkCorrupt"),
+    ];
+    for (cut, class) in cuts {
+        let error = failure(&backup[..cut], rk);
+        assert_eq!(error.class(), class, "cut at {cut}: {error}");
+    }
+    // Any prefix of the magic, the empty input included, is a truncated backup.
+    assert!(matches!(
+        failure(&backup[..5], rk),
+        Error::Truncated(Truncation::Header)
+    ));
+    assert!(matches!(
+        failure(&backup[..final_start], rk),
+        Error::Truncated(Truncation::MissingFinalChunk { index: 2 })
+    ));
+}
+
+#[test]
+fn reordered_duplicated_and_appended_chunks_are_caught() {
+    let backup = backup(Suite::Aes256Gcm, 3 * 16384 + 100);
+    let chunk = |i: usize| CHUNKS + i * SEALED_CHUNK_LEN..CHUNKS + (i + 1) * SEALED_CHUNK_LEN;
+
+    let mut swapped = backup.clone();
+    let (first, second) = (backup[chunk(0)].to_vec(), backup[chunk(1)].to_vec());
+    swapped[chunk(0)].copy_from_slice(&second);
+    swapped[chunk(1)].copy_from_slice(&first);
+    assert!(matches!(
+        failure(&swapped, rk),
+        Error::ChunkCorrupt { index: 0, .. }
+    ));
+
+    let mut duplicated = backup.clone();
+    duplicated[chunk(1)].copy_from_slice(&first);
+    assert!(matches!(
+        failure(&duplicated, rk),
+        Error::ChunkCorrupt { index: 1, .. }
+    ));
+
+    let mut dropped = backup[..chunk(1).start].to_vec();
+    dropped.extend_from_slice(&backup[chunk(2).start..]);
+    assert!(matches!(
+        failure(&dropped, rk),
+        Error::ChunkCorrupt { index: 1, .. }
+    ));
+
+    let mut garbage = backup.clone();
+    garbage.extend_from_slice(&[0u8; 20]);
+    assert!(matches!(
+        failure(&garbage, rk),
+        Error::ChunkCorrupt { index: 3, .. }
+    ));
+
+    let mut extra_chunk = backup.clone();
+    extra_chunk.extend_from_slice(&first);
+    assert!(matches!(
+        failure(&extra_chunk, rk),
+        Error::ChunkCorrupt { index: 3, .. }
+    ));
+
+    // The same backup with an empty final chunk appended twice: the first empty chunk ends it.
+    let empty_final = common::backup(Suite::Aes256Gcm, 16384);
+    let mut doubled = empty_final.clone();
+    doubled.extend_from_slice(&empty_final[empty_final.len() - 16..]);
+    assert!(failure(&doubled, rk).class() == "ChunkCorrupt");
+}
+
+#[test]
+fn wrong_secrets_say_which_kind_failed() {
+    let backup = encryptor(
+        Suite::Aes256Gcm,
+        &[SlotChoice::RecoveryKey, SlotChoice::Argon2id],
+        1,
+    )
+    .encrypt_to_vec(b"hello")
+    .unwrap();
+    let wrong_key = || Secret::RecoveryKey(e2eb::RecoveryKey::from_bytes([9; 32]));
+    let error = failure(&backup, wrong_key);
+    assert!(
+        matches!(
+            error,
+            Error::NoSlotOpened {
+                tried: 1,
+                unknown: 0,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "wrong recovery key: it does not open this backup's recovery key slot"
+    );
+
+    let wrong_password = || Secret::Password(e2eb::Password::new("Tr0ub4dor&3".into()).unwrap());
+    let error = failure(&backup, wrong_password);
+    assert!(error.to_string().starts_with("wrong password"), "{error}");
+
+    let rk_only = common::backup(Suite::Aes256Gcm, 10);
+    let error = failure(&rk_only, || secret_for(SlotChoice::Argon2id));
+    assert_eq!(error.to_string(), "this backup has no password slot");
+}
+
+/// Rebuilds `backup` (made with the fixed entropy) around a header with `slots`, re-encrypting
+/// the payload under the same file key so only the header differs.
+fn with_slots(suite: Suite, slots: Vec<KeySlot>, message: &[u8]) -> Vec<u8> {
+    let header = Header::from_slots(suite, slots);
+    let mut backup = header.as_bytes().to_vec();
+    let mut entropy = e2eb::Entropy::fixed(vec![0x33; 24]);
+    e2eb::chunked::encrypt(
+        suite,
+        &FILE_KEY,
+        header.as_bytes(),
+        &mut entropy,
+        message,
+        &mut backup,
+        Threads::new(1),
+    )
+    .unwrap();
+    backup
+}
+
+#[test]
+fn unknown_slot_types_are_skipped_and_still_authenticated() {
+    let original = backup(Suite::Aes256Gcm, 100);
+    let (header, _) = Header::parse(&original).unwrap();
+    let unknown = KeySlot::Unknown {
+        type_id: 0x7f,
+        body: vec![0xab; 300],
+    };
+    let backup = with_slots(
+        Suite::Aes256Gcm,
+        vec![unknown, header.slots()[0].clone()],
+        &plaintext(100),
+    );
+    assert_eq!(
+        decryptor(rk(), 1).decrypt_to_vec(&backup).unwrap(),
+        plaintext(100)
+    );
+
+    let password_error = failure(&backup, || secret_for(SlotChoice::Argon2id));
+    assert!(matches!(
+        password_error,
+        Error::NoSlotOpened {
+            tried: 0,
+            unknown: 1,
+            ..
+        }
+    ));
+    assert!(
+        password_error
+            .to_string()
+            .contains("1 slot(s) of a kind this build does not know")
+    );
+
+    // The unknown slot's bytes are covered by the commitment like any other header byte.
+    let altered = flipped(&backup, FIXED_LEN + 3 + 150, 1);
+    assert!(matches!(failure(&altered, rk), Error::HeaderAltered));
+}
+
+#[test]
+fn unsupported_versions_and_suites_are_refused_by_name() {
+    let backup = backup(Suite::Aes256Gcm, 10);
+    let mut v2 = backup.clone();
+    v2[8] = 2;
+    assert_eq!(
+        failure(&v2, rk).to_string(),
+        "unsupported format version 2 (this build reads version 1)"
+    );
+    let mut suite = backup.clone();
+    suite[9] = 0x07;
+    assert!(
+        failure(&suite, rk)
+            .to_string()
+            .starts_with("unsupported cipher suite 0x07")
+    );
+    let mut no_slots = backup.clone();
+    no_slots[10] = 0;
+    assert!(matches!(failure(&no_slots, rk), Error::MalformedHeader(_)));
+    let mut too_many = backup;
+    too_many[10] = 17;
+    assert!(matches!(failure(&too_many, rk), Error::MalformedHeader(_)));
+}
+
+/// A password slot with the given KDF, opened by nothing (its sealed key is zero): only its
+/// parameters matter here.
+fn hostile_slot(kdf: e2eb::KdfParams, salt_len: usize) -> KeySlot {
+    KeySlot::Password {
+        kdf,
+        salt: vec![7; salt_len],
+        sealed: e2eb::slot::SealedFileKey {
+            key_check: [0; 32],
+            wrapped: [0; 48],
+        },
+    }
+}
+
+#[test]
+fn hostile_kdf_parameters_are_refused_before_any_work() {
+    use e2eb::{Argon2idParams, KdfParams, ScryptParams};
+    let caps = KdfCaps::for_physical_memory(Some(24 << 30));
+    let cases = [
+        (
+            KdfParams::Argon2id(Argon2idParams {
+                memory_kib: u32::MAX,
+                passes: 1,
+                lanes: 1,
+            }),
+            "memory",
+        ),
+        (
+            KdfParams::Argon2id(Argon2idParams {
+                memory_kib: 64,
+                passes: u32::MAX,
+                lanes: 1,
+            }),
+            "t",
+        ),
+        (
+            KdfParams::Argon2id(Argon2idParams {
+                memory_kib: 1 << 20,
+                passes: 1,
+                lanes: 1 << 16,
+            }),
+            "p",
+        ),
+        (
+            KdfParams::Scrypt(ScryptParams {
+                log_n: 63,
+                r: 8,
+                p: 1,
+            }),
+            "log2 N",
+        ),
+        (
+            KdfParams::Scrypt(ScryptParams {
+                log_n: 20,
+                r: 1 << 20,
+                p: 1,
+            }),
+            "r",
+        ),
+        (
+            KdfParams::Scrypt(ScryptParams {
+                log_n: 14,
+                r: 8,
+                p: (1 << 27) - 1,
+            }),
+            "p",
+        ),
+        (
+            KdfParams::Scrypt(ScryptParams {
+                log_n: 22,
+                r: 32,
+                p: 1,
+            }),
+            "memory",
+        ),
+    ];
+    for (kdf, parameter) in cases {
+        let backup = with_slots(Suite::Aes256Gcm, vec![hostile_slot(kdf, 16)], b"x");
+        let started = std::time::Instant::now();
+        let error = decryptor(secret_for(SlotChoice::Argon2id), 1)
+            .caps(caps)
+            .decrypt_to_vec(&backup)
+            .unwrap_err();
+        match &error {
+            Error::KdfOverCap {
+                parameter: got,
+                index: 0,
+                ..
+            } => assert_eq!(*got, parameter, "{kdf}"),
+            other => panic!("{kdf}: {other}"),
+        }
+        // Not a speed target (that is a benchmark's job): a refusal that ran the KDF would take
+        // minutes, so this only guards against the check coming after the work.
+        assert!(started.elapsed().as_secs() < 5, "{kdf}: {error}");
+    }
+}
+
+#[test]
+fn structurally_invalid_slots_are_malformed() {
+    use e2eb::{Argon2idParams, KdfParams, ScryptParams};
+    let cases = [
+        hostile_slot(
+            KdfParams::Argon2id(Argon2idParams {
+                memory_kib: 64,
+                passes: 0,
+                lanes: 1,
+            }),
+            16,
+        ),
+        hostile_slot(
+            KdfParams::Argon2id(Argon2idParams {
+                memory_kib: 7,
+                passes: 1,
+                lanes: 1,
+            }),
+            16,
+        ),
+        hostile_slot(
+            KdfParams::Argon2id(Argon2idParams {
+                memory_kib: 64,
+                passes: 1,
+                lanes: 0,
+            }),
+            16,
+        ),
+        hostile_slot(
+            KdfParams::Scrypt(ScryptParams {
+                log_n: 0,
+                r: 8,
+                p: 1,
+            }),
+            16,
+        ),
+        hostile_slot(
+            KdfParams::Scrypt(ScryptParams {
+                log_n: 10,
+                r: 1 << 16,
+                p: 1 << 14,
+            }),
+            16,
+        ),
+        hostile_slot(
+            KdfParams::Argon2id(Argon2idParams {
+                memory_kib: 64,
+                passes: 1,
+                lanes: 1,
+            }),
+            15,
+        ),
+        hostile_slot(
+            KdfParams::Scrypt(ScryptParams {
+                log_n: 10,
+                r: 8,
+                p: 1,
+            }),
+            65,
+        ),
+    ];
+    for slot in cases {
+        let backup = with_slots(Suite::Aes256Gcm, vec![slot.clone()], b"x");
+        let error = failure(&backup, || secret_for(SlotChoice::Argon2id));
+        assert!(
+            matches!(error, Error::MalformedSlot { index: 0, .. }),
+            "{slot:?}: {error}"
+        );
+    }
+    // A recovery-key slot body with one byte too many or too few.
+    let original = backup(Suite::Aes256Gcm, 1);
+    for delta in [-1i32, 1] {
+        let mut altered = original[..SLOT_LEN.start].to_vec();
+        let body_len = (112 + delta) as u16;
+        altered.extend_from_slice(&body_len.to_be_bytes());
+        altered.extend_from_slice(&original[SLOT_SALT.start..HEADER_LEN - 1]);
+        if delta > 0 {
+            altered.extend_from_slice(&original[HEADER_LEN - 1..HEADER_LEN]);
+            altered.push(0);
+        }
+        altered.extend_from_slice(&original[HEADER_LEN..]);
+        assert!(
+            matches!(failure(&altered, rk), Error::MalformedSlot { .. }),
+            "delta {delta}"
+        );
+    }
+    // A slot body longer than the format allows is refused before it is read.
+    let mut oversized = original[..SLOT_LEN.start].to_vec();
+    oversized.extend_from_slice(&4097u16.to_be_bytes());
+    oversized.extend_from_slice(&original[SLOT_SALT.start..]);
+    assert!(matches!(
+        failure(&oversized, rk),
+        Error::MalformedSlot { .. }
+    ));
+}
+
+#[test]
+fn a_slot_whose_secret_matches_but_key_is_damaged_is_reported_as_corrupt() {
+    let backup = backup(Suite::Aes256Gcm, 1);
+    let error = failure(&flipped(&backup, SLOT_WRAPPED.start + 3, 4), rk);
+    assert!(matches!(error, Error::SlotCorrupt { index: 0 }), "{error}");
+}
+
+#[test]
+fn slots_are_bound_to_the_suite() {
+    // Moving a backup to the other suite changes every slot's key schedule: no slot opens.
+    let mut backup = backup(Suite::Aes256Gcm, 1);
+    backup[9] = Suite::ChaCha20Poly1305.id();
+    assert!(matches!(
+        failure(&backup, rk),
+        Error::NoSlotOpened { tried: 1, .. }
+    ));
+}
