@@ -374,9 +374,23 @@ impl KeySlot {
         Ok(Some(FileKey::from_bytes(*file_key)))
     }
 
+    /// The slot's key-encryption key from `secret` (SPEC.md, "Deriving the KEK"), or `None` when
+    /// the secret is not of this slot's kind. Runs the KDF: check the caps first.
+    pub fn derive_kek(&self, secret: &Secret) -> Result<Option<Zeroizing<[u8; KEK_LEN]>>> {
+        Ok(Some(match (self, secret) {
+            (KeySlot::RecoveryKey { salt, .. }, Secret::RecoveryKey(recovery_key)) => {
+                recovery_key_kek(recovery_key, salt)
+            }
+            (KeySlot::Password { kdf, salt, .. }, Secret::Password(password)) => {
+                kdf.derive(password, salt)?
+            }
+            _ => return Ok(None),
+        }))
+    }
+
     /// wrap key || wrap nonce || key check = HKDF-Expand-SHA-512(KEK, info) (SPEC.md,
-    /// "Wrapping the file key").
-    fn key_schedule(&self, suite: Suite, kek: &[u8; KEK_LEN]) -> SlotKeySchedule {
+    /// "Wrapping the file key"). Public for test vectors' intermediate values.
+    pub fn key_schedule(&self, suite: Suite, kek: &[u8; KEK_LEN]) -> SlotKeySchedule {
         let mut slot_head = Vec::with_capacity(128);
         slot_head.push(self.kind().type_id());
         let body_len = self.encoded_body_len();
@@ -416,10 +430,20 @@ impl KeySlot {
     }
 }
 
-struct SlotKeySchedule {
-    wrap_key: Zeroizing<[u8; KEY_LEN]>,
-    wrap_nonce: [u8; NONCE_LEN],
-    key_check: [u8; KEY_CHECK_LEN],
+/// The keys a slot derives from its KEK.
+pub struct SlotKeySchedule {
+    /// Key that wraps the file key.
+    pub wrap_key: Zeroizing<[u8; KEY_LEN]>,
+    /// Nonce of the wrap.
+    pub wrap_nonce: [u8; NONCE_LEN],
+    /// Commits the slot to the KEK.
+    pub key_check: [u8; KEY_CHECK_LEN],
+}
+
+impl fmt::Debug for SlotKeySchedule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SlotKeySchedule").finish_non_exhaustive()
+    }
 }
 
 /// KEK = HKDF-SHA-512(salt = slot salt, IKM = recovery key, info = label), 32 bytes.
