@@ -34,10 +34,14 @@ impl Password {
         Ok(Password(SecretString::from(password)))
     }
 
-    /// The bytes the KDFs receive.
-    fn kdf_input(&self) -> Zeroizing<Vec<u8>> {
-        let normalized: Zeroizing<String> = Zeroizing::new(self.0.expose_secret().nfc().collect());
-        Zeroizing::new(normalized.as_bytes().to_vec())
+    /// The bytes the KDFs receive (as UTF-8).
+    fn kdf_input(&self) -> Zeroizing<String> {
+        let password = self.0.expose_secret();
+        // Reserved up front so that growing the string leaves no copies of it in freed memory;
+        // NFC expands a string at most threefold.
+        let mut normalized = Zeroizing::new(String::with_capacity(password.len() * 3));
+        normalized.extend(password.nfc());
+        normalized
     }
 }
 
@@ -253,7 +257,7 @@ impl KdfParams {
             KdfParams::Scrypt(params) => {
                 let scrypt_params = scrypt::Params::new(params.log_n, params.r, params.p)
                     .map_err(|_| Error::InvalidKdfParameters(format!("scrypt {params}")))?;
-                scrypt::scrypt(&input, salt, &scrypt_params, kek.as_mut_slice())
+                scrypt::scrypt(input.as_bytes(), salt, &scrypt_params, kek.as_mut_slice())
                     .map_err(|_| Error::InvalidKdfParameters(format!("scrypt {params}")))?;
             }
         }

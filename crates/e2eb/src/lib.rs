@@ -201,11 +201,12 @@ impl Decryptor {
         )
     }
 
-    /// Decrypts a backup held in memory; all or nothing.
+    /// Decrypts a backup held in memory, in parallel when more than one thread is set; all or
+    /// nothing.
     pub fn decrypt_to_vec(&self, backup: &[u8]) -> Result<Vec<u8>> {
-        let mut plaintext = Vec::with_capacity(backup.len());
-        self.decrypt_stream(backup, &mut plaintext)?;
-        Ok(plaintext)
+        let mut reader = backup;
+        let opened = self.open(&mut reader)?;
+        stream::open_in_memory(&opened.cipher, reader, self.threads, opened.chunks_offset)
     }
 
     /// A `Read` adapter that decrypts `reader` chunk by chunk on the calling thread.
@@ -263,6 +264,34 @@ pub mod chunked {
             return Err(Error::Truncated(Cut::PayloadPrefix));
         }
         PayloadCipher::for_decryption(suite, input_key, context, &prefix)
+    }
+
+    /// Encrypts `plaintext` in memory into a complete chunked-encryption message.
+    pub fn encrypt_to_vec(
+        suite: Suite,
+        input_key: &[u8],
+        context: &[u8],
+        entropy: &mut Entropy,
+        plaintext: &[u8],
+        threads: Threads,
+    ) -> Result<Vec<u8>> {
+        let (cipher, prefix) = PayloadCipher::for_encryption(suite, input_key, context, entropy)?;
+        let mut message = prefix.to_vec();
+        stream::seal_in_memory(&cipher, plaintext, &mut message, threads)?;
+        Ok(message)
+    }
+
+    /// Decrypts a chunked-encryption message held in memory; all or nothing.
+    pub fn decrypt_to_vec(
+        suite: Suite,
+        input_key: &[u8],
+        context: &[u8],
+        message: &[u8],
+        threads: Threads,
+    ) -> Result<Vec<u8>> {
+        let mut reader = message;
+        let cipher = open(suite, input_key, context, &mut reader)?;
+        stream::open_in_memory(&cipher, reader, threads, PREFIX_LEN as u64)
     }
 
     /// Decrypts a chunked-encryption message into `writer` with the batched pipeline.

@@ -214,6 +214,23 @@ impl PayloadCipher {
     }
 }
 
+impl PayloadCipher {
+    /// Opens chunk `index` whose ciphertext is in `ciphertext` (decrypted in place) and whose tag
+    /// is `tag`; for decrypting straight into a plaintext buffer.
+    pub fn open_chunk_detached(
+        &self,
+        index: u64,
+        ciphertext: &mut [u8],
+        tag: &[u8; TAG_LEN],
+        offset: u64,
+    ) -> Result<()> {
+        check_index(index)?;
+        self.aead
+            .open_in_place(&self.nonce(index), ciphertext, tag)
+            .map_err(|_| Error::ChunkCorrupt { index, offset })
+    }
+}
+
 fn check_index(index: u64) -> Result<()> {
     if index >= MAX_CHUNKS {
         Err(Error::MessageTooLong)

@@ -301,6 +301,92 @@ pub(crate) fn open_payload<R: Read, W: Write>(
     Ok(plaintext_len)
 }
 
+/// Runs `work` on a rayon pool of `threads` threads, or inline for one thread.
+fn with_pool<T: Send>(threads: Threads, work: impl FnOnce(bool) -> T + Send) -> Result<T> {
+    if threads.get() <= 1 {
+        return Ok(work(false));
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.get())
+        .thread_name(|index| format!("e2eb-chunks-{index}"))
+        .build()
+        .map_err(|error| Error::Io(io::Error::other(error)))?;
+    Ok(pool.install(|| work(true)))
+}
+
+/// Seals `plaintext` in memory, appending the chunks to `out`. Each chunk is copied into its
+/// place and sealed there by the same task, so the data is touched once while it is in cache.
+pub(crate) fn seal_in_memory(
+    cipher: &PayloadCipher,
+    plaintext: &[u8],
+    out: &mut Vec<u8>,
+    threads: Threads,
+) -> Result<()> {
+    let chunk_count = plaintext.len() / CHUNK_LEN + 1;
+    if chunk_count as u64 > payload::MAX_CHUNKS {
+        return Err(Error::MessageTooLong);
+    }
+    let start = out.len();
+    out.resize(start + plaintext.len() + chunk_count * TAG_LEN, 0);
+    let sealed = &mut out[start..];
+    with_pool(threads, |parallel| {
+        for_each_chunk(sealed, parallel, |index, chunk| {
+            let from = index as usize * CHUNK_LEN;
+            let len = chunk.len() - TAG_LEN;
+            chunk[..len].copy_from_slice(&plaintext[from..from + len]);
+            cipher.seal_chunk(index, chunk)
+        })
+    })?
+}
+
+/// Opens the chunks `sealed` (everything after the payload prefix) in memory: all or nothing.
+pub(crate) fn open_in_memory(
+    cipher: &PayloadCipher,
+    sealed: &[u8],
+    threads: Threads,
+    chunks_offset: u64,
+) -> Result<Vec<u8>> {
+    let plaintext_len = usize::try_from(payload::plaintext_len(sealed.len() as u64)?)
+        .map_err(|_| Error::MessageTooLong)?;
+    let mut plaintext = vec![0u8; plaintext_len];
+    with_pool(threads, |parallel| -> Result<()> {
+        let open = |index: usize, out: &mut [u8]| {
+            let from = index * SEALED_CHUNK_LEN;
+            let (body, tag) = sealed[from..from + out.len() + TAG_LEN].split_at(out.len());
+            out.copy_from_slice(body);
+            let offset = chunks_offset + payload::chunk_offset(index as u64);
+            cipher.open_chunk_detached(
+                index as u64,
+                out,
+                tag.try_into().expect("TAG_LEN bytes"),
+                offset,
+            )
+        };
+        if parallel {
+            // The lowest failing chunk wins, as in a serial run.
+            let failure = plaintext
+                .par_chunks_mut(CHUNK_LEN)
+                .enumerate()
+                .filter_map(|(index, out)| open(index, out).err().map(|error| (index, error)))
+                .min_by_key(|(index, _)| *index);
+            if let Some((_, error)) = failure {
+                return Err(error);
+            }
+        } else {
+            plaintext
+                .chunks_mut(CHUNK_LEN)
+                .enumerate()
+                .try_for_each(|(index, out)| open(index, out))?;
+        }
+        // A message of whole chunks ends with an empty chunk, which has no piece above.
+        if plaintext_len.is_multiple_of(CHUNK_LEN) {
+            open(plaintext_len / CHUNK_LEN, &mut [])?;
+        }
+        Ok(())
+    })??;
+    Ok(plaintext)
+}
+
 /// `Write::write_all_vectored` (unstable in std): one system call for many chunks where the
 /// writer supports it.
 fn write_all_vectored<W: Write>(writer: &mut W, mut slices: Vec<IoSlice<'_>>) -> io::Result<()> {

@@ -37,6 +37,14 @@ fn every_api_agrees_for_every_suite_slot_and_size() {
                     serial == parallel,
                     "{context}: parallel encryption differs from serial"
                 );
+                let mut piped = Vec::new();
+                encryptor(suite, &[slot], 2)
+                    .encrypt_stream(&message[..], &mut piped)
+                    .unwrap();
+                assert!(
+                    serial == piped,
+                    "{context}: encrypt_stream differs from encrypt_to_vec"
+                );
                 let mut writer = encryptor(suite, &[slot], 1).writer(Vec::new()).unwrap();
                 for piece in message.chunks(7001) {
                     writer.write_all(piece).unwrap();
@@ -60,6 +68,16 @@ fn every_api_agrees_for_every_suite_slot_and_size() {
                     assert!(
                         plain == message,
                         "{context}: decrypt_to_vec on {threads} thread(s)"
+                    );
+                }
+                for threads in [1, 2] {
+                    let mut plain = Vec::new();
+                    decryptor(secret_for(slot), threads)
+                        .decrypt_stream(&serial[..], &mut plain)
+                        .unwrap();
+                    assert!(
+                        plain == message,
+                        "{context}: decrypt_stream on {threads} thread(s)"
                     );
                 }
                 let mut streamed = Vec::new();

@@ -152,6 +152,18 @@ fn batched_pipeline_on_one_and_two_threads() {
                 );
             }
             vector.check_released(&format!("pipeline/{threads}"), &released, outcome.is_ok());
+            match chunked::decrypt_to_vec(
+                Suite::Aes256Gcm,
+                &key,
+                &ctx,
+                &ciphertext,
+                Threads::new(threads),
+            ) {
+                Ok(message) => {
+                    vector.check_released(&format!("in-memory/{threads}"), &message, true)
+                }
+                Err(_) => vector.check_released(&format!("in-memory/{threads}"), &[], false),
+            }
         }
     }
 }
