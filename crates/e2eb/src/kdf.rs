@@ -555,7 +555,10 @@ mod tests {
     fn passwords_are_normalised_to_nfc() {
         let composed = Password::new("caf\u{e9}".into()).unwrap();
         let decomposed = Password::new("cafe\u{301}".into()).unwrap();
-        assert_eq!(composed.kdf_input().as_str(), decomposed.kdf_input().as_str());
+        assert_eq!(
+            composed.kdf_input().as_str(),
+            decomposed.kdf_input().as_str()
+        );
         assert!(matches!(
             Password::new(String::new()),
             Err(Error::EmptyPassword)
