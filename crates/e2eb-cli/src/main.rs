@@ -1,1 +1,35 @@
-fn main() {}
+//! `e2eb`: make, open and inspect end-to-end encrypted backups from the command line.
+
+mod cli;
+mod decrypt;
+mod encrypt;
+mod error;
+mod input;
+mod inspect;
+mod keygen;
+mod output;
+mod progress;
+mod secrets;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use cli::Command;
+
+fn main() -> ExitCode {
+    let outcome = match cli::parse().command {
+        Command::Keygen(args) => keygen::run(args),
+        Command::Encrypt(args) => encrypt::run(args),
+        Command::Decrypt(args) => decrypt::run(args),
+        Command::Inspect(args) => inspect::run(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            // Not eprintln!: it panics when stderr is closed, and a failure must still exit
+            // with its status.
+            let _ = writeln!(std::io::stderr(), "e2eb: error: {}", failure.message());
+            failure.exit_code()
+        }
+    }
+}

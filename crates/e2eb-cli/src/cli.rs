@@ -1,0 +1,357 @@
+//! The command line: what each subcommand accepts, and the help text that documents it.
+
+use std::path::PathBuf;
+
+use clap::{
+    ArgAction, ArgGroup, ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand,
+    ValueEnum,
+};
+
+const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0  success
+  1  error: unreadable or invalid input files, I/O failures, refused output, and the like
+  2  usage error on the command line
+  3  the recovery key or password opens none of the backup's key slots
+  4  the input is not a backup this build can open: damaged, truncated, altered, not a backup,
+     or of an unsupported version or suite
+  5  a key slot asks for more KDF memory or work than the caps allow (see decrypt --max-kdf-memory)";
+
+/// End-to-end encrypted backups: make, open and inspect e2eb backups.
+#[derive(Debug, Parser)]
+#[command(name = "e2eb", version, after_help = EXIT_STATUS_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a new recovery key (64 hex digits in 16 groups of 4)
+    Keygen(KeygenArgs),
+    /// Encrypt data into a backup
+    Encrypt(EncryptArgs),
+    /// Decrypt a backup with a recovery key or a password
+    Decrypt(DecryptArgs),
+    /// Show a backup's header and sizes; needs no secret
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+The key file is created with mode 0600: a '#' comment line, then the key. e2eb reads such files \
+back ignoring blank lines and lines that start with '#'.")]
+pub struct KeygenArgs {
+    /// Write the key to FILE (mode 0600) instead of stdout
+    #[arg(short, long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Replace FILE if it exists (the key it holds is lost)
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Options every streaming subcommand takes.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Threads that seal or open chunks; 0 means one per CPU
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+
+    /// Replace OUT if it exists (it is replaced only once the new one is complete)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Show no progress bar
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Where one key slot of a new backup gets its secret, in command-line order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlotSource {
+    RecoveryKeyFile(PathBuf),
+    PasswordPrompt,
+    PasswordFile(PathBuf),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    group(
+        ArgGroup::new("slot")
+            .args(["recovery_key_files", "password", "password_files"])
+            .required(true)
+            .multiple(true)
+    ),
+    group(
+        ArgGroup::new("password_slot")
+            .args(["password", "password_files"])
+            .multiple(true)
+    ),
+    after_help = "\
+Each --recovery-key-file, --password and --password-file adds one key slot, in the order given; \
+any one of their secrets opens the backup. Password slots all use --kdf and --kdf-params. \
+Passwords are never taken on the command line: --password prompts on the terminal, \
+--password-file reads the first line of a file (e.g. /dev/fd/3).
+
+Without --kdf-params a KDF's defaults apply: argon2id m=65536,t=3,p=4 (m in KiB), \
+scrypt ln=17,r=8,p=1. Keys left out of --kdf-params keep these defaults."
+)]
+pub struct EncryptArgs {
+    /// The data to back up; `-` or omitted: stdin
+    #[arg(value_name = "IN")]
+    pub input: Option<PathBuf>,
+
+    /// Where the backup goes; `-`: stdout (never a terminal)
+    #[arg(short, long = "output", value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Add a slot opened by the recovery key in FILE (see `e2eb keygen`)
+    #[arg(long = "recovery-key-file", value_name = "FILE")]
+    pub recovery_key_files: Vec<PathBuf>,
+
+    /// Add a slot opened by a password typed on the terminal (asked twice)
+    // Appended values rather than a count: clap records an index for each value, which
+    // `slots_in_command_line_order` needs, but only one for a counted flag.
+    #[arg(
+        long,
+        action = ArgAction::Append,
+        num_args = 0,
+        default_missing_value = "true",
+        value_parser = clap::value_parser!(bool)
+    )]
+    pub password: Vec<bool>,
+
+    /// Add a slot opened by the password on the first line of FILE
+    #[arg(long = "password-file", value_name = "FILE")]
+    pub password_files: Vec<PathBuf>,
+
+    /// KDF of the password slots [default: argon2id]
+    #[arg(long, value_enum, requires = "password_slot")]
+    pub kdf: Option<KdfChoice>,
+
+    /// KDF parameters: m=65536,t=3,p=4 (argon2id) or ln=17,r=8,p=1 (scrypt)
+    #[arg(long, value_name = "PARAMS", requires = "password_slot")]
+    pub kdf_params: Option<String>,
+
+    /// Cipher suite
+    #[arg(long, value_enum, default_value_t = SuiteChoice::Aes256Gcm)]
+    pub suite: SuiteChoice,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    /// The slots' secrets in command-line order; filled in by [`parse`].
+    #[arg(skip)]
+    pub slots: Vec<SlotSource>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    group(
+        ArgGroup::new("secret")
+            .args(["recovery_key_file", "recovery_key", "password", "password_file"])
+            .required(true)
+            .multiple(false)
+    ),
+    after_help = "\
+Before running a KDF, e2eb checks each password slot's parameters against caps, so that a \
+hostile backup cannot exhaust this machine. The default caps: memory at most 4 GiB and at most \
+half of physical memory, argon2id t <= 64 and p <= 64, scrypt log2 N <= 22, r <= 32, p <= 16. \
+Raise a cap only for a backup whose origin you trust.
+
+Only authenticated data is written. When OUT is a regular file, it appears only once the whole \
+backup has decrypted; when it is a stream (`-`, a pipe, a device) data flows as it is \
+authenticated, and a damaged or truncated backup still ends with an error and a non-zero exit."
+)]
+pub struct DecryptArgs {
+    /// The backup; `-` or omitted: stdin
+    #[arg(value_name = "IN")]
+    pub input: Option<PathBuf>,
+
+    /// Where the decrypted data goes; `-`: stdout. A new file gets mode 0600
+    #[arg(short, long = "output", value_name = "OUT")]
+    pub output: PathBuf,
+
+    /// Open with the recovery key in FILE
+    #[arg(long, value_name = "FILE")]
+    pub recovery_key_file: Option<PathBuf>,
+
+    /// Open with a recovery key typed on the terminal
+    #[arg(long)]
+    pub recovery_key: bool,
+
+    /// Open with a password typed on the terminal
+    #[arg(long)]
+    pub password: bool,
+
+    /// Open with the password on the first line of FILE
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Most memory one KDF run may take, e.g. 512MiB, 8GiB
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_kdf_memory: Option<u64>,
+
+    /// Most argon2id passes (t)
+    #[arg(long, value_name = "N")]
+    pub max_argon2_t: Option<u32>,
+
+    /// Most argon2id lanes (p)
+    #[arg(long, value_name = "N")]
+    pub max_argon2_p: Option<u32>,
+
+    /// Largest scrypt log2 N
+    #[arg(long, value_name = "N")]
+    pub max_scrypt_log_n: Option<u8>,
+
+    /// Largest scrypt block size r
+    #[arg(long, value_name = "N")]
+    pub max_scrypt_r: Option<u32>,
+
+    /// Largest scrypt parallelism p
+    #[arg(long, value_name = "N")]
+    pub max_scrypt_p: Option<u32>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_long_help = crate::inspect::JSON_FIELDS_HELP)]
+pub struct InspectArgs {
+    /// Print one JSON object instead of text (fields: see --help)
+    #[arg(long)]
+    pub json: bool,
+
+    /// The backup; `-`: stdin (read through to its end to measure it)
+    #[arg(value_name = "IN")]
+    pub input: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KdfChoice {
+    Argon2id,
+    Scrypt,
+}
+
+impl From<KdfChoice> for e2eb::KdfKind {
+    fn from(choice: KdfChoice) -> e2eb::KdfKind {
+        match choice {
+            KdfChoice::Argon2id => e2eb::KdfKind::Argon2id,
+            KdfChoice::Scrypt => e2eb::KdfKind::Scrypt,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SuiteChoice {
+    #[value(name = "aes-256-gcm")]
+    Aes256Gcm,
+    #[value(name = "chacha20-poly1305")]
+    ChaCha20Poly1305,
+}
+
+impl From<SuiteChoice> for e2eb::Suite {
+    fn from(choice: SuiteChoice) -> e2eb::Suite {
+        match choice {
+            SuiteChoice::Aes256Gcm => e2eb::Suite::Aes256Gcm,
+            SuiteChoice::ChaCha20Poly1305 => e2eb::Suite::ChaCha20Poly1305,
+        }
+    }
+}
+
+fn parse_size(text: &str) -> Result<u64, String> {
+    e2eb::kdf::parse_size(text)
+}
+
+/// Parses the process's arguments; exits with clap's usage error (status 2) when they are wrong.
+pub fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+    if let Command::Encrypt(encrypt) = &mut cli.command {
+        let encrypt_matches = matches
+            .subcommand_matches("encrypt")
+            .expect("the encrypt subcommand was parsed");
+        encrypt.slots = slots_in_command_line_order(encrypt, encrypt_matches);
+    }
+    cli
+}
+
+/// Clap keeps each flag's values apart; the slot order a person typed is recovered from the
+/// argument indices so that the header lists slots as they were asked for.
+fn slots_in_command_line_order(args: &EncryptArgs, matches: &ArgMatches) -> Vec<SlotSource> {
+    let indices = |id: &str| -> Vec<usize> {
+        matches
+            .indices_of(id)
+            .map(|indices| indices.collect())
+            .unwrap_or_default()
+    };
+    let mut slots: Vec<(usize, SlotSource)> = Vec::new();
+    for (index, path) in indices("recovery_key_files")
+        .into_iter()
+        .zip(&args.recovery_key_files)
+    {
+        slots.push((index, SlotSource::RecoveryKeyFile(path.clone())));
+    }
+    for (index, path) in indices("password_files")
+        .into_iter()
+        .zip(&args.password_files)
+    {
+        slots.push((index, SlotSource::PasswordFile(path.clone())));
+    }
+    for (index, _) in indices("password").into_iter().zip(&args.password) {
+        slots.push((index, SlotSource::PasswordPrompt));
+    }
+    slots.sort_by_key(|(index, _)| *index);
+    slots.into_iter().map(|(_, source)| source).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encrypt_slots(arguments: &[&str]) -> Vec<SlotSource> {
+        let matches = Cli::command()
+            .try_get_matches_from(arguments)
+            .expect("valid arguments");
+        let cli = Cli::from_arg_matches(&matches).unwrap();
+        let Command::Encrypt(encrypt) = cli.command else {
+            panic!("not encrypt")
+        };
+        slots_in_command_line_order(&encrypt, matches.subcommand_matches("encrypt").unwrap())
+    }
+
+    #[test]
+    fn slots_keep_command_line_order() {
+        let slots = encrypt_slots(&[
+            "e2eb",
+            "encrypt",
+            "--password-file",
+            "p1",
+            "--password",
+            "--recovery-key-file",
+            "k1",
+            "--password",
+            "--password-file",
+            "p2",
+            "-o",
+            "out",
+        ]);
+        assert_eq!(
+            slots,
+            vec![
+                SlotSource::PasswordFile("p1".into()),
+                SlotSource::PasswordPrompt,
+                SlotSource::RecoveryKeyFile("k1".into()),
+                SlotSource::PasswordPrompt,
+                SlotSource::PasswordFile("p2".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,77 @@
+//! `e2eb decrypt`: backup in, data out, opened by one secret under KDF caps.
+
+use e2eb::{Decryptor, KdfCaps, Secret, Threads};
+
+use crate::cli::DecryptArgs;
+use crate::error::Failure;
+use crate::input::Input;
+use crate::output::{Contents, OutputPlan};
+use crate::progress::{self, Progress};
+use crate::secrets;
+
+pub fn run(args: DecryptArgs) -> Result<(), Failure> {
+    let input = Input::open(args.input.as_deref())?;
+    if input.is_interactive_stdin() {
+        return Err(Failure::new(
+            "no backup given: name IN, or pipe the backup into stdin",
+        ));
+    }
+    let plan = OutputPlan::new(
+        &args.output,
+        args.run.force,
+        Contents::Private,
+        input.identity(),
+    )?;
+    let secret = read_secret(&args)?;
+    let decryptor = Decryptor::new(secret)
+        .caps(caps(&args))
+        .threads(Threads::new(args.run.threads));
+
+    let mut output = plan.open()?;
+    let progress = Progress::new(progress::wanted(args.run.quiet), "decrypting", input.len());
+    let label = input.label().to_string();
+    let reader = progress.wrap(input.into_reader());
+    decryptor
+        .decrypt_stream(reader, &mut output)
+        .map_err(|error| Failure::library(error, Some(&label)))?;
+    drop(progress);
+    output.commit()
+}
+
+fn read_secret(args: &DecryptArgs) -> Result<Secret, Failure> {
+    if let Some(path) = &args.recovery_key_file {
+        return Ok(Secret::RecoveryKey(secrets::read_recovery_key_file(path)?));
+    }
+    if let Some(path) = &args.password_file {
+        return Ok(Secret::Password(secrets::read_password_file(path)?));
+    }
+    if args.recovery_key {
+        return Ok(Secret::RecoveryKey(secrets::prompt_recovery_key()?));
+    }
+    // Clap requires exactly one secret flag, so this is --password.
+    Ok(Secret::Password(secrets::prompt_password()?))
+}
+
+/// This machine's default caps, with each given flag replacing its field.
+fn caps(args: &DecryptArgs) -> KdfCaps {
+    let mut caps = KdfCaps::default();
+    if let Some(bytes) = args.max_kdf_memory {
+        caps.max_memory_bytes = bytes;
+    }
+    if let Some(passes) = args.max_argon2_t {
+        caps.argon2_max_passes = passes;
+    }
+    if let Some(lanes) = args.max_argon2_p {
+        caps.argon2_max_lanes = lanes;
+    }
+    if let Some(log_n) = args.max_scrypt_log_n {
+        caps.scrypt_max_log_n = log_n;
+    }
+    if let Some(r) = args.max_scrypt_r {
+        caps.scrypt_max_r = r;
+    }
+    if let Some(p) = args.max_scrypt_p {
+        caps.scrypt_max_p = p;
+    }
+    caps
+}

@@ -1,0 +1,85 @@
+//! `e2eb encrypt`: data in, backup out, with one key slot per secret given.
+
+use std::io::{self, Write};
+
+use e2eb::{Encryptor, KdfCaps, KdfKind, KdfParams, SlotKind, Threads};
+
+use crate::cli::{EncryptArgs, SlotSource};
+use crate::error::{Failure, cap_flag};
+use crate::input::Input;
+use crate::output::{Contents, OutputPlan};
+use crate::progress::{self, Progress};
+use crate::secrets;
+
+pub fn run(args: EncryptArgs) -> Result<(), Failure> {
+    let kdf_params = password_kdf(&args)?;
+    let has_password_slot = args
+        .slots
+        .iter()
+        .any(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)));
+    if has_password_slot {
+        warn_if_over_default_caps(&kdf_params);
+    }
+
+    let input = Input::open(args.input.as_deref())?;
+    let plan = OutputPlan::new(
+        &args.output,
+        args.run.force,
+        Contents::Ciphertext,
+        input.identity(),
+    )?;
+
+    let mut encryptor = Encryptor::new(args.suite.into()).threads(Threads::new(args.run.threads));
+    for (position, slot) in args.slots.iter().enumerate() {
+        encryptor = match slot {
+            SlotSource::RecoveryKeyFile(path) => {
+                encryptor.recovery_key(secrets::read_recovery_key_file(path)?)
+            }
+            SlotSource::PasswordFile(path) => {
+                encryptor.password(secrets::read_password_file(path)?, kdf_params)
+            }
+            SlotSource::PasswordPrompt => {
+                encryptor.password(secrets::prompt_new_password(position + 1)?, kdf_params)
+            }
+        };
+    }
+
+    let mut output = plan.open()?;
+    let progress = Progress::new(progress::wanted(args.run.quiet), "encrypting", input.len());
+    let reader = progress.wrap(input.into_reader());
+    encryptor
+        .encrypt_stream(reader, &mut output)
+        .map_err(|error| Failure::library(error, None))?;
+    drop(progress);
+    output.commit()
+}
+
+fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
+    let kind: KdfKind = args.kdf.map_or(KdfKind::Argon2id, Into::into);
+    match &args.kdf_params {
+        Some(text) => KdfParams::parse(kind, text)
+            .map_err(|error| Failure::new(format!("--kdf-params {text}: {error}"))),
+        None => Ok(kind.default_params()),
+    }
+}
+
+/// A backup is still made: the caps protect the decrypting side, and its owner may well mean
+/// to open it on a bigger machine, with a raised cap.
+fn warn_if_over_default_caps(params: &KdfParams) {
+    let Err((parameter, value, cap)) = KdfCaps::default().check(params) else {
+        return;
+    };
+    let kind = match params {
+        KdfParams::Argon2id(_) => SlotKind::Argon2id,
+        KdfParams::Scrypt(_) => SlotKind::Scrypt,
+    };
+    let how = cap_flag(kind, parameter)
+        .map(|flag| format!("decrypt {flag}"))
+        .unwrap_or_else(|| "a raised cap".to_string());
+    let _ = writeln!(
+        io::stderr(),
+        "e2eb: warning: the password KDF ({kind} {params}) asks for {parameter} = {value}, \
+         above the default decrypt cap of {cap} on this machine; opening the backup will need \
+         {how}"
+    );
+}

@@ -1,0 +1,307 @@
+//! The output: a regular file written under a temporary name and renamed into place only once
+//! complete, or a stream (stdout, a pipe, a device) that data flows straight into.
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions, Permissions};
+use std::io::{self, IsTerminal, Write};
+use std::os::fd::AsFd;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+use crate::error::{Failure, LabelledIoError};
+use crate::input::{FileIdentity, is_standard_stream};
+
+/// What is written decides who may read the file and where it may go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contents {
+    /// Decrypted data or a key: readable by the owner only (mode 0600).
+    Private,
+    /// A backup: the umask decides its mode, and it never goes to a terminal, where it would
+    /// be noise at best and a mangled terminal at worst.
+    Ciphertext,
+}
+
+impl Contents {
+    fn new_file_mode(self) -> u32 {
+        match self {
+            Contents::Private => 0o600,
+            Contents::Ciphertext => 0o666,
+        }
+    }
+}
+
+/// An output checked up front (before any secret is asked for or work done), not yet created.
+#[derive(Debug)]
+pub struct OutputPlan {
+    label: String,
+    contents: Contents,
+    force: bool,
+    target: PlannedTarget,
+}
+
+#[derive(Debug)]
+enum PlannedTarget {
+    Stream(File),
+    /// The path the finished file is renamed onto; a symbolic link's target, so the link
+    /// survives.
+    RegularFile(PathBuf),
+}
+
+impl OutputPlan {
+    /// Checks that `path` can receive the output: refuses an existing regular file without
+    /// `force`, the input file itself, a directory, and a terminal for ciphertext. Streams are
+    /// opened now, regular files are only created by [`OutputPlan::open`].
+    pub fn new(
+        path: &Path,
+        force: bool,
+        contents: Contents,
+        input: Option<FileIdentity>,
+    ) -> Result<OutputPlan, Failure> {
+        let label = if is_standard_stream(path) {
+            "stdout".to_string()
+        } else {
+            path.display().to_string()
+        };
+        let plan = |target| OutputPlan {
+            label: label.clone(),
+            contents,
+            force,
+            target,
+        };
+        if is_standard_stream(path) {
+            // A duplicate of descriptor 1 as a plain File: std's stdout is line-buffered, which
+            // suits text, not megabytes of binary data.
+            let stdout = io::stdout()
+                .as_fd()
+                .try_clone_to_owned()
+                .map(File::from)
+                .map_err(|error| Failure::io("cannot write stdout", &error))?;
+            return Ok(plan(PlannedTarget::Stream(check_stream(
+                stdout, &label, contents, input,
+            )?)));
+        }
+        match fs::metadata(path) {
+            Ok(metadata) if metadata.is_dir() => Err(Failure::new(format!(
+                "cannot write {label}: it is a directory"
+            ))),
+            Ok(metadata) if metadata.is_file() => {
+                if input.is_some() && FileIdentity::of_regular_file(&metadata) == input {
+                    return Err(Failure::new(format!(
+                        "{label} is the input file; write the output somewhere else"
+                    )));
+                }
+                if !force {
+                    return Err(Failure::new(format!(
+                        "{label} already exists; use --force to replace it"
+                    )));
+                }
+                let target = if is_symlink(path) {
+                    fs::canonicalize(path).map_err(|error| {
+                        Failure::io(format!("cannot resolve the link {label}"), &error)
+                    })?
+                } else {
+                    path.to_path_buf()
+                };
+                Ok(plan(PlannedTarget::RegularFile(target)))
+            }
+            Ok(_) => {
+                let stream = OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|error| Failure::io(format!("cannot open {label}"), &error))?;
+                Ok(plan(PlannedTarget::Stream(check_stream(
+                    stream, &label, contents, input,
+                )?)))
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                if is_symlink(path) {
+                    return Err(Failure::new(format!(
+                        "{label} is a symbolic link to a missing file; remove it or write elsewhere"
+                    )));
+                }
+                Ok(plan(PlannedTarget::RegularFile(path.to_path_buf())))
+            }
+            Err(error) => Err(Failure::io(format!("cannot write {label}"), &error)),
+        }
+    }
+
+    /// Creates the file to write into (a temporary file beside the final path) or hands over
+    /// the stream.
+    pub fn open(self) -> Result<Output, Failure> {
+        let write_action = format!("cannot write {}", self.label);
+        let target = match self.target {
+            PlannedTarget::Stream(stream) => OpenTarget::Stream(stream),
+            PlannedTarget::RegularFile(path) => {
+                let temporary = create_temporary_beside(&path, self.contents).map_err(|error| {
+                    Failure::io(format!("cannot create {}", self.label), &error)
+                })?;
+                OpenTarget::RegularFile {
+                    temporary,
+                    path,
+                    force: self.force,
+                }
+            }
+        };
+        Ok(Output {
+            label: self.label,
+            write_action,
+            target,
+        })
+    }
+}
+
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink())
+}
+
+fn check_stream(
+    stream: File,
+    label: &str,
+    contents: Contents,
+    input: Option<FileIdentity>,
+) -> Result<File, Failure> {
+    if contents == Contents::Ciphertext && stream.is_terminal() {
+        return Err(Failure::new(format!(
+            "refusing to write a backup to a terminal ({label}); use -o FILE or redirect stdout"
+        )));
+    }
+    let metadata = stream
+        .metadata()
+        .map_err(|error| Failure::io(format!("cannot write {label}"), &error))?;
+    if input.is_some() && FileIdentity::of_regular_file(&metadata) == input {
+        return Err(Failure::new(format!(
+            "{label} is the input file; write the output somewhere else"
+        )));
+    }
+    Ok(stream)
+}
+
+/// Longest file name that still gets its own name in the temporary file's; longer ones would
+/// push the temporary name past the file system's limit.
+const LONGEST_NAME_KEPT: usize = 200;
+
+/// A temporary file in `path`'s directory (so the final rename stays on one file system),
+/// named `.NAME.e2eb-tmp-XXXXXX` so that a leftover from a crash says what it was.
+fn create_temporary_beside(path: &Path, contents: Contents) -> io::Result<NamedTempFile> {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut prefix = OsString::from(".");
+    if let Some(name) = path
+        .file_name()
+        .filter(|name| name.len() <= LONGEST_NAME_KEPT)
+    {
+        prefix.push(name);
+        prefix.push(".");
+    }
+    prefix.push("e2eb-tmp-");
+    tempfile::Builder::new()
+        .prefix(&prefix)
+        .rand_bytes(6)
+        .permissions(Permissions::from_mode(contents.new_file_mode()))
+        .tempfile_in(directory)
+}
+
+/// An output being written. Dropping it without [`Output::commit`] deletes the temporary file,
+/// so a failed run leaves nothing under OUT's name.
+#[derive(Debug)]
+pub struct Output {
+    label: String,
+    write_action: String,
+    target: OpenTarget,
+}
+
+#[derive(Debug)]
+enum OpenTarget {
+    Stream(File),
+    RegularFile {
+        temporary: NamedTempFile,
+        path: PathBuf,
+        force: bool,
+    },
+}
+
+impl Output {
+    /// Makes the output final: a regular file is synced to disk, then renamed onto its path
+    /// (without `--force`, never over a file that appeared in the meantime).
+    pub fn commit(self) -> Result<(), Failure> {
+        match self.target {
+            OpenTarget::Stream(mut stream) => stream
+                .flush()
+                .map_err(|error| Failure::io(&self.write_action, &error)),
+            OpenTarget::RegularFile {
+                temporary,
+                path,
+                force,
+            } => {
+                temporary
+                    .as_file()
+                    .sync_all()
+                    .map_err(|error| Failure::io(&self.write_action, &error))?;
+                let persisted = if force {
+                    temporary.persist(&path)
+                } else {
+                    temporary.persist_noclobber(&path)
+                };
+                // On error the PersistError still owns the temporary file, and deletes it when
+                // dropped at the end of this arm.
+                if let Err(persist_error) = persisted {
+                    let error = &persist_error.error;
+                    return Err(if error.kind() == io::ErrorKind::AlreadyExists {
+                        Failure::new(format!(
+                            "{} appeared while e2eb was writing it; it was left as it is \
+                             (use --force to replace it)",
+                            self.label
+                        ))
+                    } else {
+                        Failure::io(
+                            format!("cannot move the output into place as {}", self.label),
+                            error,
+                        )
+                    });
+                }
+                sync_directory_of(&path);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Makes the rename itself durable. Best effort: some file systems refuse to sync a
+/// directory, and the data is in place either way.
+fn sync_directory_of(path: &Path) {
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if let Ok(directory) = File::open(directory) {
+        let _ = directory.sync_all();
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let file = match &mut self.target {
+            OpenTarget::Stream(stream) => stream,
+            OpenTarget::RegularFile { temporary, .. } => temporary.as_file_mut(),
+        };
+        file.write(data)
+            .map_err(|error| LabelledIoError::wrap(&self.write_action, error))
+    }
+
+    fn write_vectored(&mut self, data: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let file = match &mut self.target {
+            OpenTarget::Stream(stream) => stream,
+            OpenTarget::RegularFile { temporary, .. } => temporary.as_file_mut(),
+        };
+        file.write_vectored(data)
+            .map_err(|error| LabelledIoError::wrap(&self.write_action, error))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,142 @@
+//! Where secrets come from: recovery-key files, password files and terminal prompts. Every
+//! buffer that holds a secret is zeroized when dropped, and no secret is ever printed.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use e2eb::{Password, RecoveryKey};
+use zeroize::Zeroizing;
+
+use crate::error::Failure;
+use crate::input::is_standard_stream;
+
+/// Secret files are small; a larger one is some other file given by mistake (a backup, say),
+/// and is not read into memory whole.
+const LONGEST_SECRET_FILE: usize = 64 * 1024;
+
+/// The text of a recovery-key file as `e2eb keygen -o` writes it.
+pub fn recovery_key_file_text(key: &RecoveryKey) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(String::with_capacity(512));
+    text.push_str(
+        "# e2eb recovery key. Keep it secret: anyone who has it can decrypt the backups it \
+         protects.\n# If it is lost, so are those backups (unless a password opens them): keep \
+         a copy offline.\n",
+    );
+    text.push_str(&key.display_grouped());
+    text.push('\n');
+    text
+}
+
+/// Reads a recovery key from a file: blank lines and lines starting with `#` are ignored, the
+/// rest is parsed as the key (any case, with spaces and dashes).
+pub fn read_recovery_key_file(path: &Path) -> Result<RecoveryKey, Failure> {
+    let label = path.display();
+    let contents = read_secret_file(path, "recovery key file")?;
+    let text = std::str::from_utf8(&contents)
+        .map_err(|_| Failure::new(format!("recovery key file {label} is not text")))?;
+    let mut key_text = Zeroizing::new(String::with_capacity(text.len()));
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        key_text.push_str(trimmed);
+        key_text.push('\n');
+    }
+    RecoveryKey::parse(&key_text)
+        .map_err(|error| Failure::new(format!("recovery key file {label}: {error}")))
+}
+
+/// Reads the password on the first line of `path` (without its line ending).
+pub fn read_password_file(path: &Path) -> Result<Password, Failure> {
+    if is_standard_stream(path) {
+        // Stdin may carry the data being encrypted or decrypted; taking the password from it
+        // too would silently mix the two.
+        return Err(Failure::new(
+            "--password-file cannot read stdin; use a file, or /dev/fd/N for a descriptor",
+        ));
+    }
+    let label = path.display();
+    let contents = read_secret_file(path, "password file")?;
+    let first_line = match contents.iter().position(|&byte| byte == b'\n') {
+        Some(end) => &contents[..end],
+        None => &contents[..],
+    };
+    let first_line = first_line.strip_suffix(b"\r").unwrap_or(first_line);
+    let text = std::str::from_utf8(first_line).map_err(|_| {
+        Failure::new(format!(
+            "password file {label}: the password is not UTF-8 text"
+        ))
+    })?;
+    if text.is_empty() {
+        return Err(Failure::new(format!(
+            "password file {label}: the first line is empty; it must hold the password"
+        )));
+    }
+    Password::new(text.to_string())
+        .map_err(|error| Failure::new(format!("password file {label}: {error}")))
+}
+
+fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let label = path.display();
+    let file = File::open(path)
+        .map_err(|error| Failure::io(format!("cannot open {what} {label}"), &error))?;
+    // Allocated once at full size so that no reallocation leaves a copy of the secret behind.
+    let mut contents = Zeroizing::new(Vec::with_capacity(LONGEST_SECRET_FILE + 1));
+    file.take(LONGEST_SECRET_FILE as u64 + 1)
+        .read_to_end(&mut contents)
+        .map_err(|error| Failure::io(format!("cannot read {what} {label}"), &error))?;
+    if contents.len() > LONGEST_SECRET_FILE {
+        return Err(Failure::new(format!(
+            "{what} {label} is larger than {} KiB; is it the right file?",
+            LONGEST_SECRET_FILE / 1024
+        )));
+    }
+    Ok(contents)
+}
+
+/// Asks for a new slot's password twice on the terminal; `slot_number` counts from 1.
+pub fn prompt_new_password(slot_number: usize) -> Result<Password, Failure> {
+    let first = prompt_hidden(
+        &format!("Password for key slot {slot_number}: "),
+        "--password",
+    )?;
+    if first.is_empty() {
+        return Err(Failure::new("the password is empty"));
+    }
+    let second = prompt_hidden("Repeat the password: ", "--password")?;
+    if *first != *second {
+        return Err(Failure::new("the two passwords typed differ"));
+    }
+    Password::new(first.to_string()).map_err(|error| Failure::library(error, None))
+}
+
+/// Asks for the password of an existing backup on the terminal.
+pub fn prompt_password() -> Result<Password, Failure> {
+    let typed = prompt_hidden("Password: ", "--password")?;
+    Password::new(typed.to_string()).map_err(|error| Failure::library(error, None))
+}
+
+/// Asks for a recovery key on the terminal, hidden like a password.
+pub fn prompt_recovery_key() -> Result<RecoveryKey, Failure> {
+    let typed = prompt_hidden("Recovery key: ", "--recovery-key")?;
+    RecoveryKey::parse(&typed)
+        .map_err(|error| Failure::new(format!("the recovery key typed: {error}")))
+}
+
+/// Prompts and reads on the controlling terminal (/dev/tty), not stdin/stdout, which may carry
+/// data; `flag` is what asked for the prompt, for the error when there is no terminal.
+fn prompt_hidden(prompt: &str, flag: &str) -> Result<Zeroizing<String>, Failure> {
+    match rpassword::prompt_password(prompt) {
+        Ok(typed) => Ok(Zeroizing::new(typed)),
+        Err(error) => Err(match error.kind() {
+            io::ErrorKind::Interrupted => Failure::new("interrupted"),
+            io::ErrorKind::UnexpectedEof => Failure::new("nothing was typed (end of input)"),
+            _ => Failure::io(
+                format!("{flag} needs a terminal to prompt on (/dev/tty)"),
+                &error,
+            ),
+        }),
+    }
+}
