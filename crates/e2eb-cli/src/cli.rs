@@ -51,12 +51,21 @@ pub struct KeygenArgs {
     pub force: bool,
 }
 
+/// More threads than this cannot speed up the chunk work of one stream, and would only exhaust
+/// the process's thread limit.
+const MOST_THREADS: i64 = 1024;
+
 /// Options every streaming subcommand takes.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Threads that seal or open chunks; 0 means one per CPU
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub threads: usize,
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        value_parser = clap::value_parser!(u16).range(0..=MOST_THREADS)
+    )]
+    pub threads: u16,
 
     /// Replace OUT if it exists (it is replaced only once the new one is complete)
     #[arg(long)]

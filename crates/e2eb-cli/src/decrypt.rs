@@ -25,7 +25,7 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
     let secret = read_secret(&args)?;
     let decryptor = Decryptor::new(secret)
         .caps(caps(&args))
-        .threads(Threads::new(args.run.threads));
+        .threads(Threads::new(usize::from(args.run.threads)));
 
     let mut output = plan.open()?;
     let progress = Progress::new(progress::wanted(args.run.quiet), "decrypting", input.len());

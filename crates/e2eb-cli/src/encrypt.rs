@@ -29,7 +29,8 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
         input.identity(),
     )?;
 
-    let mut encryptor = Encryptor::new(args.suite.into()).threads(Threads::new(args.run.threads));
+    let mut encryptor =
+        Encryptor::new(args.suite.into()).threads(Threads::new(usize::from(args.run.threads)));
     for (position, slot) in args.slots.iter().enumerate() {
         encryptor = match slot {
             SlotSource::RecoveryKeyFile(path) => {

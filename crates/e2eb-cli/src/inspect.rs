@@ -245,7 +245,7 @@ fn write_text(out: &mut impl Write, report: &Report) -> io::Result<()> {
         if report.slots.len() == 1 { "" } else { "s" }
     )?;
     for slot in &report.slots {
-        write!(out, "key slot {:<7}", format!("{}:", slot.index))?;
+        write!(out, "{:<17}", format!("key slot {}:", slot.index))?;
         match (&slot.kdf, slot.kind) {
             (Some(kdf), _) => {
                 write!(

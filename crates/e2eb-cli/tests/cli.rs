@@ -667,6 +667,16 @@ fn the_input_file_is_never_its_own_output() {
         .assert()
         .code(FAILURE)
         .stderr(predicate::str::contains("is the input file"));
+    // Stdin redirected from the output file is the same file too (a real redirection: a
+    // descriptor on the file, not a pipe fed from it).
+    let run = std::process::Command::new(assert_cmd::cargo::cargo_bin!("e2eb"))
+        .args(["encrypt", "-o", arg(&plain), "--force"])
+        .args(["--recovery-key-file", arg(&key)])
+        .stdin(fs::File::open(&plain).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(FAILURE));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("is the input file"));
     assert_eq!(fs::read(&plain).unwrap(), b"data");
 }
 
@@ -832,6 +842,12 @@ fn usage_errors_exit_with_status_2() {
         .args(["--recovery-key-file", arg(&key), "--kdf", "scrypt"])
         .assert()
         .code(USAGE);
+    // A thread count past the limit.
+    e2eb()
+        .args(["encrypt", arg(&plain), "-o", arg(&scratch.path("out"))])
+        .args(["--recovery-key-file", arg(&key), "--threads", "100000"])
+        .assert()
+        .code(USAGE);
     // A size that is not one.
     e2eb()
         .args(["decrypt", arg(&plain), "-o", "-"])
@@ -947,7 +963,88 @@ fn other_caps_are_raised_by_their_own_flags() {
         .stdout("data");
 }
 
+#[test]
+fn encrypt_warns_when_the_kdf_exceeds_the_default_decrypt_caps() {
+    let scratch = Scratch::new();
+    let password = scratch.write("password", b"pw\n");
+    let plain = scratch.write("plain", b"data");
+    let backup = scratch.path("backup.e2eb");
+    // t above the default cap of 64, with so little memory that it still runs at once.
+    e2eb()
+        .args(["encrypt", arg(&plain), "-o", arg(&backup)])
+        .args([
+            "--password-file",
+            arg(&password),
+            "--kdf-params",
+            "m=64,t=65,p=1",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("e2eb: warning:"))
+        .stderr(predicate::str::contains("t = 65"))
+        .stderr(predicate::str::contains("--max-argon2-t"));
+    e2eb()
+        .args([
+            "decrypt",
+            arg(&backup),
+            "-o",
+            "-",
+            "--password-file",
+            arg(&password),
+        ])
+        .assert()
+        .code(KDF_OVER_CAP);
+    e2eb()
+        .args([
+            "decrypt",
+            arg(&backup),
+            "-o",
+            "-",
+            "--password-file",
+            arg(&password),
+        ])
+        .args(["--max-argon2-t", "65"])
+        .assert()
+        .success()
+        .stdout("data");
+}
+
 // ---- inspect ----
+
+#[test]
+fn inspect_lists_slot_types_this_build_does_not_know() {
+    use e2eb::{Header, KeySlot, Suite};
+    let scratch = Scratch::new();
+    let header = Header::from_slots(
+        Suite::Aes256Gcm,
+        vec![KeySlot::Unknown {
+            type_id: 0x7f,
+            body: vec![1, 2, 3],
+        }],
+    );
+    // An empty message: the salt and commitment, then one final chunk holding only its tag.
+    let mut bytes = header.as_bytes().to_vec();
+    bytes.extend_from_slice(&[0u8; 56 + 16]);
+    let backup = scratch.write("future.e2eb", &bytes);
+    let report: serde_json::Value = serde_json::from_slice(
+        &e2eb()
+            .args(["inspect", "--json", arg(&backup)])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(report["slots"][0]["kind"], "unknown");
+    assert_eq!(report["slots"][0]["type_id"], 0x7f);
+    assert_eq!(report["plaintext_len"], 0);
+    assert_eq!(report["chunk_count"], 1);
+    e2eb()
+        .args(["inspect", arg(&backup)])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("unknown type 0x7f"));
+}
 
 #[test]
 fn inspect_shows_slots_and_sizes_as_text_and_json() {
