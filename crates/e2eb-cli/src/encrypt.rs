@@ -58,8 +58,14 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
 fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
     let kind: KdfKind = args.kdf.map_or(KdfKind::Argon2id, Into::into);
     match &args.kdf_params {
-        Some(text) => KdfParams::parse(kind, text)
-            .map_err(|error| Failure::new(format!("--kdf-params {text}: {error}"))),
+        Some(text) => KdfParams::parse(kind, text).map_err(|error| {
+            // Naming the KDF catches scrypt parameters given without --kdf scrypt.
+            let kdf_name = match kind {
+                KdfKind::Argon2id => "argon2id",
+                KdfKind::Scrypt => "scrypt",
+            };
+            Failure::new(format!("--kdf-params {text} (for {kdf_name}): {error}"))
+        }),
         None => Ok(kind.default_params()),
     }
 }

@@ -868,7 +868,8 @@ fn invalid_kdf_parameters_are_explained() {
         .assert()
         .code(FAILURE)
         .stderr(
-            predicate::str::contains("--kdf-params t=0").and(predicate::str::contains("t = 0")),
+            predicate::str::contains("--kdf-params t=0 (for argon2id)")
+                .and(predicate::str::contains("t = 0")),
         );
 }
 
