@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
-/// The exit statuses documented in `e2eb --help`.
+/// The exit statuses documented in `e2eb --help`; 2, for usage errors, is clap's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Failure = 1,
