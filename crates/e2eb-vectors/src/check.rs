@@ -1,0 +1,235 @@
+//! `vectors check --cmd "..."`: runs another implementation over every vector through the
+//! conformance protocol of vectors/README.md: one JSON request per process on standard input,
+//! one JSON answer on standard output.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha512};
+
+use crate::model::{Caps, SecretInput, TestGroup, VectorFile};
+
+/// A request to the implementation under test.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+pub enum Request {
+    /// Decrypt `backup` with `secret` under `caps`.
+    BackupDecryption {
+        /// The vector's id (for the implementation's logs).
+        tc_id: u32,
+        /// The backup, hex.
+        backup: String,
+        /// The secret.
+        secret: SecretInput,
+        /// The caps to apply.
+        caps: Caps,
+    },
+    /// Parse `text` as a recovery key.
+    RecoveryKeyParsing {
+        /// The vector's id.
+        tc_id: u32,
+        /// The typed text.
+        text: String,
+    },
+}
+
+/// The implementation's answer.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answer {
+    /// `valid` (decrypted / parsed) or `invalid`.
+    pub result: String,
+    /// For a decrypted backup: the plaintext's SHA-512, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg_sha512: Option<String>,
+    /// For a decrypted backup: the plaintext length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg_length: Option<u64>,
+    /// For a parsed recovery key: its 32 bytes, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// For a failure: the error class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// Options of a run.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The command line of the implementation, run with `sh -c`.
+    pub command: String,
+    /// Skip `SlowKdf` vectors.
+    pub skip_slow: bool,
+    /// Accept any error class for invalid vectors (only validity must match).
+    pub any_error_class: bool,
+    /// Give up on one vector after this long.
+    pub timeout: Duration,
+}
+
+/// One vector's verdict.
+#[derive(Debug)]
+pub struct Verdict {
+    /// File and test id, e.g. `e2eb_v1_test.json#12`.
+    pub id: String,
+    /// What was expected.
+    pub expected: String,
+    /// What came back.
+    pub got: String,
+    /// Pass or fail.
+    pub passed: bool,
+    /// The vector's comment.
+    pub comment: String,
+}
+
+fn ask(options: &CheckOptions, request: &Request) -> Result<Answer, String> {
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(&options.command)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {:?}: {e}", options.command))?;
+    let body = serde_json::to_vec(request).expect("requests serialise");
+    // A broken pipe here just means the program did not read its input; its answer decides.
+    let _ = child.stdin.take().expect("piped").write_all(&body);
+    let started = Instant::now();
+    loop {
+        if child.try_wait().map_err(|e| e.to_string())?.is_some() {
+            break;
+        }
+        if started.elapsed() > options.timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("no answer within {:?}", options.timeout));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let output = child.wait_with_output().map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(text.trim()).map_err(|e| {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        format!(
+            "unreadable answer ({e}): {:?}; stderr: {}",
+            text.trim(),
+            stderr.trim()
+        )
+    })
+}
+
+/// Runs the implementation over every vector of `files`.
+pub fn check(
+    files: &[(String, VectorFile)],
+    options: &CheckOptions,
+    mut progress: impl FnMut(&Verdict),
+) -> Vec<Verdict> {
+    let mut verdicts = Vec::new();
+    for (name, file) in files {
+        for group in &file.test_groups {
+            match group {
+                TestGroup::BackupDecryption(group) => {
+                    for test in &group.tests {
+                        if options.skip_slow && test.has("SlowKdf") {
+                            continue;
+                        }
+                        let expected = if test.is_valid() {
+                            "valid".to_string()
+                        } else {
+                            format!("invalid {}", test.error.as_deref().unwrap_or("?"))
+                        };
+                        let request = test.backup().map(|backup| Request::BackupDecryption {
+                            tc_id: test.tc_id,
+                            backup: hex::encode(backup),
+                            secret: test.secret.clone(),
+                            caps: group.caps,
+                        });
+                        let (got, passed) = match request.and_then(|request| ask(options, &request))
+                        {
+                            Err(why) => (format!("error: {why}"), false),
+                            Ok(answer) => judge_backup(test, &answer, options.any_error_class),
+                        };
+                        let verdict = Verdict {
+                            id: format!("{name}#{}", test.tc_id),
+                            expected,
+                            got,
+                            passed,
+                            comment: test.comment.clone(),
+                        };
+                        progress(&verdict);
+                        verdicts.push(verdict);
+                    }
+                }
+                TestGroup::RecoveryKeyParsing(group) => {
+                    for test in &group.tests {
+                        let expected = match &test.error {
+                            None => "valid".to_string(),
+                            Some(error) => format!("invalid {error}"),
+                        };
+                        let request = Request::RecoveryKeyParsing {
+                            tc_id: test.tc_id,
+                            text: test.text.clone(),
+                        };
+                        let (got, passed) = match ask(options, &request) {
+                            Err(why) => (format!("error: {why}"), false),
+                            Ok(answer) => {
+                                let got = format!(
+                                    "{} {}",
+                                    answer.result,
+                                    answer.error.as_deref().unwrap_or("")
+                                );
+                                let passed = answer.result == test.result
+                                    && (test.result != "valid" || answer.key == test.key)
+                                    && (test.result == "valid"
+                                        || options.any_error_class
+                                        || answer.error == test.error);
+                                (got.trim().to_string(), passed)
+                            }
+                        };
+                        let verdict = Verdict {
+                            id: format!("{name}#{}", test.tc_id),
+                            expected,
+                            got,
+                            passed,
+                            comment: test.comment.clone(),
+                        };
+                        progress(&verdict);
+                        verdicts.push(verdict);
+                    }
+                }
+            }
+        }
+    }
+    verdicts
+}
+
+fn judge_backup(
+    test: &crate::model::BackupTest,
+    answer: &Answer,
+    any_error_class: bool,
+) -> (String, bool) {
+    match answer.result.as_str() {
+        "valid" => {
+            let got = "valid".to_string();
+            let matches = test.is_valid()
+                && answer.msg_sha512 == test.msg_sha512
+                && answer.msg_length == test.msg_length;
+            if test.is_valid() && !matches {
+                return ("valid, but a different plaintext".into(), false);
+            }
+            (got, matches)
+        }
+        "invalid" => {
+            let class = answer.error.clone().unwrap_or_else(|| "?".into());
+            let passed = !test.is_valid() && (any_error_class || answer.error == test.error);
+            (format!("invalid {class}"), passed)
+        }
+        other => (format!("unknown result {other:?}"), false),
+    }
+}
+
+/// The SHA-512 of `data`, hex: what an implementation answers for a decrypted backup.
+pub fn sha512_hex(data: &[u8]) -> String {
+    hex::encode(Sha512::digest(data))
+}

@@ -1,0 +1,1200 @@
+//! Writes the vector files: every suite × slot type × size, multi-slot and formatting variants,
+//! and every failure class of SPEC.md, each as a mutation of a valid backup or a header built on
+//! purpose.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use e2eb::payload::{CHUNK_LEN, PREFIX_LEN, SEALED_CHUNK_LEN};
+use e2eb::{
+    Argon2idParams, Decryptor, Entropy, Header, KdfCaps, KdfParams, KeySlot, ScryptParams, Secret,
+    Suite, Threads,
+};
+use sha2::{Digest, Sha512};
+
+use crate::model::*;
+use crate::recipe::{Built, Recipe, SlotRecipe, chunk_start, fixed_bytes, recovery_key_bytes};
+
+/// The password of most password slots.
+pub const PASSWORD: &str = "correct horse battery staple";
+/// Argon2id at a tiny cost: vectors test the format, not the KDF's speed.
+pub const FAST_ARGON2ID: KdfParams = KdfParams::Argon2id(Argon2idParams {
+    memory_kib: 64,
+    passes: 2,
+    lanes: 1,
+});
+/// scrypt at a tiny cost.
+pub const FAST_SCRYPT: KdfParams = KdfParams::Scrypt(ScryptParams {
+    log_n: 10,
+    r: 8,
+    p: 1,
+});
+/// Sizes around the chunk boundaries, and past a counter byte rollover (256 full chunks + 1).
+pub const SIZES: [usize; 7] = [0, 1, 16383, 16384, 16385, 32768, 256 * CHUNK_LEN + 1];
+/// Backups up to this size are written as `ct` hex, longer ones as `ctZlib`.
+const HEX_LIMIT: usize = 4096;
+/// Messages up to this size are written out in `msg`.
+const MSG_LIMIT: usize = 1024;
+
+/// The caps every backup group applies: the reference defaults on a machine with at least
+/// 8 GiB of RAM.
+pub fn caps() -> Caps {
+    let caps = KdfCaps::for_physical_memory(None);
+    Caps {
+        max_memory_bytes: caps.max_memory_bytes,
+        argon2_max_t: caps.argon2_max_passes,
+        argon2_max_p: caps.argon2_max_lanes,
+        scrypt_max_log_n: caps.scrypt_max_log_n,
+        scrypt_max_r: caps.scrypt_max_r,
+        scrypt_max_p: caps.scrypt_max_p,
+    }
+}
+
+/// Converts a group's caps for the library.
+pub fn library_caps(caps: &Caps) -> KdfCaps {
+    KdfCaps {
+        max_memory_bytes: caps.max_memory_bytes,
+        argon2_max_passes: caps.argon2_max_t,
+        argon2_max_lanes: caps.argon2_max_p,
+        scrypt_max_log_n: caps.scrypt_max_log_n,
+        scrypt_max_r: caps.scrypt_max_r,
+        scrypt_max_p: caps.scrypt_max_p,
+    }
+}
+
+fn notes() -> BTreeMap<String, Note> {
+    let note = |bug: &str, description: &str| Note {
+        bug_type: bug.into(),
+        description: description.into(),
+    };
+    [
+        ("ChunkBoundary", note("EDGE_CASE", "The message length is at or next to a multiple of the 16 KiB chunk size, so the final chunk is empty or almost full.")),
+        ("CounterRollover", note("EDGE_CASE", "More than 256 chunks: the chunk counter XOR'd into the nonce crosses a byte boundary.")),
+        ("MultipleSlots", note("FUNCTIONALITY", "The header has several key slots; the secret opens one that is not necessarily the first.")),
+        ("UnknownSlot", note("FUNCTIONALITY", "The header has a slot of a type this format version does not define; it must be skipped, yet its bytes stay authenticated.")),
+        ("RecoveryKeyFormatting", note("FUNCTIONALITY", "The recovery key is typed with a different case, spaces, dashes or line breaks; it must be accepted.")),
+        ("PasswordNormalization", note("FUNCTIONALITY", "The password is given in another Unicode normal form than at encryption; the KDF input is its NFC form.")),
+        ("SlowKdf", note("FUNCTIONALITY", "Real-world KDF settings (the defaults of the reference implementation); slow to run.")),
+        ("WrongSecret", note("MISSING_STEP", "A valid backup opened with the wrong recovery key or password: no slot's key check matches.")),
+        ("MissingSlotKind", note("FUNCTIONALITY", "The backup has no slot for the kind of secret offered.")),
+        ("ModifiedHeader", note("AUTH_BYPASS", "A header byte outside the opening slot was changed (magic, version, suite, slot count, another slot): the parse or the payload commitment must fail.")),
+        ("UnsupportedVersion", note("FUNCTIONALITY", "The version byte names a version other than 1: refuse by name before reading further.")),
+        ("UnsupportedSuite", note("FUNCTIONALITY", "The suite byte names no suite of this version.")),
+        ("ModifiedSlot", note("AUTH_BYPASS", "A byte of the opening slot was changed: its type, length, salt, parameters, key check or wrapped key.")),
+        ("LengthOverflow", note("CAN_OF_WORMS", "A length field claims more bytes than the format allows or the input holds.")),
+        ("ModifiedPayloadPrefix", note("AUTH_BYPASS", "The payload salt or commitment was changed: the commitment check must fail before any chunk is opened.")),
+        ("ModifiedCiphertext", note("AUTH_BYPASS", "A chunk's body or tag was changed.")),
+        ("Truncation", note("AUTH_BYPASS", "The backup was cut: inside the header or payload prefix, inside a chunk, or at a chunk boundary (the short final chunk is then missing).")),
+        ("TrailingData", note("AUTH_BYPASS", "Bytes, or a whole valid chunk, follow the short final chunk.")),
+        ("ChunkReordering", note("AUTH_BYPASS", "Chunks were swapped, duplicated or dropped.")),
+        ("KdfOverCap", note("DOS", "A slot's KDF parameters exceed the group's caps: refuse before any KDF work or allocation.")),
+        ("InvalidKdfParameters", note("CAN_OF_WORMS", "A slot's KDF parameters are outside the ranges the format allows (e.g. t = 0, m < 8p, r*p >= 2^30).")),
+        ("ShortSalt", note("MISSING_STEP", "A password slot's salt length is outside 16..=64 bytes.")),
+        ("MalformedRecoveryKey", note("BASIC", "The recovery key text is not 64 hex digits; it must be refused before any decryption.")),
+        ("PartialPlaintext", note("FUNCTIONALITY", "The backup is invalid but starts with validly encrypted chunks: msgLength and msgSha512 describe the longest valid prefix, which a streaming decryptor may release before it fails; never more.")),
+        ("ValidFinalChunk", note("FUNCTIONALITY", "The backup is invalid, but its final chunk is validly encrypted at the right index: authenticating the length by opening the final chunk (random access) may succeed.")),
+    ]
+    .into_iter()
+    .map(|(flag, note)| (flag.to_string(), note))
+    .collect()
+}
+
+/// Collects tests into groups keyed by suite and slot type, in first-use order.
+struct Collector {
+    groups: Vec<BackupGroup>,
+    next_id: u32,
+}
+
+impl Collector {
+    fn push(&mut self, suite: &str, slot_type: &str, mut test: BackupTest) {
+        self.next_id += 1;
+        test.tc_id = self.next_id;
+        match self
+            .groups
+            .iter_mut()
+            .find(|g| g.suite == suite && g.slot_type == slot_type)
+        {
+            Some(group) => group.tests.push(test),
+            None => self.groups.push(BackupGroup {
+                suite: suite.into(),
+                slot_type: slot_type.into(),
+                caps: caps(),
+                tests: vec![test],
+            }),
+        }
+    }
+}
+
+fn encode_backup(test: &mut BackupTest, backup: &[u8]) {
+    if backup.len() <= HEX_LIMIT {
+        test.ct = Some(hex::encode(backup));
+    } else {
+        use std::io::Write;
+        let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(backup).expect("writing to memory");
+        test.ct_zlib = Some(hex::encode(encoder.finish().expect("writing to memory")));
+    }
+}
+
+fn describe_message(test: &mut BackupTest, message: &[u8]) {
+    test.msg_length = Some(message.len() as u64);
+    test.msg_sha512 = Some(hex::encode(Sha512::digest(message)));
+    if message.len() <= MSG_LIMIT {
+        test.msg = Some(hex::encode(message));
+    }
+}
+
+fn empty_test(comment: String, flags: &[&str], secret: SecretInput) -> BackupTest {
+    BackupTest {
+        tc_id: 0,
+        comment,
+        flags: flags.iter().map(|f| f.to_string()).collect(),
+        secret,
+        encryption: None,
+        msg: None,
+        msg_length: None,
+        msg_sha512: None,
+        ct: None,
+        ct_zlib: None,
+        intermediates: None,
+        result: String::new(),
+        error: None,
+    }
+}
+
+fn valid_test(comment: String, flags: &[&str], secret: SecretInput, built: &Built) -> BackupTest {
+    let mut test = empty_test(comment, flags, secret);
+    test.encryption = Some(built.inputs.clone());
+    test.intermediates = Some(built.intermediates.clone());
+    describe_message(&mut test, &built.plaintext);
+    encode_backup(&mut test, &built.backup);
+    test.result = "valid".into();
+    test
+}
+
+fn to_library_secret(secret: &SecretInput) -> Result<Secret, e2eb::Error> {
+    Ok(match secret {
+        SecretInput::RecoveryKey(text) => Secret::RecoveryKey(e2eb::RecoveryKey::parse(text)?),
+        SecretInput::Password(password) => Secret::Password(e2eb::Password::new(password.clone())?),
+    })
+}
+
+/// An invalid test: the reference implementation's error class, the prefix its streaming reader
+/// releases (`PartialPlaintext`) and whether random access can authenticate the length
+/// (`ValidFinalChunk`) are recorded, and checked again by `verify`.
+fn invalid_test(comment: String, flags: &[&str], secret: SecretInput, backup: &[u8]) -> BackupTest {
+    let mut test = empty_test(comment, flags, secret.clone());
+    encode_backup(&mut test, backup);
+    test.result = "invalid".into();
+    let caps = library_caps(&caps());
+    let library_secret = match to_library_secret(&secret) {
+        Ok(secret) => secret,
+        Err(error) => {
+            test.error = Some(error.class().into());
+            return test;
+        }
+    };
+    let decryptor = Decryptor::new(library_secret)
+        .caps(caps)
+        .threads(Threads::new(1));
+    let error = decryptor
+        .decrypt_to_vec(backup)
+        .expect_err("an invalid vector must fail");
+    test.error = Some(error.class().into());
+    if let Ok(mut reader) = decryptor.reader(backup) {
+        let mut released = Vec::new();
+        let mut buffer = vec![0u8; CHUNK_LEN];
+        while let Ok(n) = reader.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            released.extend_from_slice(&buffer[..n]);
+        }
+        if !released.is_empty() {
+            test.flags.push("PartialPlaintext".into());
+            test.msg_length = Some(released.len() as u64);
+            test.msg_sha512 = Some(hex::encode(Sha512::digest(&released)));
+        }
+    }
+    if decryptor.seekable(std::io::Cursor::new(backup)).is_ok() {
+        test.flags.push("ValidFinalChunk".into());
+    }
+    test
+}
+
+fn rk_secret(label: &str) -> SecretInput {
+    SecretInput::RecoveryKey(
+        e2eb::RecoveryKey::from_bytes(recovery_key_bytes(label))
+            .display_grouped()
+            .to_string(),
+    )
+}
+
+fn password_secret() -> SecretInput {
+    SecretInput::Password(PASSWORD.into())
+}
+
+fn flip(backup: &[u8], position: usize, mask: u8) -> Vec<u8> {
+    let mut altered = backup.to_vec();
+    altered[position] ^= mask;
+    altered
+}
+
+fn replace(backup: &[u8], position: usize, bytes: &[u8]) -> Vec<u8> {
+    let mut altered = backup.to_vec();
+    altered[position..position + bytes.len()].copy_from_slice(bytes);
+    altered
+}
+
+/// A message of `len` bytes: written out up to 1 KiB, else the keystream (zero chunk bodies).
+fn build_sized(recipe: &Recipe, len: usize, label: &str) -> e2eb::Result<Built> {
+    if len <= MSG_LIMIT {
+        recipe.build(&fixed_bytes(&format!("{label}/message"), len))
+    } else {
+        recipe.build_zero_body(len)
+    }
+}
+
+/// Generates every vector file: `(file name, contents)`.
+pub fn generate() -> e2eb::Result<Vec<(String, VectorFile)>> {
+    let mut collector = Collector {
+        groups: Vec::new(),
+        next_id: 0,
+    };
+    for suite in Suite::ALL {
+        valid_matrix(&mut collector, suite)?;
+    }
+    for suite in Suite::ALL {
+        valid_variants(&mut collector, suite)?;
+    }
+    for suite in Suite::ALL {
+        invalid_recovery_key_backups(&mut collector, suite)?;
+        invalid_password_backups(&mut collector, suite)?;
+    }
+    hostile_headers(&mut collector)?;
+    slow_kdfs(&mut collector)?;
+
+    let backups = VectorFile {
+        algorithm: "e2eb-v1".into(),
+        format_version: 1,
+        number_of_tests: collector.groups.iter().map(|g| g.tests.len()).sum(),
+        header: vec![
+            "Whole-backup decryption vectors for the e2eb format, version 1 (SPEC.md).".into(),
+            "Decrypt ct (or ctZlib, zlib-inflated) with the secret under the group's caps; valid tests must yield the message (msg, or msgLength and msgSha512), invalid ones must fail with the error class given. See vectors/README.md.".into(),
+        ],
+        notes: notes(),
+        schema: "schema.json".into(),
+        test_groups: collector.groups.into_iter().map(TestGroup::BackupDecryption).collect(),
+    };
+    let recovery_keys = crate::recovery_keys::file();
+    Ok(vec![
+        ("e2eb_v1_test.json".into(), backups),
+        ("recovery_key_test.json".into(), recovery_keys),
+    ])
+}
+
+/// Both suites × every slot type × every size.
+fn valid_matrix(collector: &mut Collector, suite: Suite) -> e2eb::Result<()> {
+    for slot_type in ["recovery-key", "argon2id", "scrypt"] {
+        for len in SIZES {
+            let label = format!("{suite}/{slot_type}/{len}");
+            let (slot, secret) = match slot_type {
+                "recovery-key" => (SlotRecipe::recovery_key(&label), rk_secret(&label)),
+                "argon2id" => (
+                    SlotRecipe::password(&label, PASSWORD, FAST_ARGON2ID),
+                    password_secret(),
+                ),
+                _ => (
+                    SlotRecipe::password(&label, PASSWORD, FAST_SCRYPT),
+                    password_secret(),
+                ),
+            };
+            let built = build_sized(&Recipe::new(&label, suite, vec![slot]), len, &label)?;
+            let mut flags = Vec::new();
+            if [16383, 16384, 16385, 32768].contains(&len) {
+                flags.push("ChunkBoundary");
+            }
+            if len > 256 * CHUNK_LEN {
+                flags.push("CounterRollover");
+            }
+            let comment = format!("{len}-byte message, one {slot_type} slot");
+            collector.push(
+                suite.name(),
+                slot_type,
+                valid_test(comment, &flags, secret, &built),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Multi-slot backups, unknown slots, recovery-key formatting and password normalisation.
+fn valid_variants(collector: &mut Collector, suite: Suite) -> e2eb::Result<()> {
+    let name = suite.name();
+    let label = format!("{suite}/three slots");
+    let recipe = Recipe::new(
+        &label,
+        suite,
+        vec![
+            SlotRecipe::password(&format!("{label}/argon2id"), PASSWORD, FAST_ARGON2ID),
+            SlotRecipe::password(&format!("{label}/scrypt"), "another password", FAST_SCRYPT),
+            SlotRecipe::recovery_key(&label),
+        ],
+    );
+    let built = build_sized(&recipe, 5000, &label)?;
+    for (comment, secret) in [
+        (
+            "three slots (argon2id, scrypt, recovery key), opened by the recovery key in the last slot",
+            rk_secret(&label),
+        ),
+        (
+            "three slots, opened by the first slot's password",
+            password_secret(),
+        ),
+        (
+            "three slots, opened by the second slot's password",
+            SecretInput::Password("another password".into()),
+        ),
+    ] {
+        collector.push(
+            name,
+            "mixed",
+            valid_test(comment.into(), &["MultipleSlots"], secret, &built),
+        );
+    }
+
+    let label = format!("{suite}/unknown slot");
+    let unknown = SlotRecipe::Unknown {
+        type_id: 0x7f,
+        body: fixed_bytes(&format!("{label}/body"), 200),
+    };
+    let recipe = Recipe::new(
+        &label,
+        suite,
+        vec![unknown, SlotRecipe::recovery_key(&label)],
+    );
+    let built = build_sized(&recipe, 100, &label)?;
+    collector.push(
+        name,
+        "mixed",
+        valid_test(
+            "an unknown slot type 0x7f before the recovery-key slot is skipped".into(),
+            &["UnknownSlot", "MultipleSlots"],
+            rk_secret(&label),
+            &built,
+        ),
+    );
+    let empty_unknown = SlotRecipe::Unknown {
+        type_id: 0xff,
+        body: Vec::new(),
+    };
+    let recipe = Recipe::new(
+        &label,
+        suite,
+        vec![SlotRecipe::recovery_key(&label), empty_unknown],
+    );
+    let built = build_sized(&recipe, 100, &label)?;
+    collector.push(
+        name,
+        "mixed",
+        valid_test(
+            "an empty slot of unknown type 0xff after the recovery-key slot is skipped".into(),
+            &["UnknownSlot", "MultipleSlots"],
+            rk_secret(&label),
+            &built,
+        ),
+    );
+
+    let label = format!("{suite}/formatting");
+    let built = build_sized(
+        &Recipe::new(&label, suite, vec![SlotRecipe::recovery_key(&label)]),
+        64,
+        &label,
+    )?;
+    let key_hex = hex::encode(recovery_key_bytes(&label));
+    let groups: Vec<&str> = (0..16).map(|g| &key_hex[4 * g..4 * g + 4]).collect();
+    for (comment, text) in [
+        (
+            "recovery key typed in upper case",
+            groups.join(" ").to_uppercase(),
+        ),
+        ("recovery key typed without separators", key_hex.clone()),
+        ("recovery key typed with dashes", groups.join("-")),
+        (
+            "recovery key typed on four lines with a trailing newline",
+            groups
+                .chunks(4)
+                .map(|l| l.join(" "))
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n",
+        ),
+        (
+            "recovery key in mixed case with tabs and irregular spacing",
+            {
+                let mixed: String = key_hex
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        if i % 3 == 0 {
+                            c.to_ascii_uppercase()
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                format!("\t{}  {} -{}", &mixed[..10], &mixed[10..40], &mixed[40..])
+            },
+        ),
+    ] {
+        collector.push(
+            name,
+            "recovery-key",
+            valid_test(
+                comment.into(),
+                &["RecoveryKeyFormatting"],
+                SecretInput::RecoveryKey(text),
+                &built,
+            ),
+        );
+    }
+
+    let label = format!("{suite}/normalisation");
+    let composed = "p\u{e4}ssw\u{f6}rd \u{c5}ngstr\u{f6}m";
+    let decomposed = "pa\u{308}sswo\u{308}rd A\u{30a}ngstro\u{308}m";
+    let recipe = Recipe::new(
+        &label,
+        suite,
+        vec![SlotRecipe::password(&label, composed, FAST_ARGON2ID)],
+    );
+    let built = build_sized(&recipe, 32, &label)?;
+    collector.push(
+        name,
+        "argon2id",
+        valid_test(
+            "password set in NFC, typed in NFD (decomposed accents)".into(),
+            &["PasswordNormalization"],
+            SecretInput::Password(decomposed.into()),
+            &built,
+        ),
+    );
+    let recipe = Recipe::new(
+        &label,
+        suite,
+        vec![SlotRecipe::password(&label, decomposed, FAST_SCRYPT)],
+    );
+    let built = build_sized(&recipe, 32, &label)?;
+    collector.push(
+        name,
+        "scrypt",
+        valid_test(
+            "password set in NFD, typed in NFC".into(),
+            &["PasswordNormalization"],
+            SecretInput::Password(composed.into()),
+            &built,
+        ),
+    );
+    Ok(())
+}
+
+/// Failures around a recovery-key backup of three chunks.
+fn invalid_recovery_key_backups(collector: &mut Collector, suite: Suite) -> e2eb::Result<()> {
+    let name = suite.name();
+    let label = format!("{suite}/invalid/recovery-key");
+    let built = build_sized(
+        &Recipe::new(&label, suite, vec![SlotRecipe::recovery_key(&label)]),
+        2 * CHUNK_LEN + 100,
+        &label,
+    )?;
+    let backup = &built.backup;
+    let secret = rk_secret(&label);
+    let header_len = built.header.len();
+    let slot = 11; // the first slot's type byte
+    let body = slot + 3;
+    let chunk = |i: usize| chunk_start(&built.header, i);
+    let mut push = |comment: &str, flags: &[&str], secret: &SecretInput, bytes: &[u8]| {
+        collector.push(
+            name,
+            "recovery-key",
+            invalid_test(comment.into(), flags, secret.clone(), bytes),
+        );
+    };
+
+    push(
+        "wrong recovery key",
+        &["WrongSecret"],
+        &rk_secret("a different key"),
+        backup,
+    );
+    push(
+        "a password offered to a backup with only a recovery-key slot",
+        &["MissingSlotKind"],
+        &password_secret(),
+        backup,
+    );
+    for (comment, text) in [
+        (
+            "recovery key with 63 digits",
+            e2eb::RecoveryKey::from_bytes(recovery_key_bytes(&label)).display_grouped()[..78]
+                .to_string(),
+        ),
+        (
+            "recovery key with 65 digits",
+            format!(
+                "{}0",
+                e2eb::RecoveryKey::from_bytes(recovery_key_bytes(&label))
+                    .display_grouped()
+                    .as_str()
+            ),
+        ),
+        ("recovery key with a non-hex letter in group 5", {
+            let mut t = e2eb::RecoveryKey::from_bytes(recovery_key_bytes(&label))
+                .display_grouped()
+                .to_string();
+            t.replace_range(21..22, "g");
+            t
+        }),
+    ] {
+        push(
+            comment,
+            &["MalformedRecoveryKey"],
+            &SecretInput::RecoveryKey(text),
+            backup,
+        );
+    }
+
+    for (position, comment) in [
+        (0, "first magic byte changed"),
+        (4, "magic 'b' changed"),
+        (7, "last magic byte changed"),
+    ] {
+        push(
+            comment,
+            &["ModifiedHeader"],
+            &secret,
+            &flip(backup, position, 0x01),
+        );
+    }
+    for version in [0x00, 0x02, 0xff] {
+        push(
+            &format!("version byte 0x{version:02x}"),
+            &["UnsupportedVersion"],
+            &secret,
+            &replace(backup, 8, &[version]),
+        );
+    }
+    for suite_id in [0x00, 0x03, 0xff] {
+        push(
+            &format!("suite byte 0x{suite_id:02x}"),
+            &["UnsupportedSuite"],
+            &secret,
+            &replace(backup, 9, &[suite_id]),
+        );
+    }
+    let other = if suite == Suite::Aes256Gcm {
+        Suite::ChaCha20Poly1305
+    } else {
+        Suite::Aes256Gcm
+    };
+    push(
+        "suite byte changed to the other known suite: the slot's key schedule binds the suite",
+        &["ModifiedHeader"],
+        &secret,
+        &replace(backup, 9, &[other.id()]),
+    );
+    for count in [0u8, 17, 255] {
+        push(
+            &format!("slot count {count}"),
+            &["ModifiedHeader"],
+            &secret,
+            &replace(backup, 10, &[count]),
+        );
+    }
+    push(
+        "slot count 2 while the header has one slot: the payload salt is read as a slot",
+        &["ModifiedHeader"],
+        &secret,
+        &replace(backup, 10, &[2]),
+    );
+
+    push(
+        "slot type changed to unknown 0x00: nothing left to open",
+        &["ModifiedSlot", "UnknownSlot"],
+        &secret,
+        &replace(backup, slot, &[0x00]),
+    );
+    push(
+        "slot type changed to argon2id (0x02)",
+        &["ModifiedSlot"],
+        &secret,
+        &replace(backup, slot, &[0x02]),
+    );
+    push(
+        "slot type changed to scrypt (0x03)",
+        &["ModifiedSlot"],
+        &secret,
+        &replace(backup, slot, &[0x03]),
+    );
+    push(
+        "slot body length 111 instead of 112",
+        &["ModifiedSlot"],
+        &secret,
+        &replace(backup, slot + 1, &111u16.to_be_bytes()),
+    );
+    push(
+        "slot body length 113 instead of 112",
+        &["ModifiedSlot"],
+        &secret,
+        &replace(backup, slot + 1, &113u16.to_be_bytes()),
+    );
+    push(
+        "slot body length 4097, over the format's limit",
+        &["ModifiedSlot", "LengthOverflow"],
+        &secret,
+        &replace(backup, slot + 1, &4097u16.to_be_bytes()),
+    );
+    push(
+        "slot body length 0xffff",
+        &["ModifiedSlot", "LengthOverflow"],
+        &secret,
+        &replace(backup, slot + 1, &[0xff, 0xff]),
+    );
+    push(
+        "slot body length 4096 (allowed) running past the end of a short input",
+        &["ModifiedSlot", "LengthOverflow", "Truncation"],
+        &secret,
+        &replace(&backup[..2000], slot + 1, &4096u16.to_be_bytes()),
+    );
+    push(
+        "slot salt changed",
+        &["ModifiedSlot"],
+        &secret,
+        &flip(backup, body, 0x80),
+    );
+    push(
+        "slot key check changed",
+        &["ModifiedSlot"],
+        &secret,
+        &flip(backup, body + 32 + 5, 0x01),
+    );
+    push(
+        "wrapped file key ciphertext changed",
+        &["ModifiedSlot"],
+        &secret,
+        &flip(backup, body + 64, 0x01),
+    );
+    push(
+        "wrapped file key tag changed",
+        &["ModifiedSlot"],
+        &secret,
+        &flip(backup, body + 64 + 47, 0x40),
+    );
+
+    push(
+        "payload salt changed",
+        &["ModifiedPayloadPrefix"],
+        &secret,
+        &flip(backup, header_len, 0x01),
+    );
+    push(
+        "payload commitment changed",
+        &["ModifiedPayloadPrefix"],
+        &secret,
+        &flip(backup, header_len + 24 + 31, 0x01),
+    );
+    push(
+        "first chunk body changed",
+        &["ModifiedCiphertext"],
+        &secret,
+        &flip(backup, chunk(0) + 100, 0x01),
+    );
+    push(
+        "second chunk tag changed",
+        &["ModifiedCiphertext"],
+        &secret,
+        &flip(backup, chunk(1) + SEALED_CHUNK_LEN - 1, 0x01),
+    );
+    push(
+        "final chunk body changed",
+        &["ModifiedCiphertext"],
+        &secret,
+        &flip(backup, chunk(2), 0x01),
+    );
+    push(
+        "final chunk tag changed",
+        &["ModifiedCiphertext"],
+        &secret,
+        &flip(backup, backup.len() - 1, 0x01),
+    );
+
+    for (cut, comment) in [
+        (0, "empty input"),
+        (4, "cut inside the magic"),
+        (10, "cut inside the fixed header"),
+        (slot + 2, "cut inside the slot length"),
+        (body + 50, "cut inside the slot body"),
+        (header_len, "cut at the end of the header"),
+        (header_len + 10, "cut inside the payload salt"),
+        (header_len + 40, "cut inside the commitment"),
+        (
+            header_len + PREFIX_LEN,
+            "cut after the payload prefix: no chunk at all",
+        ),
+        (
+            header_len + PREFIX_LEN + 15,
+            "first chunk cut to 15 bytes, shorter than a tag",
+        ),
+        (
+            chunk(1),
+            "cut after the first full chunk: the final chunk is missing",
+        ),
+        (
+            chunk(2),
+            "cut after the second full chunk: the final chunk is missing",
+        ),
+        (chunk(2) + 15, "final chunk cut to 15 bytes"),
+        (backup.len() - 1, "final chunk missing its last byte"),
+    ] {
+        push(comment, &["Truncation"], &secret, &backup[..cut]);
+    }
+
+    let mut garbage = backup.clone();
+    garbage.push(0);
+    push(
+        "one zero byte appended",
+        &["TrailingData"],
+        &secret,
+        &garbage,
+    );
+    garbage.extend_from_slice(&fixed_bytes("trailing", 19));
+    push("20 bytes appended", &["TrailingData"], &secret, &garbage);
+    let first = backup[chunk(0)..chunk(1)].to_vec();
+    push(
+        "a copy of the first chunk appended",
+        &["TrailingData"],
+        &secret,
+        &[backup.as_slice(), &first].concat(),
+    );
+    let final_chunk = backup[chunk(2)..].to_vec();
+    push(
+        "the final chunk appended again",
+        &["TrailingData"],
+        &secret,
+        &[backup.as_slice(), &final_chunk].concat(),
+    );
+
+    let second = backup[chunk(1)..chunk(2)].to_vec();
+    push(
+        "first and second chunks swapped",
+        &["ChunkReordering"],
+        &secret,
+        &[&backup[..chunk(0)], &second, &first, &backup[chunk(2)..]].concat(),
+    );
+    push(
+        "first chunk in place of the second",
+        &["ChunkReordering"],
+        &secret,
+        &[&backup[..chunk(1)], &first, &backup[chunk(2)..]].concat(),
+    );
+    push(
+        "second chunk dropped",
+        &["ChunkReordering"],
+        &secret,
+        &[&backup[..chunk(1)], &backup[chunk(2)..]].concat(),
+    );
+    push(
+        "final chunk moved to the front",
+        &["ChunkReordering"],
+        &secret,
+        &[
+            &backup[..chunk(0)],
+            &final_chunk,
+            &backup[chunk(0)..chunk(2)],
+        ]
+        .concat(),
+    );
+
+    // A 16 KiB message: one full chunk, then an empty final chunk.
+    let label = format!("{suite}/invalid/full final chunk");
+    let built = build_sized(
+        &Recipe::new(&label, suite, vec![SlotRecipe::recovery_key(&label)]),
+        CHUNK_LEN,
+        &label,
+    )?;
+    let without_final = &built.backup[..built.backup.len() - 16];
+    collector.push(
+        name,
+        "recovery-key",
+        invalid_test(
+            "16 KiB message without its empty final chunk: a full-size final chunk".into(),
+            &["Truncation"],
+            rk_secret(&label),
+            without_final,
+        ),
+    );
+
+    // A second slot altered, while the first opens.
+    let label = format!("{suite}/invalid/two slots");
+    let recipe = Recipe::new(
+        &label,
+        suite,
+        vec![
+            SlotRecipe::recovery_key(&label),
+            SlotRecipe::password(&label, PASSWORD, FAST_ARGON2ID),
+        ],
+    );
+    let built = build_sized(&recipe, 100, &label)?;
+    let second_slot = 11 + 3 + 112;
+    collector.push(
+        name,
+        "recovery-key",
+        invalid_test(
+            "the other (password) slot's salt changed: the commitment covers it".into(),
+            &["ModifiedHeader", "MultipleSlots"],
+            rk_secret(&label),
+            &flip(&built.backup, second_slot + 3 + 13, 0x01),
+        ),
+    );
+    collector.push(
+        name,
+        "recovery-key",
+        invalid_test(
+            "the other slot's type changed to unknown".into(),
+            &["ModifiedHeader", "MultipleSlots"],
+            rk_secret(&label),
+            &replace(&built.backup, second_slot, &[0x42]),
+        ),
+    );
+    // An unknown slot spliced into a valid header without re-encrypting the payload.
+    let mut spliced = built.backup[..11].to_vec();
+    spliced[10] = 3;
+    spliced.extend_from_slice(&[0x42, 0, 4, 1, 2, 3, 4]);
+    spliced.extend_from_slice(&built.backup[11..]);
+    collector.push(
+        name,
+        "recovery-key",
+        invalid_test(
+            "an unknown slot inserted into the header".into(),
+            &["ModifiedHeader", "UnknownSlot"],
+            rk_secret(&label),
+            &spliced,
+        ),
+    );
+    Ok(())
+}
+
+/// Failures around password backups.
+fn invalid_password_backups(collector: &mut Collector, suite: Suite) -> e2eb::Result<()> {
+    let name = suite.name();
+    for (slot_type, kdf) in [("argon2id", FAST_ARGON2ID), ("scrypt", FAST_SCRYPT)] {
+        let label = format!("{suite}/invalid/{slot_type}");
+        let built = build_sized(
+            &Recipe::new(
+                &label,
+                suite,
+                vec![SlotRecipe::password(&label, PASSWORD, kdf)],
+            ),
+            100,
+            &label,
+        )?;
+        let backup = &built.backup;
+        let body = 14;
+        let mut push = |comment: String, flags: &[&str], secret: SecretInput, bytes: &[u8]| {
+            collector.push(name, slot_type, invalid_test(comment, flags, secret, bytes));
+        };
+        push(
+            format!("wrong password ({slot_type})"),
+            &["WrongSecret"],
+            SecretInput::Password("Tr0ub4dor&3".into()),
+            backup,
+        );
+        push(
+            format!("password with a trailing newline ({slot_type}): passwords are not trimmed"),
+            &["WrongSecret"],
+            SecretInput::Password(format!("{PASSWORD}\n")),
+            backup,
+        );
+        push(
+            format!("a recovery key offered to a {slot_type}-only backup"),
+            &["MissingSlotKind"],
+            rk_secret(&label),
+            backup,
+        );
+        let (first_param_len, salt_len_at) = if slot_type == "argon2id" {
+            (4, 12)
+        } else {
+            (1, 9)
+        };
+        push(
+            format!("{slot_type} first parameter changed"),
+            &["ModifiedSlot"],
+            password_secret(),
+            &flip(backup, body + first_param_len - 1, 0x01),
+        );
+        push(
+            format!("{slot_type} p changed"),
+            &["ModifiedSlot"],
+            password_secret(),
+            &flip(backup, body + salt_len_at - 1, 0x02),
+        );
+        push(
+            format!("{slot_type} salt changed"),
+            &["ModifiedSlot"],
+            password_secret(),
+            &flip(backup, body + salt_len_at + 1, 0x01),
+        );
+        push(
+            format!("{slot_type} salt length byte 31 with a 32-byte salt"),
+            &["ModifiedSlot"],
+            password_secret(),
+            &replace(backup, body + salt_len_at, &[31]),
+        );
+        push(
+            format!("{slot_type} salt length byte 200"),
+            &["ModifiedSlot", "LengthOverflow"],
+            password_secret(),
+            &replace(backup, body + salt_len_at, &[200]),
+        );
+        push(
+            format!("{slot_type} wrapped key changed"),
+            &["ModifiedSlot"],
+            password_secret(),
+            &flip(backup, backup.len().min(built.header.len()) - 1, 0x01),
+        );
+    }
+    Ok(())
+}
+
+/// A backup whose only slot is `slot` (not openable: its sealed key is zeros); the payload is
+/// sealed under the header, so only the slot's parameters can make it fail.
+fn backup_with_slot(label: &str, slot: KeySlot) -> e2eb::Result<Vec<u8>> {
+    let header = Header::from_slots(Suite::Aes256Gcm, vec![slot]);
+    let payload = e2eb::chunked::encrypt_to_vec(
+        Suite::Aes256Gcm,
+        &fixed_bytes(&format!("{label}/file key"), 32),
+        header.as_bytes(),
+        &mut Entropy::fixed(fixed_bytes(&format!("{label}/payload salt"), 24)),
+        b"hostile",
+        Threads::new(1),
+    )?;
+    Ok([header.as_bytes(), &payload].concat())
+}
+
+fn password_slot(kdf: KdfParams, salt_len: usize) -> KeySlot {
+    KeySlot::Password {
+        kdf,
+        salt: fixed_bytes("hostile salt", salt_len),
+        sealed: e2eb::slot::SealedFileKey {
+            key_check: [0; 32],
+            wrapped: [0; 48],
+        },
+    }
+}
+
+/// KDF parameters over the caps, outside the format's ranges, and short salts.
+fn hostile_headers(collector: &mut Collector) -> e2eb::Result<()> {
+    let argon = |memory_kib, passes, lanes| {
+        KdfParams::Argon2id(Argon2idParams {
+            memory_kib,
+            passes,
+            lanes,
+        })
+    };
+    let scrypt = |log_n, r, p| KdfParams::Scrypt(ScryptParams { log_n, r, p });
+    let cases: Vec<(&str, KdfParams, usize, &[&str])> = vec![
+        (
+            "argon2id m = 2^32-1 KiB (4 TiB)",
+            argon(u32::MAX, 1, 1),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "argon2id m = 4 GiB + 1 KiB, just over the memory cap",
+            argon(4 * 1024 * 1024 + 1, 1, 1),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "argon2id t = 2^32-1",
+            argon(64, u32::MAX, 1),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "argon2id t = 65, just over the cap",
+            argon(64, 65, 1),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "argon2id p = 65, just over the cap",
+            argon(8 * 65, 1, 65),
+            32,
+            &["KdfOverCap"],
+        ),
+        ("scrypt log2 N = 63", scrypt(63, 8, 1), 32, &["KdfOverCap"]),
+        (
+            "scrypt log2 N = 23, just over the cap",
+            scrypt(23, 8, 1),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "scrypt r = 33, just over the cap",
+            scrypt(10, 33, 1),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "scrypt p = 17, just over the cap",
+            scrypt(10, 8, 17),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "scrypt log2 N = 22, r = 9: 4.5 GiB, over the memory cap",
+            scrypt(22, 9, 1),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "scrypt r = 2^29, log2 N = 20: 128 r N = 2^56 bytes overflows 32-bit arithmetic",
+            scrypt(20, 1 << 29, 1),
+            32,
+            &["KdfOverCap", "LengthOverflow"],
+        ),
+        (
+            "argon2id t = 0",
+            argon(64, 0, 1),
+            32,
+            &["InvalidKdfParameters"],
+        ),
+        (
+            "argon2id p = 0",
+            argon(64, 1, 0),
+            32,
+            &["InvalidKdfParameters"],
+        ),
+        (
+            "argon2id m = 7 KiB, below 8 p",
+            argon(7, 1, 1),
+            32,
+            &["InvalidKdfParameters"],
+        ),
+        (
+            "argon2id p = 2^24, above RFC 9106's range",
+            argon(u32::MAX, 1, 1 << 24),
+            32,
+            &["InvalidKdfParameters"],
+        ),
+        (
+            "scrypt log2 N = 0",
+            scrypt(0, 8, 1),
+            32,
+            &["InvalidKdfParameters"],
+        ),
+        (
+            "scrypt r = 0",
+            scrypt(10, 0, 1),
+            32,
+            &["InvalidKdfParameters"],
+        ),
+        (
+            "scrypt p = 0",
+            scrypt(10, 8, 0),
+            32,
+            &["InvalidKdfParameters"],
+        ),
+        (
+            "scrypt r * p = 2^30",
+            scrypt(10, 1 << 15, 1 << 15),
+            32,
+            &["InvalidKdfParameters", "LengthOverflow"],
+        ),
+        (
+            "argon2id salt of 15 bytes",
+            argon(64, 2, 1),
+            15,
+            &["ShortSalt"],
+        ),
+        (
+            "scrypt salt of 15 bytes",
+            scrypt(10, 8, 1),
+            15,
+            &["ShortSalt"],
+        ),
+        (
+            "argon2id salt of 65 bytes",
+            argon(64, 2, 1),
+            65,
+            &["ShortSalt"],
+        ),
+        (
+            "argon2id salt of 16 bytes, at the minimum, with the wrong password",
+            argon(64, 2, 1),
+            16,
+            &["WrongSecret"],
+        ),
+    ];
+    for (comment, kdf, salt_len, flags) in cases {
+        let slot_type = if matches!(kdf, KdfParams::Argon2id(_)) {
+            "argon2id"
+        } else {
+            "scrypt"
+        };
+        let backup = backup_with_slot(comment, password_slot(kdf, salt_len))?;
+        collector.push(
+            "aes-256-gcm",
+            slot_type,
+            invalid_test(comment.into(), flags, password_secret(), &backup),
+        );
+    }
+    let unknown_only = backup_with_slot(
+        "unknown only",
+        KeySlot::Unknown {
+            type_id: 0x10,
+            body: vec![0; 80],
+        },
+    )?;
+    collector.push(
+        "aes-256-gcm",
+        "mixed",
+        invalid_test(
+            "the only slot is of unknown type 0x10".into(),
+            &["UnknownSlot"],
+            password_secret(),
+            &unknown_only,
+        ),
+    );
+    Ok(())
+}
+
+/// The reference defaults, once per password KDF.
+fn slow_kdfs(collector: &mut Collector) -> e2eb::Result<()> {
+    for (slot_type, kdf) in [
+        ("argon2id", e2eb::KdfKind::Argon2id.default_params()),
+        ("scrypt", e2eb::KdfKind::Scrypt.default_params()),
+    ] {
+        let label = format!("slow/{slot_type}");
+        let built = build_sized(
+            &Recipe::new(
+                &label,
+                Suite::Aes256Gcm,
+                vec![SlotRecipe::password(&label, PASSWORD, kdf)],
+            ),
+            100,
+            &label,
+        )?;
+        collector.push(
+            "aes-256-gcm",
+            slot_type,
+            valid_test(
+                format!("{slot_type} at the reference default {kdf}"),
+                &["SlowKdf"],
+                password_secret(),
+                &built,
+            ),
+        );
+    }
+    Ok(())
+}

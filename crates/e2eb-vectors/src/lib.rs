@@ -1,0 +1,11 @@
+//! The published e2eb test vectors: their JSON model, the generator that writes `vectors/`, the
+//! verifier that runs the reference library over them, and the conformance runner that runs any
+//! other implementation over them.
+#![forbid(unsafe_code)]
+
+pub mod check;
+pub mod generate;
+pub mod model;
+pub mod recipe;
+pub mod recovery_keys;
+pub mod verify;

@@ -1,0 +1,272 @@
+//! The JSON layout of the vector files (documented in vectors/README.md, checked by
+//! vectors/schema.json).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One vector file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VectorFile {
+    /// What the file tests, e.g. `e2eb-v1` or `e2eb-recovery-key`.
+    pub algorithm: String,
+    /// The e2eb format version the vectors are for.
+    pub format_version: u8,
+    /// Number of tests in all groups.
+    pub number_of_tests: usize,
+    /// Free text for the reader.
+    pub header: Vec<String>,
+    /// Every flag used, with its bug type and description.
+    pub notes: BTreeMap<String, Note>,
+    /// The schema file, relative to the vector file.
+    pub schema: String,
+    /// The tests, in groups.
+    pub test_groups: Vec<TestGroup>,
+}
+
+/// What a flag means.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Note {
+    /// Wycheproof's bug classes: BASIC, AUTH_BYPASS, MISSING_STEP, EDGE_CASE, FUNCTIONALITY,
+    /// CAN_OF_WORMS, MALLEABILITY, WRONG_PRIMITIVE, DOS.
+    pub bug_type: String,
+    /// What an implementation that fails it gets wrong.
+    pub description: String,
+}
+
+/// A group of tests sharing a type (and, for backups, a suite, a slot type and caps).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", deny_unknown_fields)]
+pub enum TestGroup {
+    /// Whole-backup decryption tests.
+    BackupDecryption(BackupGroup),
+    /// Recovery-key text parsing tests.
+    RecoveryKeyParsing(RecoveryKeyGroup),
+}
+
+/// Backup tests of one suite and slot type.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackupGroup {
+    /// The suite's name (`aes-256-gcm`, `chacha20-poly1305`), or `other` for tests whose
+    /// header names none this version knows.
+    pub suite: String,
+    /// The kind of slot the secret opens (`recovery-key`, `argon2id`, `scrypt`), or `mixed`.
+    pub slot_type: String,
+    /// The KDF caps the decryptor must apply.
+    pub caps: Caps,
+    /// The tests.
+    pub tests: Vec<BackupTest>,
+}
+
+/// KDF caps (SPEC.md section 10) in force for a group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Caps {
+    /// Most memory one derivation may use, in bytes.
+    pub max_memory_bytes: u64,
+    /// Most Argon2id passes.
+    pub argon2_max_t: u32,
+    /// Most Argon2id lanes.
+    pub argon2_max_p: u32,
+    /// Largest scrypt log2 N.
+    pub scrypt_max_log_n: u8,
+    /// Largest scrypt r.
+    pub scrypt_max_r: u32,
+    /// Largest scrypt p.
+    pub scrypt_max_p: u32,
+}
+
+/// One backup decryption test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BackupTest {
+    /// Unique id within the file.
+    pub tc_id: u32,
+    /// What the test checks.
+    pub comment: String,
+    /// Flags (see the file's notes).
+    pub flags: Vec<String>,
+    /// The secret to open the backup with.
+    pub secret: SecretInput,
+    /// How the backup was made, with its fixed "random" inputs, so encryption can be reproduced.
+    /// Absent when the backup was altered after encryption.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub encryption: Option<EncryptionInputs>,
+    /// The plaintext in hex (messages up to 1 KiB).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub msg: Option<String>,
+    /// Plaintext length (of the whole message for valid tests, of the longest valid prefix for
+    /// `PartialPlaintext` ones).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub msg_length: Option<u64>,
+    /// SHA-512 of that plaintext, hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub msg_sha512: Option<String>,
+    /// The backup in hex (when it is at most 4 KiB).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ct: Option<String>,
+    /// The backup zlib-compressed, then hex (when it is longer than 4 KiB).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ct_zlib: Option<String>,
+    /// Values derived on the way, for finding where an implementation diverges.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub intermediates: Option<Intermediates>,
+    /// `valid` or `invalid`.
+    pub result: String,
+    /// For invalid tests: the error class of SPEC.md section 11.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+}
+
+/// The secret a test offers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum SecretInput {
+    /// Recovery-key text, as a user would type it.
+    RecoveryKey(String),
+    /// A password.
+    Password(String),
+}
+
+/// The fixed inputs of an encryption.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EncryptionInputs {
+    /// The suite's name.
+    pub suite: String,
+    /// The file key, hex.
+    pub file_key: String,
+    /// The slots in header order.
+    pub slots: Vec<SlotInputs>,
+    /// The 24-byte payload salt, hex.
+    pub payload_salt: String,
+}
+
+/// How one slot was made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SlotInputs {
+    /// `recovery-key`, `argon2id`, `scrypt`, or `unknown`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The secret: recovery key (64 hex digits) or password.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub secret: Option<String>,
+    /// KDF parameters (`m`, `t`, `p` or `logN`, `r`, `p`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub kdf: Option<BTreeMap<String, u64>>,
+    /// The salt, hex (absent for unknown slots).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub salt: Option<String>,
+    /// For unknown slots: type byte and body, hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub raw: Option<String>,
+}
+
+/// Intermediate values of a valid backup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Intermediates {
+    /// Per slot, in header order (unknown slots have empty entries).
+    pub slots: Vec<SlotIntermediates>,
+    /// The header bytes (the payload context), hex.
+    pub header: String,
+    /// The payload AEAD key, hex.
+    pub aead_key: String,
+    /// The payload base nonce, hex.
+    pub base_nonce: String,
+    /// The payload commitment, hex.
+    pub commitment: String,
+}
+
+/// Intermediate values of one slot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SlotIntermediates {
+    /// The key-encryption key, hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub kek: Option<String>,
+    /// The wrap key, hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub wrap_key: Option<String>,
+    /// The wrap nonce, hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub wrap_nonce: Option<String>,
+    /// The key check, hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key_check: Option<String>,
+    /// The wrapped file key (ciphertext || tag), hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub wrapped_key: Option<String>,
+}
+
+/// Recovery-key parsing tests.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecoveryKeyGroup {
+    /// The tests.
+    pub tests: Vec<RecoveryKeyTest>,
+}
+
+/// One recovery-key parsing test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RecoveryKeyTest {
+    /// Unique id within the file.
+    pub tc_id: u32,
+    /// What the test checks.
+    pub comment: String,
+    /// Flags.
+    pub flags: Vec<String>,
+    /// The text as typed.
+    pub text: String,
+    /// The key's 32 bytes, hex (valid tests).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub key: Option<String>,
+    /// `valid` or `invalid`.
+    pub result: String,
+    /// For invalid tests: `WrongLength` or `InvalidCharacter`.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    /// For `WrongLength`: digits found; for `InvalidCharacter`: the group (1..16).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub detail: Option<usize>,
+}
+
+impl BackupTest {
+    /// The backup's bytes, from `ct` or `ctZlib`.
+    pub fn backup(&self) -> Result<Vec<u8>, String> {
+        match (&self.ct, &self.ct_zlib) {
+            (Some(hex_text), None) => {
+                hex::decode(hex_text).map_err(|e| format!("tc {}: ct: {e}", self.tc_id))
+            }
+            (None, Some(hex_text)) => {
+                use std::io::Read;
+                let compressed =
+                    hex::decode(hex_text).map_err(|e| format!("tc {}: ctZlib: {e}", self.tc_id))?;
+                let mut backup = Vec::new();
+                flate2::read::ZlibDecoder::new(&compressed[..])
+                    .read_to_end(&mut backup)
+                    .map_err(|e| format!("tc {}: ctZlib: {e}", self.tc_id))?;
+                Ok(backup)
+            }
+            _ => Err(format!(
+                "tc {}: exactly one of ct and ctZlib must be present",
+                self.tc_id
+            )),
+        }
+    }
+
+    /// Whether the test carries `flag`.
+    pub fn has(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
+    }
+
+    /// Whether the backup must open.
+    pub fn is_valid(&self) -> bool {
+        self.result == "valid"
+    }
+}

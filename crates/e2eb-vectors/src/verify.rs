@@ -1,0 +1,267 @@
+//! `vectors verify`: the committed files are exactly what the generator writes, and the
+//! reference library passes every vector through every API.
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use e2eb::{Decryptor, RecoveryKey, RecoveryKeyError, Secret, Threads};
+use sha2::{Digest, Sha512};
+
+use crate::generate::{generate, library_caps};
+use crate::model::{BackupGroup, BackupTest, RecoveryKeyGroup, SecretInput, TestGroup, VectorFile};
+
+/// Serialises a vector file the one way the project commits it.
+pub fn to_json(file: &VectorFile) -> String {
+    let mut text = serde_json::to_string_pretty(file).expect("vector files serialise");
+    text.push('\n');
+    text
+}
+
+/// Writes every generated file into `dir`.
+pub fn write_all(dir: &Path) -> Result<Vec<String>, String> {
+    let files = generate().map_err(|e| format!("generating: {e}"))?;
+    let mut written = Vec::new();
+    for (name, file) in files {
+        let path = dir.join(&name);
+        std::fs::write(&path, to_json(&file))
+            .map_err(|e| format!("writing {}: {e}", path.display()))?;
+        written.push(format!("{name}: {} tests", file.number_of_tests));
+    }
+    Ok(written)
+}
+
+/// Fails when a committed file differs from the generator's output; returns the files checked.
+pub fn check_committed(dir: &Path) -> Result<Vec<(String, VectorFile)>, String> {
+    let files = generate().map_err(|e| format!("generating: {e}"))?;
+    for (name, file) in &files {
+        let path = dir.join(name);
+        let committed = std::fs::read_to_string(&path)
+            .map_err(|e| format!("reading {}: {e}", path.display()))?;
+        if committed != to_json(file) {
+            return Err(format!(
+                "{} is stale: it differs from what the generator writes; run `cargo xtask vectors generate` and review the diff",
+                path.display()
+            ));
+        }
+    }
+    Ok(files)
+}
+
+/// Runs the reference library over every vector of `file`; returns (passed, failures).
+pub fn run_reference(file: &VectorFile) -> (usize, Vec<String>) {
+    let mut passed = 0;
+    let mut failures = Vec::new();
+    for group in &file.test_groups {
+        match group {
+            TestGroup::BackupDecryption(group) => {
+                for test in &group.tests {
+                    match check_backup(group, test) {
+                        Ok(()) => passed += 1,
+                        Err(why) => {
+                            failures.push(format!("tc {} ({}): {why}", test.tc_id, test.comment))
+                        }
+                    }
+                }
+            }
+            TestGroup::RecoveryKeyParsing(group) => {
+                let (ok, bad) = check_recovery_keys(group);
+                passed += ok;
+                failures.extend(bad);
+            }
+        }
+    }
+    (passed, failures)
+}
+
+fn library_secret(secret: &SecretInput) -> Result<Secret, e2eb::Error> {
+    Ok(match secret {
+        SecretInput::RecoveryKey(text) => Secret::RecoveryKey(RecoveryKey::parse(text)?),
+        SecretInput::Password(password) => Secret::Password(e2eb::Password::new(password.clone())?),
+    })
+}
+
+/// One API's outcome: the plaintext, or the error class with what was released before it.
+type Outcome = Result<Vec<u8>, (String, Vec<u8>)>;
+
+fn apis(
+    group: &BackupGroup,
+    test: &BackupTest,
+    backup: &[u8],
+) -> Result<Vec<(&'static str, Outcome)>, String> {
+    let decryptor = |threads| -> Result<Decryptor, e2eb::Error> {
+        Ok(Decryptor::new(library_secret(&test.secret)?)
+            .caps(library_caps(&group.caps))
+            .threads(Threads::new(threads)))
+    };
+    let class = |error: e2eb::Error| error.class().to_string();
+    let mut outcomes: Vec<(&'static str, Outcome)> = Vec::new();
+    for (name, threads) in [("one-shot/1", 1), ("one-shot/2", 2)] {
+        let outcome = decryptor(threads).and_then(|d| d.decrypt_to_vec(backup));
+        outcomes.push((name, outcome.map_err(|e| (class(e), Vec::new()))));
+    }
+    for (name, threads) in [("stream/1", 1), ("stream/2", 2)] {
+        let mut out = Vec::new();
+        let outcome = decryptor(threads).and_then(|d| d.decrypt_stream(backup, &mut out));
+        outcomes.push((
+            name,
+            match outcome {
+                Ok(_) => Ok(out),
+                Err(e) => Err((class(e), out)),
+            },
+        ));
+    }
+    let mut released = Vec::new();
+    let reader = decryptor(1)
+        .and_then(|d| d.reader(backup))
+        .map_err(|e| (class(e), Vec::new()));
+    outcomes.push((
+        "reader",
+        reader.and_then(|mut reader| match reader.read_to_end(&mut released) {
+            Ok(_) => Ok(std::mem::take(&mut released)),
+            Err(e) => Err((
+                class(e2eb::Error::from_io(e)),
+                std::mem::take(&mut released),
+            )),
+        }),
+    ));
+    let seekable = decryptor(1).and_then(|d| d.seekable(Cursor::new(backup)));
+    if seekable.is_ok() && !test.is_valid() && !test.has("ValidFinalChunk") {
+        return Err("random access authenticated the length of an invalid backup not flagged ValidFinalChunk".into());
+    }
+    let mut all = Vec::new();
+    outcomes.push((
+        "seek",
+        match seekable {
+            Err(e) => Err((class(e), Vec::new())),
+            Ok(mut reader) => match reader.read_to_end(&mut all) {
+                Ok(_) => Ok(all),
+                Err(e) => Err((class(e2eb::Error::from_io(e)), Vec::new())),
+            },
+        },
+    ));
+    Ok(outcomes)
+}
+
+fn check_backup(group: &BackupGroup, test: &BackupTest) -> Result<(), String> {
+    let backup = test.backup()?;
+    for (api, outcome) in apis(group, test, &backup)? {
+        match (test.is_valid(), outcome) {
+            (true, Ok(plaintext)) => {
+                check_message(test, &plaintext).map_err(|why| format!("{api}: {why}"))?
+            }
+            (true, Err((class, _))) => {
+                return Err(format!("{api}: valid backup rejected with {class}"));
+            }
+            (false, Ok(_)) => return Err(format!("{api}: invalid backup accepted")),
+            (false, Err((class, released))) => {
+                if Some(&class) != test.error.as_ref() {
+                    return Err(format!("{api}: error {class}, expected {:?}", test.error));
+                }
+                let limit = if test.has("PartialPlaintext") {
+                    test.msg_length.unwrap_or(0)
+                } else {
+                    0
+                };
+                if released.len() as u64 > limit {
+                    return Err(format!(
+                        "{api}: released {} bytes, more than the valid prefix of {limit}",
+                        released.len()
+                    ));
+                }
+            }
+        }
+    }
+    if let (true, Some(inputs)) = (test.is_valid(), &test.encryption) {
+        let plaintext = match &test.msg {
+            Some(msg) => hex::decode(msg).map_err(|e| e.to_string())?,
+            None => Decryptor::new(library_secret(&test.secret).map_err(|e| e.to_string())?)
+                .caps(library_caps(&group.caps))
+                .decrypt_to_vec(&backup)
+                .map_err(|e| e.to_string())?,
+        };
+        let rebuilt = crate::recipe::Recipe::from_inputs(inputs)?
+            .build(&plaintext)
+            .map_err(|e| e.to_string())?;
+        if rebuilt.backup != backup {
+            return Err(
+                "encrypting the message with the published inputs does not reproduce the backup"
+                    .into(),
+            );
+        }
+        if Some(&rebuilt.intermediates) != test.intermediates.as_ref() {
+            return Err("the published intermediate values differ from the derived ones".into());
+        }
+    }
+    Ok(())
+}
+
+fn check_message(test: &BackupTest, plaintext: &[u8]) -> Result<(), String> {
+    if Some(plaintext.len() as u64) != test.msg_length {
+        return Err(format!(
+            "plaintext of {} bytes, expected {:?}",
+            plaintext.len(),
+            test.msg_length
+        ));
+    }
+    if Some(hex::encode(Sha512::digest(plaintext))) != test.msg_sha512 {
+        return Err("plaintext SHA-512 differs".into());
+    }
+    if let Some(msg) = &test.msg
+        && hex::encode(plaintext) != *msg
+    {
+        return Err("plaintext differs from msg".into());
+    }
+    Ok(())
+}
+
+fn check_recovery_keys(group: &RecoveryKeyGroup) -> (usize, Vec<String>) {
+    let mut passed = 0;
+    let mut failures = Vec::new();
+    for test in &group.tests {
+        let got = match RecoveryKey::parse(&test.text) {
+            Ok(key) => ("valid", Some(hex::encode(key.as_bytes())), None, None),
+            Err(RecoveryKeyError::WrongLength { found }) => {
+                ("invalid", None, Some("WrongLength"), Some(found))
+            }
+            Err(RecoveryKeyError::InvalidCharacter { group, .. }) => {
+                ("invalid", None, Some("InvalidCharacter"), Some(group))
+            }
+        };
+        let expected = (
+            test.result.as_str(),
+            test.key.clone(),
+            test.error.as_deref(),
+            test.detail,
+        );
+        if got == expected {
+            passed += 1;
+        } else {
+            failures.push(format!(
+                "recovery key tc {} ({}): got {got:?}, expected {expected:?}",
+                test.tc_id, test.comment
+            ));
+        }
+    }
+    (passed, failures)
+}
+
+/// The whole `verify` task over `dir`: staleness, then the reference library. Returns a
+/// summary line per file.
+pub fn verify(dir: &Path) -> Result<Vec<String>, String> {
+    let files = check_committed(dir)?;
+    let mut lines = Vec::new();
+    let mut all_failures = Vec::new();
+    for (name, file) in &files {
+        let (passed, failures) = run_reference(file);
+        lines.push(format!(
+            "{name}: {passed} passed, {} failed",
+            failures.len()
+        ));
+        all_failures.extend(failures);
+    }
+    if all_failures.is_empty() {
+        Ok(lines)
+    } else {
+        Err(format!("{}\n{}", lines.join("\n"), all_failures.join("\n")))
+    }
+}

@@ -1,0 +1,41 @@
+//! The committed `vectors/` are exactly what the generator writes, and the reference library
+//! passes every one of them through every API (the same check as `cargo xtask vectors verify`).
+
+#[test]
+fn committed_vectors_are_fresh_and_pass_the_reference_library() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors");
+    match e2eb_vectors::verify::verify(&dir) {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+        }
+        Err(report) => panic!("{report}"),
+    }
+}
+
+#[test]
+fn there_are_at_least_150_backup_vectors_and_every_flag_is_documented() {
+    let files = e2eb_vectors::generate::generate().unwrap();
+    let (_, backups) = &files[0];
+    assert!(
+        backups.number_of_tests >= 150,
+        "{}",
+        backups.number_of_tests
+    );
+    for (_, file) in &files {
+        for group in &file.test_groups {
+            let flags: Vec<&String> = match group {
+                e2eb_vectors::model::TestGroup::BackupDecryption(g) => {
+                    g.tests.iter().flat_map(|t| &t.flags).collect()
+                }
+                e2eb_vectors::model::TestGroup::RecoveryKeyParsing(g) => {
+                    g.tests.iter().flat_map(|t| &t.flags).collect()
+                }
+            };
+            for flag in flags {
+                assert!(file.notes.contains_key(flag), "flag {flag} has no note");
+            }
+        }
+    }
+}
