@@ -27,12 +27,17 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
         .caps(caps(&args))
         .threads(Threads::new(usize::from(args.run.threads)));
 
-    let mut output = plan.open()?;
     let progress = Progress::new(progress::wanted(args.run.quiet), "decrypting", input.len());
     let label = input.label().to_string();
     let reader = progress.wrap(input.into_reader());
-    decryptor
-        .decrypt_stream(reader, &mut output)
+    // The secret and the header are checked before the output exists, so a wrong password
+    // never creates (or briefly holds open) a file.
+    let unlocked = decryptor
+        .unlock(reader)
+        .map_err(|error| Failure::library(error, Some(&label)))?;
+    let mut output = plan.open()?;
+    unlocked
+        .decrypt_to(&mut output)
         .map_err(|error| Failure::library(error, Some(&label)))?;
     drop(progress);
     output.commit()

@@ -187,6 +187,18 @@ impl Decryptor {
         })
     }
 
+    /// Reads the header and payload prefix from `reader`, opens a slot with the secret and checks
+    /// the commitment, without decrypting any chunk: a wrong secret or an altered header is
+    /// found before the caller creates any output.
+    pub fn unlock<R: Read>(&self, mut reader: R) -> Result<UnlockedBackup<R>> {
+        let opened = self.open(&mut reader)?;
+        Ok(UnlockedBackup {
+            opened,
+            reader,
+            threads: self.threads,
+        })
+    }
+
     /// Decrypts the backup `reader` yields into `writer`, in parallel when more than one thread
     /// is set. Only authenticated chunks reach `writer`; a damaged or truncated backup returns an
     /// error, possibly after an authenticated prefix was written. Returns the plaintext length.
@@ -224,6 +236,40 @@ impl Decryptor {
         let start = reader.stream_position().map_err(Error::from_io)?;
         let opened = self.open(&mut reader)?;
         SeekableDecryptReader::new(opened.cipher, reader, start + opened.chunks_offset)
+    }
+}
+
+/// A backup whose secret has been checked, positioned at its first chunk.
+pub struct UnlockedBackup<R: Read> {
+    opened: Opened,
+    reader: R,
+    threads: Threads,
+}
+
+impl<R: Read> std::fmt::Debug for UnlockedBackup<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnlockedBackup")
+            .field("threads", &self.threads)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> UnlockedBackup<R> {
+    /// Decrypts the chunks into `writer` (in parallel when more than one thread was set),
+    /// releasing only authenticated chunks. Returns the plaintext length.
+    pub fn decrypt_to<W: Write>(self, writer: W) -> Result<u64> {
+        stream::open_payload(
+            &self.opened.cipher,
+            self.reader,
+            writer,
+            self.threads,
+            self.opened.chunks_offset,
+        )
+    }
+
+    /// A `Read` adapter over the chunks, on the calling thread.
+    pub fn into_reader(self) -> DecryptReader<R> {
+        DecryptReader::new(self.opened.cipher, self.reader, self.opened.chunks_offset)
     }
 }
 
