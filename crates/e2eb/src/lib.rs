@@ -322,8 +322,8 @@ pub mod chunked {
         threads: Threads,
     ) -> Result<Vec<u8>> {
         let (cipher, prefix) = PayloadCipher::for_encryption(suite, input_key, context, entropy)?;
-        let mut message = prefix.to_vec();
-        stream::seal_in_memory(&cipher, plaintext, &mut message, threads)?;
+        let mut message = stream::sealed_buffer(&prefix, plaintext.len())?;
+        stream::seal_in_memory(&cipher, plaintext, &mut message[PREFIX_LEN..], threads)?;
         Ok(message)
     }
 

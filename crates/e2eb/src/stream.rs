@@ -2,7 +2,7 @@
 //! writing overlap), a `Write` adapter for encryption, and `Read` and `Read + Seek` adapters
 //! for decryption. Memory stays bounded whatever the message size.
 
-use std::io::{self, IoSlice, Read, Seek, SeekFrom, Write};
+use std::io::{self, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
 
 use rayon::prelude::*;
 
@@ -197,21 +197,24 @@ pub(crate) fn seal_payload<R: Read, W: Write>(
             if threads.get() <= 1 {
                 batch.first_index = serial_index;
             }
-            batch.used = 0;
-            let chunks = batch.buffer.len() / SEALED_CHUNK_LEN;
-            for position in 0..chunks {
-                let start = position * SEALED_CHUNK_LEN;
-                let read = read_up_to(&mut reader, &mut batch.buffer[start..start + CHUNK_LEN])?;
-                plaintext_len += read as u64;
-                batch.used = start + read + TAG_LEN;
-                if read < CHUNK_LEN {
-                    batch.last = true;
-                    serial_index += position as u64 + 1;
-                    return Ok(());
-                }
-            }
-            batch.last = false;
-            serial_index += chunks as u64;
+            // One vectored read fills every chunk's plaintext slot of the batch, leaving room
+            // for the tags between them.
+            let mut slots: Vec<IoSliceMut<'_>> = batch
+                .buffer
+                .chunks_mut(SEALED_CHUNK_LEN)
+                .map(|chunk| IoSliceMut::new(&mut chunk[..CHUNK_LEN]))
+                .collect();
+            let capacity = slots.len() * CHUNK_LEN;
+            let read = read_vectored_up_to(&mut reader, &mut slots)?;
+            plaintext_len += read as u64;
+            let full_chunks = read / CHUNK_LEN;
+            batch.last = read < capacity;
+            batch.used = if batch.last {
+                full_chunks * SEALED_CHUNK_LEN + read % CHUNK_LEN + TAG_LEN
+            } else {
+                full_chunks * SEALED_CHUNK_LEN
+            };
+            serial_index += batch.chunk_count();
             Ok(())
         },
         |batch, parallel| {
@@ -314,21 +317,22 @@ fn with_pool<T: Send>(threads: Threads, work: impl FnOnce(bool) -> T + Send) -> 
     Ok(pool.install(|| work(true)))
 }
 
-/// Seals `plaintext` in memory, appending the chunks to `out`. Each chunk is copied into its
-/// place and sealed there by the same task, so the data is touched once while it is in cache.
+/// Seals `plaintext` in memory into `sealed`, which must be exactly
+/// [`payload::sealed_len`] bytes. Each chunk is copied into its place and sealed there by the
+/// same task, so the data is touched once while it is in cache.
 pub(crate) fn seal_in_memory(
     cipher: &PayloadCipher,
     plaintext: &[u8],
-    out: &mut Vec<u8>,
+    sealed: &mut [u8],
     threads: Threads,
 ) -> Result<()> {
-    let chunk_count = plaintext.len() / CHUNK_LEN + 1;
-    if chunk_count as u64 > payload::MAX_CHUNKS {
+    if plaintext.len() as u64 / CHUNK_LEN as u64 >= payload::MAX_CHUNKS {
         return Err(Error::MessageTooLong);
     }
-    let start = out.len();
-    out.resize(start + plaintext.len() + chunk_count * TAG_LEN, 0);
-    let sealed = &mut out[start..];
+    debug_assert_eq!(
+        sealed.len() as u64,
+        payload::sealed_len(plaintext.len() as u64)
+    );
     with_pool(threads, |parallel| {
         for_each_chunk(sealed, parallel, |index, chunk| {
             let from = index as usize * CHUNK_LEN;
@@ -337,6 +341,17 @@ pub(crate) fn seal_in_memory(
             cipher.seal_chunk(index, chunk)
         })
     })?
+}
+
+/// A zeroed buffer of `prefix.len() + sealed_len(plaintext_len)` bytes starting with `prefix`.
+/// `vec![0; n]` maps fresh zero pages lazily, so the pages are first touched by the parallel
+/// sealing tasks rather than zeroed up front by one thread.
+pub(crate) fn sealed_buffer(prefix: &[u8], plaintext_len: usize) -> Result<Vec<u8>> {
+    let sealed_len = usize::try_from(payload::sealed_len(plaintext_len as u64))
+        .map_err(|_| Error::MessageTooLong)?;
+    let mut buffer = vec![0u8; prefix.len() + sealed_len];
+    buffer[..prefix.len()].copy_from_slice(prefix);
+    Ok(buffer)
 }
 
 /// Opens the chunks `sealed` (everything after the payload prefix) in memory: all or nothing.
@@ -385,6 +400,27 @@ pub(crate) fn open_in_memory(
         Ok(())
     })??;
     Ok(plaintext)
+}
+
+/// Fills `slices` in order until they are full or the reader is at its end; returns how much
+/// was read. Readers without vectored reads fill one slice per call, as plain reads would.
+fn read_vectored_up_to<R: Read>(
+    reader: &mut R,
+    mut slices: &mut [IoSliceMut<'_>],
+) -> Result<usize> {
+    let mut total = 0;
+    while !slices.is_empty() {
+        match reader.read_vectored(slices) {
+            Ok(0) => break,
+            Ok(n) => {
+                total += n;
+                IoSliceMut::advance_slices(&mut slices, n);
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(Error::from_io(error)),
+        }
+    }
+    Ok(total)
 }
 
 /// `Write::write_all_vectored` (unstable in std): one system call for many chunks where the

@@ -100,6 +100,65 @@ fn every_api_agrees_for_every_suite_slot_and_size() {
     }
 }
 
+/// A reader that hands out at most `step` bytes per call, like a pipe under load.
+struct Trickle<'a> {
+    data: &'a [u8],
+    step: usize,
+}
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = out.len().min(self.step).min(self.data.len());
+        out[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn short_reads_give_the_same_backup_and_plaintext() {
+    let message = plaintext(300_000);
+    let expected = encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], 1)
+        .encrypt_to_vec(&message)
+        .unwrap();
+    for (threads, step) in [(1, 1), (1, 777), (2, 777), (2, 16_384), (2, 100_000)] {
+        let reader = Trickle {
+            data: if step == 1 {
+                &message[..40_000]
+            } else {
+                &message
+            },
+            step,
+        };
+        let mut backup = Vec::new();
+        encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], threads)
+            .encrypt_stream(reader, &mut backup)
+            .unwrap();
+        if step == 1 {
+            let small = encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], 1)
+                .encrypt_to_vec(&message[..40_000])
+                .unwrap();
+            assert!(backup == small, "step 1");
+            continue;
+        }
+        assert!(
+            backup == expected,
+            "{threads} thread(s), reads of {step} bytes"
+        );
+        let mut plain = Vec::new();
+        decryptor(secret_for(SlotChoice::RecoveryKey), threads)
+            .decrypt_stream(
+                Trickle {
+                    data: &backup,
+                    step,
+                },
+                &mut plain,
+            )
+            .unwrap();
+        assert!(plain == message, "decrypting with reads of {step} bytes");
+    }
+}
+
 #[test]
 fn random_access_reads_any_range() {
     let message = plaintext(5 * 16384 + 100);
