@@ -1,0 +1,186 @@
+#!/usr/bin/env python3
+"""Run e2eb_decoder in-process over every vector in ../../vectors/*.json.
+
+Prints one line per failing vector and ends with "N passed, M failed"; exits 1
+if any failed.  Besides the result and the exact error class, each backup
+vector is checked for what vectors/README.md describes:
+
+  * valid tests: msgLength, msgSha512, msg (when given), and the intermediates
+    of the slot that opened and of the payload (header, aeadKey, baseNonce,
+    commitment);
+  * invalid tests: the plaintext authenticated before the error is the
+    PartialPlaintext prefix (msgLength, msgSha512) when flagged, else empty;
+  * random access (SPEC.md §9): authenticating the length by opening the final
+    chunk succeeds for valid tests (with msgLength) and for invalid tests
+    flagged ValidFinalChunk, and fails for every other invalid test;
+  * with --reencrypt, valid tests are re-encrypted from their "encryption"
+    inputs (SPEC.md §8) and compared with the backup byte for byte.
+
+Usage: python3 run_vectors.py [--skip-slow] [--reencrypt] [--only TCID,...] [-v]
+"""
+
+import argparse
+import glob
+import hashlib
+import json
+import os
+import sys
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import e2eb_decoder as e2eb  # noqa: E402
+
+VECTORS_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "vectors"))
+
+
+def backup_bytes(test):
+    if "ct" in test:
+        return bytes.fromhex(test["ct"])
+    return zlib.decompress(bytes.fromhex(test["ctZlib"]))
+
+
+def check_backup(group, test, reencrypt):
+    """Return a list of problems (empty if the vector passes)."""
+    problems = []
+    backup = backup_bytes(test)
+    caps = e2eb.Caps.from_json(group["caps"])
+    flags = set(test["flags"])
+
+    try:
+        opened = e2eb.open_backup(backup, test["secret"], caps)
+        error = None
+    except e2eb.E2ebError as exc:
+        opened = None
+        error = exc
+
+    if test["result"] == "valid":
+        if error is not None:
+            return [f"expected valid, got {error}"]
+        plaintext = opened.plaintext
+        if len(plaintext) != test["msgLength"]:
+            problems.append(f"msgLength {len(plaintext)} != {test['msgLength']}")
+        if hashlib.sha512(plaintext).hexdigest() != test["msgSha512"]:
+            problems.append("msgSha512 differs")
+        if "msg" in test and plaintext.hex() != test["msg"]:
+            problems.append("msg differs")
+        problems += check_intermediates(opened, test["intermediates"])
+    else:
+        if error is None:
+            return [f"expected {test['error']}, but the backup opened"]
+        if error.error_class != test["error"]:
+            problems.append(f"expected {test['error']}, got {error}")
+        if "PartialPlaintext" in flags:
+            prefix = error.partial_plaintext
+            if (len(prefix) != test["msgLength"]
+                    or hashlib.sha512(prefix).hexdigest() != test["msgSha512"]):
+                problems.append(f"authenticated prefix of {len(prefix)} bytes is not the "
+                                f"PartialPlaintext prefix of {test['msgLength']} bytes")
+        elif error.partial_plaintext:
+            problems.append(f"{len(error.partial_plaintext)} bytes authenticated before the error, "
+                            "but the vector is not flagged PartialPlaintext")
+
+    problems += check_random_access(test, backup, caps, flags)
+    if reencrypt and test["result"] == "valid":
+        import e2eb_encoder
+        again = e2eb_encoder.encrypt_with_inputs(opened.plaintext, test["encryption"])
+        if again != backup:
+            problems.append("re-encryption from the published inputs differs from the backup")
+    return problems
+
+
+def check_intermediates(opened, expected):
+    problems = []
+    if opened.header.raw.hex() != expected["header"]:
+        problems.append("header bytes differ from intermediates.header")
+    for name, mine in (("aeadKey", opened.aead_key), ("baseNonce", opened.base_nonce),
+                       ("commitment", opened.commitment)):
+        if mine.hex() != expected[name]:
+            problems.append(f"intermediates.{name} differs")
+    # Every slot tried was derived with this secret; compare the one that opened.
+    trace = next(t for t in opened.slot_traces if t.index == opened.slot_index)
+    want = expected["slots"][opened.slot_index]
+    slot = opened.header.slots[opened.slot_index]
+    for name, mine in (("kek", trace.kek), ("wrapKey", trace.wrap_key),
+                       ("wrapNonce", trace.wrap_nonce), ("keyCheck", trace.key_check),
+                       ("wrappedKey", slot.wrapped_key)):
+        if name in want and mine.hex() != want[name]:
+            problems.append(f"intermediates.slots[{opened.slot_index}].{name} differs")
+    return problems
+
+
+def check_random_access(test, backup, caps, flags):
+    try:
+        length = e2eb.authenticate_length(backup, test["secret"], caps)
+    except e2eb.E2ebError as exc:
+        if test["result"] == "valid" or "ValidFinalChunk" in flags:
+            return [f"random access: authenticating the final chunk failed: {exc}"]
+        return []
+    if test["result"] == "valid":
+        if length != test["msgLength"]:
+            return [f"random access: length {length} != {test['msgLength']}"]
+        return []
+    if "ValidFinalChunk" not in flags:
+        return ["random access: the final chunk authenticated, but the vector is not flagged ValidFinalChunk"]
+    return []
+
+
+def check_recovery_key(test):
+    try:
+        key = e2eb.parse_recovery_key(test["text"])
+    except e2eb.E2ebError as exc:
+        if test["result"] == "valid":
+            return [f"expected valid, got {exc}"]
+        if (exc.kind, exc.detail) != (test["error"], test["detail"]):
+            return [f"expected {test['error']}({test['detail']}), got {exc.kind}({exc.detail})"]
+        return []
+    if test["result"] != "valid":
+        return [f"expected {test['error']}({test['detail']}), got the key {key.hex()}"]
+    if key.hex() != test["key"]:
+        return [f"key {key.hex()} != {test['key']}"]
+    return []
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-slow", action="store_true", help="skip tests flagged SlowKdf")
+    parser.add_argument("--reencrypt", action="store_true",
+                        help="also re-encrypt valid tests from their published inputs")
+    parser.add_argument("--only", help="comma-separated tcIds to run (in every file)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print a line per vector")
+    args = parser.parse_args()
+    only = {int(x) for x in args.only.split(",")} if args.only else None
+
+    passed = failed = 0
+    files = sorted(p for p in glob.glob(os.path.join(VECTORS_DIR, "*.json"))
+                   if os.path.basename(p) != "schema.json")
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        name = os.path.basename(path)
+        for group in doc["testGroups"]:
+            for test in group["tests"]:
+                if only is not None and test["tcId"] not in only:
+                    continue
+                if args.skip_slow and "SlowKdf" in test["flags"]:
+                    continue
+                if group["type"] == "BackupDecryption":
+                    problems = check_backup(group, test, args.reencrypt)
+                elif group["type"] == "RecoveryKeyParsing":
+                    problems = check_recovery_key(test)
+                else:
+                    problems = [f"unknown group type {group['type']}"]
+                if problems:
+                    failed += 1
+                    print(f"FAIL {name} tcId {test['tcId']} ({test['comment']}): " + "; ".join(problems))
+                else:
+                    passed += 1
+                    if args.verbose:
+                        print(f"ok   {name} tcId {test['tcId']} ({test['comment']})")
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
