@@ -24,8 +24,7 @@ def answer(request: dict) -> dict:
         try:
             key = e2eb.parse_recovery_key(request["text"])
         except e2eb.E2ebError as error:
-            # The protocol's answer has no field for the digit count or group.
-            return {"result": "invalid", "error": error.kind}
+            return {"result": "invalid", "error": error.kind, "detail": error.detail}
         return {"result": "valid", "key": key.hex()}
 
     if request["type"] == "BackupDecryption":

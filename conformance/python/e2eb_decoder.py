@@ -114,7 +114,10 @@ def hkdf_expand(prk: bytes, info: bytes, length: int) -> bytes:
 
 # §2.1: "white space (spaces, tabs, line breaks) and `-`" are ignored.  Read as
 # ASCII space, tab, LF and CR (see README.md, "Ambiguities found").
-_RECOVERY_KEY_IGNORED = frozenset(" \t\r\n-")
+# §2.1: '-' and the characters with the Unicode White_Space property.
+_RECOVERY_KEY_IGNORED = frozenset(
+    "-\t\n\x0b\x0c\r \x85\xa0\u1680" + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000")
 # Explicit ASCII set: str.isdigit()/int() would accept e.g. fullwidth digits.
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 

@@ -53,6 +53,10 @@ pub struct Answer {
     /// For a failure: the error class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For a recovery key that does not parse: digits found (`WrongLength`) or the group
+    /// (`InvalidCharacter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<usize>,
 }
 
 /// Options of a run.
@@ -183,7 +187,8 @@ pub fn check(
                                     && (test.result != "valid" || answer.key == test.key)
                                     && (test.result == "valid"
                                         || options.any_error_class
-                                        || answer.error == test.error);
+                                        || (answer.error == test.error
+                                            && answer.detail == test.detail));
                                 (got.trim().to_string(), passed)
                             }
                         };

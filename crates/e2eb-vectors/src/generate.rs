@@ -75,6 +75,7 @@ fn notes() -> BTreeMap<String, Note> {
         ("RecoveryKeyFormatting", note("FUNCTIONALITY", "The recovery key is typed with a different case, spaces, dashes or line breaks; it must be accepted.")),
         ("PasswordNormalization", note("FUNCTIONALITY", "The password is given in another Unicode normal form than at encryption; the KDF input is its NFC form.")),
         ("SlowKdf", note("FUNCTIONALITY", "Real-world KDF settings (the defaults of the reference implementation); slow to run.")),
+        ("ScryptSmallR", note("EDGE_CASE", "scrypt with r = 1 and log2 N = 16: allowed by the format, refused by scrypt implementations that enforce RFC 7914's N < 2^(16 r) (OpenSSL's among them).")),
         ("WrongSecret", note("MISSING_STEP", "A valid backup opened with the wrong recovery key or password: no slot's key check matches.")),
         ("MissingSlotKind", note("FUNCTIONALITY", "The backup has no slot for the kind of secret offered.")),
         ("ModifiedHeader", note("AUTH_BYPASS", "A header byte outside the opening slot was changed (magic, version, suite, slot count, another slot): the parse or the payload commitment must fail.")),
@@ -493,6 +494,25 @@ fn valid_variants(collector: &mut Collector, suite: Suite) -> e2eb::Result<()> {
             SecretInput::Password(composed.into()),
             &built,
         ),
+    );
+
+    let label = format!("{suite}/scrypt r=1");
+    let small_r = KdfParams::Scrypt(ScryptParams {
+        log_n: 16,
+        r: 1,
+        p: 1,
+    });
+    let recipe = Recipe::new(
+        &label,
+        suite,
+        vec![SlotRecipe::password(&label, PASSWORD, small_r)],
+    );
+    let built = build_sized(&recipe, 32, &label)?;
+    let comment = "scrypt log2 N = 16, r = 1 (8 MiB): valid, though RFC 7914 as written forbids it";
+    collector.push(
+        name,
+        "scrypt",
+        valid_test(comment.into(), &["ScryptSmallR"], password_secret(), &built),
     );
     Ok(())
 }

@@ -54,6 +54,20 @@ pub fn file() -> VectorFile {
             &["Formatting"],
             groups.join(" - "),
         ),
+        (
+            "no-break spaces (U+00A0) between groups, as pasted from a phone",
+            &["Formatting"],
+            groups.join("\u{a0}"),
+        ),
+        (
+            "ideographic spaces (U+3000) and a narrow no-break space (U+202F)",
+            &["Formatting"],
+            format!(
+                "{}\u{202f}{}",
+                groups[..8].join("\u{3000}"),
+                groups[8..].join("\u{3000}")
+            ),
+        ),
         ("63 digits", &["WrongLength"], hex_key[..63].to_string()),
         ("65 digits", &["WrongLength"], format!("{hex_key}a")),
         ("empty", &["WrongLength"], String::new()),
@@ -79,9 +93,14 @@ pub fn file() -> VectorFile {
             with_char_at(61, ":"),
         ),
         (
-            "an underscore separator after group 4",
+            "underscores between groups: the first one follows group 1",
             &["InvalidCharacter"],
             groups.join("_"),
+        ),
+        (
+            "a 63-digit key with a letter z: the invalid character wins over the length",
+            &["InvalidCharacter", "WrongLength"],
+            format!("{}z", &hex_key[..63]),
         ),
         (
             "a fullwidth digit in group 16",
@@ -90,7 +109,7 @@ pub fn file() -> VectorFile {
         ),
         ("a 0x prefix", &["InvalidCharacter"], format!("0x{hex_key}")),
         (
-            "a period after the key",
+            "a period after the key: group 17, after the last group",
             &["InvalidCharacter"],
             format!("{shown}."),
         ),
@@ -132,7 +151,7 @@ pub fn file() -> VectorFile {
     let notes: BTreeMap<String, Note> = [
         ("Formatting", note("FUNCTIONALITY", "Case, spaces, tabs, line breaks and dashes must be accepted anywhere.")),
         ("WrongLength", note("BASIC", "Not 64 hex digits: report how many were found (detail).")),
-        ("InvalidCharacter", note("BASIC", "A character that is neither a hex digit nor a separator: report the 4-digit group it falls in, counted over the digits before it (detail, 1..16).")),
+        ("InvalidCharacter", note("BASIC", "A character that is neither a hex digit nor a separator: report the 4-digit group it falls in, digits before it / 4 + 1 (detail: 1..16, or 17 after the last digit). The first such character is reported, before the length is checked.")),
     ]
     .into_iter()
     .map(|(flag, note)| (flag.to_string(), note))

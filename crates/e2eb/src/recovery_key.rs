@@ -97,20 +97,28 @@ pub enum RecoveryKeyError {
         /// Hex digits found.
         found: usize,
     },
-    /// A character is neither a hex digit nor a separator (space or dash).
+    /// A character is neither a hex digit nor a separator (white space or dash).
     #[error(
-        "invalid character {character:?} in group {group} of the recovery key \
-         (after digit {}); only 0-9, a-f, spaces and dashes are allowed",
-        position - 1
+        "invalid character {character:?} {} of the recovery key; \
+         only 0-9, a-f, spaces and dashes are allowed",
+        describe_place(*group, *position)
     )]
     InvalidCharacter {
         /// The offending character.
         character: char,
-        /// The 4-digit group it falls in, from 1.
+        /// The 4-digit group it falls in, from 1; 17 after the last digit.
         group: usize,
         /// The digit position it takes, from 1.
         position: usize,
     },
+}
+
+fn describe_place(group: usize, position: usize) -> String {
+    if group > DIGITS / GROUP_LEN {
+        "after the last group".into()
+    } else {
+        format!("in group {group} (after digit {})", position - 1)
+    }
 }
 
 #[cfg(test)]
@@ -177,6 +185,23 @@ mod tests {
             }
         );
         assert!(error.to_string().contains("group 3"), "{error}");
+        let after = RecoveryKey::parse(&format!("{KEY_HEX}.")).unwrap_err();
+        assert!(matches!(
+            after,
+            RecoveryKeyError::InvalidCharacter { group: 17, .. }
+        ));
+        assert!(
+            after.to_string().contains("after the last group"),
+            "{after}"
+        );
+        // No-break and ideographic spaces are white space too.
+        let spaced = KEY_HEX
+            .as_bytes()
+            .chunks(4)
+            .map(|g| std::str::from_utf8(g).unwrap())
+            .collect::<Vec<_>>()
+            .join("\u{a0}\u{3000}");
+        assert_eq!(RecoveryKey::parse(&spaced).unwrap(), reference());
         // Non-ASCII digits (e.g. fullwidth) are not hex digits.
         assert!(matches!(
             RecoveryKey::parse("６７３０"),

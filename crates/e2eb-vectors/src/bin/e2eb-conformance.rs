@@ -16,6 +16,7 @@ fn answer(request: Request) -> Answer {
         msg_length: None,
         key: None,
         error: None,
+        detail: None,
     };
     match request {
         Request::BackupDecryption {
@@ -53,9 +54,13 @@ fn answer(request: Request) -> Answer {
                 answer.result = "valid".into();
                 answer.key = Some(hex::encode(key.as_bytes()));
             }
-            Err(RecoveryKeyError::WrongLength { .. }) => answer.error = Some("WrongLength".into()),
-            Err(RecoveryKeyError::InvalidCharacter { .. }) => {
-                answer.error = Some("InvalidCharacter".into())
+            Err(RecoveryKeyError::WrongLength { found }) => {
+                answer.error = Some("WrongLength".into());
+                answer.detail = Some(found);
+            }
+            Err(RecoveryKeyError::InvalidCharacter { group, .. }) => {
+                answer.error = Some("InvalidCharacter".into());
+                answer.detail = Some(group);
             }
         },
     }
