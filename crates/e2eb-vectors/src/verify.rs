@@ -245,7 +245,90 @@ fn check_recovery_keys(group: &RecoveryKeyGroup) -> (usize, Vec<String>) {
     (passed, failures)
 }
 
-/// The whole `verify` task over `dir`: staleness, then the reference library. Returns a
+/// Where Wycheproof's Cobblestone-256 vectors sit, relative to the repository root.
+pub const COBBLESTONE_VECTORS: &str =
+    "crates/e2eb/tests/data/wycheproof/c2sp_chunked_encryption_aes_256_gcm_test.json";
+
+/// Runs Wycheproof's Cobblestone-256 vectors through the payload layer's in-memory, pipelined
+/// and streaming decryption (the library's own tests go further: random access, raw mode,
+/// re-encryption); returns (passed, failures).
+pub fn run_cobblestone(path: &Path) -> Result<(usize, Vec<String>), String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let file: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let field =
+        |test: &serde_json::Value, name: &str| test[name].as_str().unwrap_or_default().to_string();
+    let tests = file["testGroups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|g| g["tests"].as_array().into_iter().flatten());
+    let mut passed = 0;
+    let mut failures = Vec::new();
+    for test in tests {
+        let id = test["tcId"].as_u64().unwrap_or_default();
+        let key = hex::decode(field(test, "key")).unwrap_or_default();
+        let ctx = hex::decode(field(test, "ctx")).unwrap_or_default();
+        let mut ciphertext = Vec::new();
+        let compressed = hex::decode(field(test, "ct")).unwrap_or_default();
+        if flate2::read::ZlibDecoder::new(&compressed[..])
+            .read_to_end(&mut ciphertext)
+            .is_err()
+        {
+            failures.push(format!("cobblestone tc {id}: unreadable ct"));
+            continue;
+        }
+        let valid = field(test, "result") == "valid";
+        let expected = field(test, "msgSha512");
+        let suite = e2eb::Suite::Aes256Gcm;
+        let mut outcomes = vec![e2eb::chunked::decrypt_to_vec(
+            suite,
+            &key,
+            &ctx,
+            &ciphertext,
+            Threads::new(2),
+        )];
+        for threads in [1, 2] {
+            let mut out = Vec::new();
+            let outcome = e2eb::chunked::decrypt(
+                suite,
+                &key,
+                &ctx,
+                &ciphertext[..],
+                &mut out,
+                Threads::new(threads),
+            );
+            outcomes.push(outcome.map(|_| out));
+        }
+        outcomes.push(
+            e2eb::chunked::reader(suite, &key, &ctx, &ciphertext[..]).and_then(|mut reader| {
+                let mut out = Vec::new();
+                reader
+                    .read_to_end(&mut out)
+                    .map(|_| out)
+                    .map_err(e2eb::Error::from_io)
+            }),
+        );
+        let agrees = outcomes.iter().all(|outcome| match outcome {
+            Ok(message) => valid && hex::encode(Sha512::digest(message)) == expected,
+            Err(_) => !valid,
+        });
+        if agrees {
+            passed += 1;
+        } else {
+            failures.push(format!(
+                "cobblestone tc {id} ({}): a verdict differs from {}",
+                field(test, "comment"),
+                field(test, "result")
+            ));
+        }
+    }
+    Ok((passed, failures))
+}
+
+/// The whole `verify` task over `dir` (the repository's `vectors/`): staleness, then the
+/// reference library over every file, and Wycheproof's Cobblestone-256 vectors. Returns a
 /// summary line per file.
 pub fn verify(dir: &Path) -> Result<Vec<String>, String> {
     let files = check_committed(dir)?;
@@ -259,6 +342,13 @@ pub fn verify(dir: &Path) -> Result<Vec<String>, String> {
         ));
         all_failures.extend(failures);
     }
+    let (passed, failures) = run_cobblestone(&dir.join("..").join(COBBLESTONE_VECTORS))?;
+    let name = "c2sp_chunked_encryption_aes_256_gcm_test.json (Wycheproof)";
+    lines.push(format!(
+        "{name}: {passed} passed, {} failed",
+        failures.len()
+    ));
+    all_failures.extend(failures);
     if all_failures.is_empty() {
         Ok(lines)
     } else {
