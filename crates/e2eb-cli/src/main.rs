@@ -6,6 +6,7 @@ mod encrypt;
 mod error;
 mod input;
 mod inspect;
+mod interrupt;
 mod keygen;
 mod output;
 mod progress;
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use cli::Command;
 
 fn main() -> ExitCode {
+    interrupt::install();
     let outcome = match cli::parse().command {
         Command::Keygen(args) => keygen::run(args),
         Command::Encrypt(args) => encrypt::run(args),

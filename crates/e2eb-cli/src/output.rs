@@ -12,6 +12,7 @@ use tempfile::NamedTempFile;
 
 use crate::error::{Failure, LabelledIoError};
 use crate::input::{FileIdentity, is_standard_stream};
+use crate::interrupt;
 
 /// What is written decides who may read the file and where it may go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +138,7 @@ impl OutputPlan {
                 let temporary = create_temporary_beside(&path, self.contents).map_err(|error| {
                     Failure::io(format!("cannot create {}", self.label), &error)
                 })?;
+                interrupt::remove_on_interrupt(temporary.path());
                 OpenTarget::RegularFile {
                     temporary,
                     path,
@@ -241,6 +243,7 @@ impl Output {
                     .as_file()
                     .sync_all()
                     .map_err(|error| Failure::io(&self.write_action, &error))?;
+                let temporary_path = temporary.path().to_path_buf();
                 let persisted = if force {
                     temporary.persist(&path)
                 } else {
@@ -248,6 +251,7 @@ impl Output {
                 };
                 // On error the PersistError still owns the temporary file, and deletes it when
                 // dropped at the end of this arm.
+                interrupt::forget(&temporary_path);
                 if let Err(persist_error) = persisted {
                     let error = &persist_error.error;
                     return Err(if error.kind() == io::ErrorKind::AlreadyExists {
