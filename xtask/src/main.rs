@@ -1,1 +1,46 @@
-fn main() {}
+//! Project tasks, run as `cargo xtask <task>` (an alias for `cargo run --package xtask --release --`).
+//!
+//! - `cargo xtask bench [--profile tiny|quick|full] [--only aead,stream,kdf]`: measure this host
+//!   and write `reports/<host-id>/<timestamp>.json`, its charts and report.
+//! - `cargo xtask report`: re-render every host's report and `reports/README.md` from the JSON.
+
+mod bench;
+mod charts;
+mod manifest;
+mod recommend;
+mod report;
+mod schema;
+mod stats;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+#[derive(Parser, Debug)]
+#[command(name = "cargo xtask", about = "e2eb project tasks")]
+enum Task {
+    /// Benchmark the AEADs, the backup stream and the password KDFs on this host, then write
+    /// the JSON result, charts and report under reports/<host-id>/.
+    Bench(bench::Options),
+    /// Re-render every host's report and the cross-host reports/README.md from the JSON files.
+    Report(report::Options),
+    /// Runs one KDF setting in this process and prints its timings and peak memory (started by
+    /// `bench`, one process per setting).
+    #[command(hide = true)]
+    KdfProbe(bench::kdf::ProbeOptions),
+}
+
+fn main() -> ExitCode {
+    let outcome = match Task::parse() {
+        Task::Bench(options) => bench::run(options),
+        Task::Report(options) => report::run(options),
+        Task::KdfProbe(options) => bench::kdf::probe(options),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! The backup stream end to end in memory (header with a recovery-key slot, payload sealed in
+//! 16 KiB chunks by the parallel pipeline) across thread counts.
+
+use e2eb::{Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
+use e2eb_benches::measure::{self, Plan};
+
+use super::{Profile, Progress};
+use crate::schema::StreamFigure;
+use crate::stats::Summary;
+
+/// 1, 2, 4, … below `available`, then `available` itself.
+pub fn thread_counts(available: usize) -> Vec<usize> {
+    let available = available.max(1);
+    let mut counts: Vec<usize> = std::iter::successors(Some(1usize), |count| count.checked_mul(2))
+        .take_while(|&count| count < available)
+        .collect();
+    counts.push(available);
+    counts
+}
+
+pub fn measure(
+    profile: &Profile,
+    thread_counts: &[usize],
+    progress: &Progress,
+) -> Result<Vec<StreamFigure>, String> {
+    let plaintext = e2eb_benches::pattern(profile.stream_bytes);
+    // One pass per sample: a pass over tens of MiB is long enough to time on its own, and the
+    // first (untimed) pass faults in the output buffer.
+    let plan = Plan {
+        warm_up: std::time::Duration::ZERO,
+        samples: profile.stream_samples,
+        sample_time: std::time::Duration::ZERO,
+    };
+    let recovery_key = RecoveryKey::generate().map_err(|error| error.to_string())?;
+    let mut figures = Vec::new();
+    // Output buffers are reused so that page faults on fresh memory stay out of the figures.
+    let mut backup = Vec::with_capacity(profile.stream_bytes + profile.stream_bytes / 64 + 4096);
+    let mut opened = Vec::with_capacity(profile.stream_bytes);
+    let mb = profile.stream_bytes >> 20;
+    for &suite in &profile.stream_suites {
+        for &threads in thread_counts {
+            progress.start(format!(
+                "stream {suite} encrypt {mb} MiB, {threads} threads"
+            ));
+            let mut failure = None;
+            let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
+                backup.clear();
+                if let Err(error) = Encryptor::new(suite)
+                    .recovery_key(recovery_key.clone())
+                    .threads(Threads::new(threads))
+                    .encrypt_stream(&plaintext[..], &mut backup)
+                {
+                    failure = Some(error);
+                }
+            });
+            if let Some(error) = failure {
+                return Err(format!("encrypting with {suite}: {error}"));
+            }
+            figures.push(figure(suite, "encrypt", threads, plaintext.len(), &samples));
+            progress.done();
+        }
+        for &threads in thread_counts {
+            progress.start(format!(
+                "stream {suite} decrypt {mb} MiB, {threads} threads"
+            ));
+            let decryptor = Decryptor::new(Secret::RecoveryKey(recovery_key.clone()))
+                .threads(Threads::new(threads));
+            let mut failure = None;
+            let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
+                opened.clear();
+                if let Err(error) = decryptor.decrypt_stream(&backup[..], &mut opened) {
+                    failure = Some(error);
+                }
+            });
+            if let Some(error) = failure {
+                return Err(format!("decrypting with {suite}: {error}"));
+            }
+            if opened != plaintext {
+                return Err(format!("{suite}: the stream did not round-trip"));
+            }
+            figures.push(figure(suite, "decrypt", threads, plaintext.len(), &samples));
+            progress.done();
+        }
+    }
+    add_speedups(&mut figures);
+    Ok(figures)
+}
+
+fn figure(
+    suite: Suite,
+    direction: &str,
+    threads: usize,
+    bytes: usize,
+    samples: &[f64],
+) -> StreamFigure {
+    StreamFigure {
+        suite: suite.name().into(),
+        direction: direction.into(),
+        threads,
+        plaintext_bytes: bytes as u64,
+        bytes_per_second: Summary::of(samples).expect("at least one finite sample"),
+        speedup: None,
+        efficiency: None,
+    }
+}
+
+/// Fills in speedup (median over the median at one thread, same suite and direction) and
+/// parallel efficiency (speedup per thread).
+pub fn add_speedups(figures: &mut [StreamFigure]) {
+    let baselines: Vec<(String, String, f64)> = figures
+        .iter()
+        .filter(|figure| figure.threads == 1)
+        .map(|figure| {
+            (
+                figure.suite.clone(),
+                figure.direction.clone(),
+                figure.bytes_per_second.median,
+            )
+        })
+        .collect();
+    for figure in figures.iter_mut() {
+        let baseline = baselines
+            .iter()
+            .find(|(suite, direction, _)| *suite == figure.suite && *direction == figure.direction);
+        if let Some(&(_, _, single)) = baseline
+            && single > 0.0
+        {
+            let speedup = figure.bytes_per_second.median / single;
+            figure.speedup = Some(speedup);
+            figure.efficiency = Some(speedup / figure.threads as f64);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_counts_double_up_to_the_host() {
+        assert_eq!(thread_counts(1), vec![1]);
+        assert_eq!(thread_counts(2), vec![1, 2]);
+        assert_eq!(thread_counts(6), vec![1, 2, 4, 6]);
+        assert_eq!(thread_counts(8), vec![1, 2, 4, 8]);
+        assert_eq!(thread_counts(0), vec![1]);
+    }
+
+    #[test]
+    fn speedup_is_relative_to_one_thread_of_the_same_kind() {
+        let mut figures = vec![
+            figure(Suite::Aes256Gcm, "encrypt", 1, 1, &[2.0]),
+            figure(Suite::Aes256Gcm, "encrypt", 2, 1, &[3.0]),
+            figure(Suite::Aes256Gcm, "decrypt", 2, 1, &[5.0]),
+        ];
+        add_speedups(&mut figures);
+        assert_eq!(figures[0].speedup, Some(1.0));
+        assert_eq!(figures[1].speedup, Some(1.5));
+        assert_eq!(figures[1].efficiency, Some(0.75));
+        assert_eq!(figures[2].speedup, None, "no one-thread decrypt figure");
+    }
+}
