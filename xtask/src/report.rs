@@ -467,7 +467,7 @@ fn recommendations(run: &Run) -> String {
             };
         let scrypt_cell = scrypt.get(index).map_or_else(
             || "–".to_owned(),
-            |choice| format!("`{}` ({})", choice.setting.params(), predicted_text(choice)),
+            |choice| format!("`{}`, {}", choice.setting.params(), predicted_text(choice)),
         );
         let _ = writeln!(
             out,
@@ -491,9 +491,9 @@ fn recommendations(run: &Run) -> String {
 
 fn predicted_text(choice: &KdfChoice) -> String {
     if choice.measured_in_grid {
-        format!("{} (grid)", seconds(choice.predicted_seconds))
+        format!("{} measured in the grid", seconds(choice.predicted_seconds))
     } else {
-        seconds(choice.predicted_seconds)
+        format!("{} predicted", seconds(choice.predicted_seconds))
     }
 }
 
@@ -677,8 +677,15 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
         ("caches (CPU 0)", host.caches.join(", ")),
         (
             "memory",
-            host.memory_bytes
-                .map_or_else(|| "unknown".to_owned(), |bytes| format!("{bytes} bytes")),
+            host.memory_bytes.map_or_else(
+                || "unknown".to_owned(),
+                |bytes| {
+                    format!(
+                        "{bytes} bytes ({:.1} GiB)",
+                        bytes as f64 / f64::from(1u32 << 30)
+                    )
+                },
+            ),
         ),
         ("OS", host.os.clone()),
         ("kernel", host.kernel.clone()),
