@@ -88,7 +88,7 @@ pub fn build_soft_probe(workspace: &Path) -> Result<PathBuf, String> {
             "--target-dir",
         ])
         .arg(&target)
-        // Cargo run sets this for build scripts of xtask; a stale value would override RUSTFLAGS.
+        // Where set, this takes precedence over RUSTFLAGS and would drop the cfgs.
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env("RUSTFLAGS", &rustflags)
         .stdin(Stdio::null())
