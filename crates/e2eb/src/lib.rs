@@ -113,13 +113,27 @@ impl Encryptor {
         stream::seal_payload(&cipher, reader, writer, self.threads)
     }
 
-    /// Encrypts `plaintext` in memory.
+    /// Encrypts `plaintext` in memory, in parallel when more than one thread is set: each
+    /// chunk is copied into place and sealed by the same task.
     pub fn encrypt_to_vec(&mut self, plaintext: &[u8]) -> Result<Vec<u8>> {
-        let mut backup = Vec::with_capacity(
-            header::MAX_HEADER_LEN.min(4096) + plaintext.len() + plaintext.len() / 1000 + 128,
-        );
-        self.encrypt_stream(plaintext, &mut backup)?;
+        let mut start = Vec::new();
+        let cipher = self.start(&mut start)?;
+        let mut backup = stream::sealed_buffer(&start, plaintext.len())?;
+        stream::seal_in_memory(&cipher, plaintext, &mut backup[start.len()..], self.threads)?;
         Ok(backup)
+    }
+
+    /// As [`Encryptor::encrypt_to_vec`], into `backup`, whose contents are replaced and whose
+    /// allocation is reused: a caller making backups repeatedly pays for fresh memory once.
+    pub fn encrypt_into(&mut self, plaintext: &[u8], backup: &mut Vec<u8>) -> Result<()> {
+        let mut start = Vec::new();
+        let cipher = self.start(&mut start)?;
+        let sealed_len = usize::try_from(payload::sealed_len(plaintext.len() as u64))
+            .map_err(|_| Error::MessageTooLong)?;
+        // Every byte is overwritten below; only growth beyond the old length is zero-filled.
+        resize_for_overwrite(backup, start.len() + sealed_len);
+        backup[..start.len()].copy_from_slice(&start);
+        stream::seal_in_memory(&cipher, plaintext, &mut backup[start.len()..], self.threads)
     }
 
     /// A `Write` adapter that encrypts into `writer` on the calling thread; call
@@ -221,6 +235,30 @@ impl Decryptor {
         stream::open_in_memory(&opened.cipher, reader, self.threads, opened.chunks_offset)
     }
 
+    /// As [`Decryptor::decrypt_to_vec`], into `plaintext`, whose contents are replaced and whose
+    /// allocation is reused. On error `plaintext` holds no plaintext.
+    pub fn decrypt_into(&self, backup: &[u8], plaintext: &mut Vec<u8>) -> Result<()> {
+        let outcome = (|| {
+            let mut reader = backup;
+            let opened = self.open(&mut reader)?;
+            let len = usize::try_from(payload::plaintext_len(reader.len() as u64)?)
+                .map_err(|_| Error::MessageTooLong)?;
+            resize_for_overwrite(plaintext, len);
+            stream::open_in_memory_into(
+                &opened.cipher,
+                reader,
+                plaintext,
+                self.threads,
+                opened.chunks_offset,
+            )
+        })();
+        if outcome.is_err() {
+            // Chunks before a failing one were decrypted in place: release none of them.
+            plaintext.clear();
+        }
+        outcome
+    }
+
     /// A `Read` adapter that decrypts `reader` chunk by chunk on the calling thread.
     pub fn reader<R: Read>(&self, mut reader: R) -> Result<DecryptReader<R>> {
         let opened = self.open(&mut reader)?;
@@ -236,6 +274,16 @@ impl Decryptor {
         let start = reader.stream_position().map_err(Error::from_io)?;
         let opened = self.open(&mut reader)?;
         SeekableDecryptReader::new(opened.cipher, reader, start + opened.chunks_offset)
+    }
+}
+
+/// Sets `buffer`'s length to `len` for contents that will be overwritten whole: existing bytes
+/// are kept rather than zeroed again.
+fn resize_for_overwrite(buffer: &mut Vec<u8>, len: usize) {
+    if buffer.len() >= len {
+        buffer.truncate(len);
+    } else {
+        buffer.resize(len, 0);
     }
 }
 

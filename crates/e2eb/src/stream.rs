@@ -2,7 +2,9 @@
 //! writing overlap), a `Write` adapter for encryption, and `Read` and `Read + Seek` adapters
 //! for decryption. Memory stays bounded whatever the message size.
 
+use std::collections::HashMap;
 use std::io::{self, IoSlice, IoSliceMut, Read, Seek, SeekFrom, Write};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -100,16 +102,25 @@ fn run_pipeline(
             }
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads.get())
-        .thread_name(|index| format!("e2eb-chunks-{index}"))
-        .build()
-        .map_err(|error| Error::Io(io::Error::other(error)))?;
+    let pool = pool(threads)?;
+    // A message that fits in one batch needs no pipeline.
+    let mut first = Batch::new(PARALLEL_BATCH_CHUNKS);
+    fill(&mut first)?;
+    if first.last {
+        if first.chunk_count() as usize >= PARALLEL_THRESHOLD_CHUNKS {
+            pool.install(|| process(&mut first, true))?;
+        } else {
+            process(&mut first, false)?;
+        }
+        drain(&first)?;
+        return first.deferred.take().map_or(Ok(()), Err);
+    }
+    let mut first = Some(first);
     std::thread::scope(|scope| {
         let (to_crypto, crypto_inbox) = std::sync::mpsc::sync_channel::<Batch>(1);
         let (to_drain, drain_inbox) = std::sync::mpsc::sync_channel::<(Batch, Result<()>)>(1);
         let process = &process;
-        let pool = &pool;
+        let pool = &*pool;
         scope.spawn(move || {
             for mut batch in crypto_inbox {
                 let outcome = pool.install(|| process(&mut batch, true));
@@ -124,11 +135,17 @@ fn run_pipeline(
         let mut next_index = 0u64;
         loop {
             if !input_done {
-                let mut batch = spare
-                    .pop()
-                    .unwrap_or_else(|| Batch::new(PARALLEL_BATCH_CHUNKS));
-                batch.first_index = next_index;
-                fill(&mut batch)?;
+                let batch = match first.take() {
+                    Some(batch) => batch,
+                    None => {
+                        let mut batch = spare
+                            .pop()
+                            .unwrap_or_else(|| Batch::new(PARALLEL_BATCH_CHUNKS));
+                        batch.first_index = next_index;
+                        fill(&mut batch)?;
+                        batch
+                    }
+                };
                 next_index += batch.chunk_count();
                 input_done = batch.last;
                 to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
@@ -304,17 +321,42 @@ pub(crate) fn open_payload<R: Read, W: Write>(
     Ok(plaintext_len)
 }
 
-/// Runs `work` on a rayon pool of `threads` threads, or inline for one thread.
-fn with_pool<T: Send>(threads: Threads, work: impl FnOnce(bool) -> T + Send) -> Result<T> {
-    if threads.get() <= 1 {
-        return Ok(work(false));
+/// The rayon pool of `threads` threads, built on first use and kept for the life of the
+/// process (as rayon's global pool is), so that many small backups do not each pay for
+/// starting threads.
+fn pool(threads: Threads) -> Result<Arc<rayon::ThreadPool>> {
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let mut pools = POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(pool) = pools.get(&threads.get()) {
+        return Ok(Arc::clone(pool));
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.get())
         .thread_name(|index| format!("e2eb-chunks-{index}"))
         .build()
         .map_err(|error| Error::Io(io::Error::other(error)))?;
-    Ok(pool.install(|| work(true)))
+    let pool = Arc::new(pool);
+    pools.insert(threads.get(), Arc::clone(&pool));
+    Ok(pool)
+}
+
+/// Chunks below which one thread does the work: splitting fewer costs more than it saves.
+const PARALLEL_THRESHOLD_CHUNKS: usize = 8;
+
+/// Runs `work` on the pool of `threads` threads, or inline for one thread or `chunks` too few
+/// to share out.
+fn with_pool<T: Send>(
+    threads: Threads,
+    chunks: usize,
+    work: impl FnOnce(bool) -> T + Send,
+) -> Result<T> {
+    if threads.get() <= 1 || chunks < PARALLEL_THRESHOLD_CHUNKS {
+        return Ok(work(false));
+    }
+    Ok(pool(threads)?.install(|| work(true)))
 }
 
 /// Seals `plaintext` in memory into `sealed`, which must be exactly
@@ -333,7 +375,7 @@ pub(crate) fn seal_in_memory(
         sealed.len() as u64,
         payload::sealed_len(plaintext.len() as u64)
     );
-    with_pool(threads, |parallel| {
+    with_pool(threads, sealed.len() / SEALED_CHUNK_LEN, |parallel| {
         for_each_chunk(sealed, parallel, |index, chunk| {
             let from = index as usize * CHUNK_LEN;
             let len = chunk.len() - TAG_LEN;
@@ -364,42 +406,63 @@ pub(crate) fn open_in_memory(
     let plaintext_len = usize::try_from(payload::plaintext_len(sealed.len() as u64)?)
         .map_err(|_| Error::MessageTooLong)?;
     let mut plaintext = vec![0u8; plaintext_len];
-    with_pool(threads, |parallel| -> Result<()> {
-        let open = |index: usize, out: &mut [u8]| {
-            let from = index * SEALED_CHUNK_LEN;
-            let (body, tag) = sealed[from..from + out.len() + TAG_LEN].split_at(out.len());
-            out.copy_from_slice(body);
-            let offset = chunks_offset + payload::chunk_offset(index as u64);
-            cipher.open_chunk_detached(
-                index as u64,
-                out,
-                tag.try_into().expect("TAG_LEN bytes"),
-                offset,
-            )
-        };
-        if parallel {
-            // The lowest failing chunk wins, as in a serial run.
-            let failure = plaintext
-                .par_chunks_mut(CHUNK_LEN)
-                .enumerate()
-                .filter_map(|(index, out)| open(index, out).err().map(|error| (index, error)))
-                .min_by_key(|(index, _)| *index);
-            if let Some((_, error)) = failure {
-                return Err(error);
-            }
-        } else {
-            plaintext
-                .chunks_mut(CHUNK_LEN)
-                .enumerate()
-                .try_for_each(|(index, out)| open(index, out))?;
-        }
-        // A message of whole chunks ends with an empty chunk, which has no piece above.
-        if plaintext_len.is_multiple_of(CHUNK_LEN) {
-            open(plaintext_len / CHUNK_LEN, &mut [])?;
-        }
-        Ok(())
-    })??;
+    open_in_memory_into(cipher, sealed, &mut plaintext, threads, chunks_offset)?;
     Ok(plaintext)
+}
+
+/// Opens the chunks `sealed` into `plaintext`, which must be exactly the plaintext length
+/// ([`payload::plaintext_len`]); on error its contents are unspecified.
+pub(crate) fn open_in_memory_into(
+    cipher: &PayloadCipher,
+    sealed: &[u8],
+    plaintext: &mut [u8],
+    threads: Threads,
+    chunks_offset: u64,
+) -> Result<()> {
+    let plaintext_len = plaintext.len();
+    debug_assert_eq!(
+        payload::plaintext_len(sealed.len() as u64).ok(),
+        Some(plaintext_len as u64)
+    );
+    with_pool(
+        threads,
+        plaintext_len / CHUNK_LEN,
+        |parallel| -> Result<()> {
+            let open = |index: usize, out: &mut [u8]| {
+                let from = index * SEALED_CHUNK_LEN;
+                let (body, tag) = sealed[from..from + out.len() + TAG_LEN].split_at(out.len());
+                out.copy_from_slice(body);
+                let offset = chunks_offset + payload::chunk_offset(index as u64);
+                cipher.open_chunk_detached(
+                    index as u64,
+                    out,
+                    tag.try_into().expect("TAG_LEN bytes"),
+                    offset,
+                )
+            };
+            if parallel {
+                // The lowest failing chunk wins, as in a serial run.
+                let failure = plaintext
+                    .par_chunks_mut(CHUNK_LEN)
+                    .enumerate()
+                    .filter_map(|(index, out)| open(index, out).err().map(|error| (index, error)))
+                    .min_by_key(|(index, _)| *index);
+                if let Some((_, error)) = failure {
+                    return Err(error);
+                }
+            } else {
+                plaintext
+                    .chunks_mut(CHUNK_LEN)
+                    .enumerate()
+                    .try_for_each(|(index, out)| open(index, out))?;
+            }
+            // A message of whole chunks ends with an empty chunk, which has no piece above.
+            if plaintext_len.is_multiple_of(CHUNK_LEN) {
+                open(plaintext_len / CHUNK_LEN, &mut [])?;
+            }
+            Ok(())
+        },
+    )?
 }
 
 /// Fills `slices` in order until they are full or the reader is at its end; returns how much

@@ -33,6 +33,16 @@ fn failure(backup: &[u8], secret: impl Fn() -> Secret) -> Error {
         .decrypt_to_vec(backup)
         .expect_err("parallel decryption must fail");
     assert_eq!(serial.class(), parallel.class(), "{serial} / {parallel}");
+    let mut reused = vec![0x55; 100_000];
+    let into = decryptor(secret(), 2)
+        .decrypt_into(backup, &mut reused)
+        .expect_err("must fail");
+    assert_eq!(serial.class(), into.class(), "{serial} / {into}");
+    assert!(
+        reused.is_empty(),
+        "decrypt_into left {} bytes after failing",
+        reused.len()
+    );
     let streamed = match decryptor(secret(), 1).reader(backup) {
         Err(error) => error,
         Ok(mut reader) => Error::from_io(
