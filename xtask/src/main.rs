@@ -3,14 +3,18 @@
 //! - `cargo xtask bench [--profile tiny|quick|full] [--only aead,stream,kdf]`: measure this host
 //!   and write `reports/<host-id>/<timestamp>.json`, its charts and report.
 //! - `cargo xtask report`: re-render every host's report and `reports/README.md` from the JSON.
+//! - `cargo xtask vectors generate|verify|check`: the published test vectors.
+//! - `cargo xtask memory [--size 4GiB]`: peak memory of the CLI on a large input.
 
 mod bench;
 mod charts;
 mod manifest;
+mod memory;
 mod recommend;
 mod report;
 mod schema;
 mod stats;
+mod vectors;
 
 use std::process::ExitCode;
 
@@ -24,6 +28,11 @@ enum Task {
     Bench(bench::Options),
     /// Re-render every host's report and the cross-host reports/README.md from the JSON files.
     Report(report::Options),
+    /// Generate, verify, or run another implementation over the published test vectors.
+    #[command(subcommand)]
+    Vectors(vectors::Options),
+    /// Peak memory and throughput of `e2eb encrypt` and `decrypt` on a large generated input.
+    Memory(memory::Options),
     /// Runs one KDF setting in this process and prints its timings and peak memory (started by
     /// `bench`, one process per setting).
     #[command(hide = true)]
@@ -34,6 +43,8 @@ fn main() -> ExitCode {
     let outcome = match Task::parse() {
         Task::Bench(options) => bench::run(options),
         Task::Report(options) => report::run(options),
+        Task::Vectors(options) => vectors::run(options),
+        Task::Memory(options) => memory::run(options),
         Task::KdfProbe(options) => bench::kdf::probe(options),
     };
     match outcome {

@@ -56,19 +56,40 @@ pub fn run(options: Options) -> Result<(), String> {
             }
             Ok(())
         }
-        Options::Check { cmd, skip_slow, any_error_class, timeout, quiet } => {
+        Options::Check {
+            cmd,
+            skip_slow,
+            any_error_class,
+            timeout,
+            quiet,
+        } => {
             let files = verify::check_committed(&dir)?;
-            let options = CheckOptions { command: cmd, skip_slow, any_error_class, timeout: Duration::from_secs(timeout) };
-            println!("{:<28} {:<7} {:<28} {:<28} comment", "vector", "verdict", "expected", "got");
+            let options = CheckOptions {
+                command: cmd,
+                skip_slow,
+                any_error_class,
+                timeout: Duration::from_secs(timeout),
+            };
+            println!(
+                "{:<28} {:<7} {:<28} {:<28} comment",
+                "vector", "verdict", "expected", "got"
+            );
             let verdicts = check(&files, &options, |verdict| {
                 if !quiet || !verdict.passed {
                     let mark = if verdict.passed { "pass" } else { "FAIL" };
-                    println!("{:<28} {:<7} {:<28} {:<28} {}", verdict.id, mark, verdict.expected, verdict.got, verdict.comment);
+                    println!(
+                        "{:<28} {:<7} {:<28} {:<28} {}",
+                        verdict.id, mark, verdict.expected, verdict.got, verdict.comment
+                    );
                 }
             });
             let failed = verdicts.iter().filter(|v| !v.passed).count();
             println!("{} passed, {failed} failed", verdicts.len() - failed);
-            if failed == 0 { Ok(()) } else { Err(format!("{failed} vector(s) failed")) }
+            if failed == 0 {
+                Ok(())
+            } else {
+                Err(format!("{failed} vector(s) failed"))
+            }
         }
     }
 }
