@@ -37,6 +37,8 @@ def test_recovery_key_display_form_round_trips():
     KEY_TEXT.replace(" ", "\r\n"),
     "\t" + KEY_TEXT.replace(" ", "") + "\n",
     "-" + KEY_TEXT + "-",
+    KEY_TEXT.replace(" ", "\u00a0"),                                    # no-break space (SPEC 2.1)
+    KEY_TEXT.replace(" ", "\u3000"),                                    # ideographic space
 ])
 def test_recovery_key_formatting_is_ignored(text):
     assert e2eb.parse_recovery_key(text) == KEY
@@ -50,7 +52,7 @@ def test_recovery_key_formatting_is_ignored(text):
     (KEY_TEXT.replace("0ac8", "0ac\uff18"), "InvalidCharacter", 7),  # fullwidth 8
     (KEY_TEXT + ".", "InvalidCharacter", 17),                        # see README, Ambiguities
     ("0x" + KEY_TEXT, "InvalidCharacter", 1),                        # before the length check
-    (KEY_TEXT.replace(" ", "\u00a0"), "InvalidCharacter", 2),        # NBSP is not ignored
+    (KEY_TEXT.replace(" ", "\u200b"), "InvalidCharacter", 2),        # zero-width space is not White_Space
 ])
 def test_recovery_key_errors(text, kind, detail):
     with pytest.raises(e2eb.E2ebError) as info:
