@@ -67,6 +67,11 @@ pub struct RunArgs {
     )]
     pub threads: u16,
 
+    /// AEAD implementation; auto: the fastest this build has (aws-lc, then ring, then
+    /// rustcrypto). Backups are the same bytes whichever runs
+    #[arg(long, value_enum, value_name = "NAME", default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+
     /// Replace OUT if it exists (it is replaced only once the new one is complete)
     #[arg(long)]
     pub force: bool,
@@ -266,6 +271,32 @@ impl From<SuiteChoice> for e2eb::Suite {
         match choice {
             SuiteChoice::Aes256Gcm => e2eb::Suite::Aes256Gcm,
             SuiteChoice::ChaCha20Poly1305 => e2eb::Suite::ChaCha20Poly1305,
+        }
+    }
+}
+
+/// The AEAD backends of this build (the cargo features `ring` and `aws-lc` add theirs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    Auto,
+    #[value(name = "rustcrypto")]
+    RustCrypto,
+    #[cfg(feature = "ring")]
+    Ring,
+    #[cfg(feature = "aws-lc")]
+    #[value(name = "aws-lc")]
+    AwsLc,
+}
+
+impl From<BackendChoice> for e2eb::Backend {
+    fn from(choice: BackendChoice) -> e2eb::Backend {
+        match choice {
+            BackendChoice::Auto => e2eb::Backend::Auto,
+            BackendChoice::RustCrypto => e2eb::Backend::RustCrypto,
+            #[cfg(feature = "ring")]
+            BackendChoice::Ring => e2eb::Backend::Ring,
+            #[cfg(feature = "aws-lc")]
+            BackendChoice::AwsLc => e2eb::Backend::AwsLc,
         }
     }
 }

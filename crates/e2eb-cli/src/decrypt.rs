@@ -25,7 +25,8 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
     let secret = read_secret(&args)?;
     let decryptor = Decryptor::new(secret)
         .caps(caps(&args))
-        .threads(Threads::new(usize::from(args.run.threads)));
+        .threads(Threads::new(usize::from(args.run.threads)))
+        .backend(args.run.backend.into());
 
     let progress = Progress::new(progress::wanted(args.run.quiet), "decrypting", input.len());
     let label = input.label().to_string();

@@ -29,8 +29,9 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
         input.identity(),
     )?;
 
-    let mut encryptor =
-        Encryptor::new(args.suite.into()).threads(Threads::new(usize::from(args.run.threads)));
+    let mut encryptor = Encryptor::new(args.suite.into())
+        .threads(Threads::new(usize::from(args.run.threads)))
+        .backend(args.run.backend.into());
     for (position, slot) in args.slots.iter().enumerate() {
         encryptor = match slot {
             SlotSource::RecoveryKeyFile(path) => {

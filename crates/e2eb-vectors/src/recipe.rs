@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use e2eb::payload::{CHUNK_LEN, PREFIX_LEN, PayloadSchedule, SALT_LEN, SEALED_CHUNK_LEN};
 use e2eb::{
-    Encryptor, Entropy, Header, KdfParams, KeySlot, Password, RecoveryKey, Secret, Suite, Threads,
+    Backend, Encryptor, Entropy, Header, KdfParams, KeySlot, Password, RecoveryKey, Secret, Suite,
+    Threads,
 };
 use sha2::{Digest, Sha512};
 
@@ -263,10 +264,17 @@ impl Recipe {
 
     /// Encrypts `plaintext`.
     pub fn build(&self, plaintext: &[u8]) -> e2eb::Result<Built> {
+        self.build_with(plaintext, Backend::Auto)
+    }
+
+    /// Encrypts `plaintext` with `backend`'s AEAD (every backend must give the same bytes).
+    pub fn build_with(&self, plaintext: &[u8], backend: Backend) -> e2eb::Result<Built> {
         // The library makes the known slots (with the fixed salts), then the header is put
         // together with any unknown slots and the payload sealed under it.
         let mut entropy = self.file_key.to_vec();
-        let mut encryptor = Encryptor::new(self.suite).threads(Threads::new(1));
+        let mut encryptor = Encryptor::new(self.suite)
+            .threads(Threads::new(1))
+            .backend(backend);
         for slot in &self.slots {
             match slot {
                 SlotRecipe::RecoveryKey { key, salt } => {
@@ -310,7 +318,7 @@ impl Recipe {
             header.as_bytes(),
             &mut Entropy::fixed(self.payload_salt.to_vec()),
             plaintext,
-            Threads::new(1),
+            e2eb::chunked::Options::new(Threads::new(1), backend),
         )?;
         let backup = [header.as_bytes(), &payload].concat();
         let intermediates = self.intermediates(&header)?;

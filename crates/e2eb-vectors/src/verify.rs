@@ -4,7 +4,8 @@
 use std::io::{Cursor, Read};
 use std::path::Path;
 
-use e2eb::{Decryptor, RecoveryKey, RecoveryKeyError, Secret, Threads};
+use e2eb::chunked::Options;
+use e2eb::{Backend, Decryptor, RecoveryKey, RecoveryKeyError, Secret, Threads};
 use sha2::{Digest, Sha512};
 
 use crate::generate::{generate, library_caps};
@@ -49,13 +50,20 @@ pub fn check_committed(dir: &Path) -> Result<Vec<(String, VectorFile)>, String> 
 
 /// Runs the reference library over every vector of `file`; returns (passed, failures).
 pub fn run_reference(file: &VectorFile) -> (usize, Vec<String>) {
+    run_reference_with(file, Backend::Auto)
+}
+
+/// As [`run_reference`], with the library's AEAD run by `backend`: every decryption API must
+/// give the same verdict, and encrypting the published inputs the same bytes, whatever the
+/// backend.
+pub fn run_reference_with(file: &VectorFile, backend: Backend) -> (usize, Vec<String>) {
     let mut passed = 0;
     let mut failures = Vec::new();
     for group in &file.test_groups {
         match group {
             TestGroup::BackupDecryption(group) => {
                 for test in &group.tests {
-                    match check_backup(group, test) {
+                    match check_backup(group, test, backend) {
                         Ok(()) => passed += 1,
                         Err(why) => {
                             failures.push(format!("tc {} ({}): {why}", test.tc_id, test.comment))
@@ -87,11 +95,13 @@ fn apis(
     group: &BackupGroup,
     test: &BackupTest,
     backup: &[u8],
+    backend: Backend,
 ) -> Result<Vec<(&'static str, Outcome)>, String> {
     let decryptor = |threads| -> Result<Decryptor, e2eb::Error> {
         Ok(Decryptor::new(library_secret(&test.secret)?)
             .caps(library_caps(&group.caps))
-            .threads(Threads::new(threads)))
+            .threads(Threads::new(threads))
+            .backend(backend))
     };
     let class = |error: e2eb::Error| error.class().to_string();
     let mut outcomes: Vec<(&'static str, Outcome)> = Vec::new();
@@ -142,9 +152,9 @@ fn apis(
     Ok(outcomes)
 }
 
-fn check_backup(group: &BackupGroup, test: &BackupTest) -> Result<(), String> {
+fn check_backup(group: &BackupGroup, test: &BackupTest, backend: Backend) -> Result<(), String> {
     let backup = test.backup()?;
-    for (api, outcome) in apis(group, test, &backup)? {
+    for (api, outcome) in apis(group, test, &backup, backend)? {
         match (test.is_valid(), outcome) {
             (true, Ok(plaintext)) => {
                 check_message(test, &plaintext).map_err(|why| format!("{api}: {why}"))?
@@ -180,7 +190,7 @@ fn check_backup(group: &BackupGroup, test: &BackupTest) -> Result<(), String> {
                 .map_err(|e| e.to_string())?,
         };
         let rebuilt = crate::recipe::Recipe::from_inputs(inputs)?
-            .build(&plaintext)
+            .build_with(&plaintext, backend)
             .map_err(|e| e.to_string())?;
         if rebuilt.backup != backup {
             return Err(
@@ -253,6 +263,11 @@ pub const COBBLESTONE_VECTORS: &str =
 /// and streaming decryption (the library's own tests go further: random access, raw mode,
 /// re-encryption); returns (passed, failures).
 pub fn run_cobblestone(path: &Path) -> Result<(usize, Vec<String>), String> {
+    run_cobblestone_with(path, Backend::Auto)
+}
+
+/// As [`run_cobblestone`], with the payload's AEAD run by `backend`.
+pub fn run_cobblestone_with(path: &Path, backend: Backend) -> Result<(usize, Vec<String>), String> {
     let text =
         std::fs::read_to_string(path).map_err(|e| format!("reading {}: {e}", path.display()))?;
     let file: serde_json::Value =
@@ -287,7 +302,7 @@ pub fn run_cobblestone(path: &Path) -> Result<(usize, Vec<String>), String> {
             &key,
             &ctx,
             &ciphertext,
-            Threads::new(2),
+            Options::new(Threads::new(2), backend),
         )];
         for threads in [1, 2] {
             let mut out = Vec::new();
@@ -297,7 +312,7 @@ pub fn run_cobblestone(path: &Path) -> Result<(usize, Vec<String>), String> {
                 &ctx,
                 &ciphertext[..],
                 &mut out,
-                Threads::new(threads),
+                Options::new(Threads::new(threads), backend),
             );
             outcomes.push(outcome.map(|_| out));
         }
@@ -334,21 +349,25 @@ pub fn verify(dir: &Path) -> Result<Vec<String>, String> {
     let files = check_committed(dir)?;
     let mut lines = Vec::new();
     let mut all_failures = Vec::new();
-    for (name, file) in &files {
-        let (passed, failures) = run_reference(file);
+    // Every AEAD backend of this build, so that none can drift from the others.
+    for &backend in Backend::compiled() {
+        for (name, file) in &files {
+            let (passed, failures) = run_reference_with(file, backend);
+            lines.push(format!(
+                "{name} ({backend} backend): {passed} passed, {} failed",
+                failures.len()
+            ));
+            all_failures.extend(failures.into_iter().map(|f| format!("{backend}: {f}")));
+        }
+        let (passed, failures) =
+            run_cobblestone_with(&dir.join("..").join(COBBLESTONE_VECTORS), backend)?;
+        let name = "c2sp_chunked_encryption_aes_256_gcm_test.json (Wycheproof)";
         lines.push(format!(
-            "{name}: {passed} passed, {} failed",
+            "{name} ({backend} backend): {passed} passed, {} failed",
             failures.len()
         ));
-        all_failures.extend(failures);
+        all_failures.extend(failures.into_iter().map(|f| format!("{backend}: {f}")));
     }
-    let (passed, failures) = run_cobblestone(&dir.join("..").join(COBBLESTONE_VECTORS))?;
-    let name = "c2sp_chunked_encryption_aes_256_gcm_test.json (Wycheproof)";
-    lines.push(format!(
-        "{name}: {passed} passed, {} failed",
-        failures.len()
-    ));
-    all_failures.extend(failures);
     if all_failures.is_empty() {
         Ok(lines)
     } else {

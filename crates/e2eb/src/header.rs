@@ -3,6 +3,7 @@
 
 use std::io::Read;
 
+use crate::backend::Backend;
 use crate::entropy::Entropy;
 use crate::error::{Error, Result, Truncation};
 use crate::kdf::KdfCaps;
@@ -41,9 +42,11 @@ pub struct Header {
 }
 
 impl Header {
-    /// Builds the header of a new backup: one slot per secret, each wrapping `file_key`.
+    /// Builds the header of a new backup: one slot per secret, each wrapping `file_key` with
+    /// `backend`'s AEAD.
     pub(crate) fn seal(
         suite: Suite,
+        backend: Backend,
         secrets: &[SlotSecret],
         file_key: &FileKey,
         entropy: &mut Entropy,
@@ -56,7 +59,7 @@ impl Header {
         }
         let slots = secrets
             .iter()
-            .map(|secret| KeySlot::seal(suite, secret, file_key, entropy))
+            .map(|secret| KeySlot::seal(suite, backend, secret, file_key, entropy))
             .collect::<Result<Vec<_>>>()?;
         Ok(Header::from_slots(suite, slots))
     }
@@ -178,6 +181,16 @@ impl Header {
     /// [`Error::SlotCorrupt`] if the secret matched a slot whose wrapped key is damaged,
     /// [`Error::KdfOverCap`] if a slot was skipped for its cost, else [`Error::NoSlotOpened`].
     pub fn unlock(&self, secret: &Secret, caps: &KdfCaps) -> Result<FileKey> {
+        self.unlock_with(secret, caps, Backend::Auto)
+    }
+
+    /// As [`Header::unlock`], unwrapping the file key with `backend`'s AEAD.
+    pub fn unlock_with(
+        &self,
+        secret: &Secret,
+        caps: &KdfCaps,
+        backend: Backend,
+    ) -> Result<FileKey> {
         let mut tried = 0;
         let mut unknown = 0;
         let mut over_cap = None;
@@ -204,7 +217,7 @@ impl Header {
                 _ => continue,
             }
             tried += 1;
-            match slot.open(index, self.suite, secret) {
+            match slot.open(index, self.suite, backend, secret) {
                 Ok(Some(file_key)) => return Ok(file_key),
                 Ok(None) => {}
                 Err(error @ Error::SlotCorrupt { .. }) => {

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod backend;
 mod entropy;
 mod error;
 pub mod header;
@@ -32,6 +33,7 @@ pub mod suite;
 
 use std::io::{Read, Seek, Write};
 
+pub use backend::Backend;
 pub use entropy::Entropy;
 pub use error::{Error, Result, SecretKind, Truncation};
 pub use header::Header;
@@ -51,16 +53,19 @@ pub struct Encryptor {
     suite: Suite,
     slots: Vec<SlotSecret>,
     threads: Threads,
+    backend: Backend,
     entropy: Entropy,
 }
 
 impl Encryptor {
-    /// A backup in `suite`, with no slot yet, one thread per CPU, and the OS's randomness.
+    /// A backup in `suite`, with no slot yet, one thread per CPU, the fastest AEAD backend of
+    /// this build, and the OS's randomness.
     pub fn new(suite: Suite) -> Encryptor {
         Encryptor {
             suite,
             slots: Vec::new(),
             threads: Threads::default(),
+            backend: Backend::Auto,
             entropy: Entropy::os(),
         }
     }
@@ -83,6 +88,12 @@ impl Encryptor {
         self
     }
 
+    /// Runs the AEAD with `backend`. The backup's bytes do not depend on it.
+    pub fn backend(mut self, backend: Backend) -> Encryptor {
+        self.backend = backend;
+        self
+    }
+
     /// Draws the file key and salts from `entropy` instead of the OS (for test vectors).
     pub fn entropy(mut self, entropy: Entropy) -> Encryptor {
         self.entropy = entropy;
@@ -92,9 +103,16 @@ impl Encryptor {
     /// Builds the header and payload cipher, and writes header and payload prefix to `writer`.
     fn start<W: Write>(&mut self, writer: &mut W) -> Result<PayloadCipher> {
         let file_key = FileKey::generate(&mut self.entropy)?;
-        let header = Header::seal(self.suite, &self.slots, &file_key, &mut self.entropy)?;
+        let header = Header::seal(
+            self.suite,
+            self.backend,
+            &self.slots,
+            &file_key,
+            &mut self.entropy,
+        )?;
         let (cipher, prefix) = PayloadCipher::for_encryption(
             self.suite,
+            self.backend,
             file_key.as_bytes(),
             header.as_bytes(),
             &mut self.entropy,
@@ -150,6 +168,7 @@ pub struct Decryptor {
     secret: Secret,
     caps: KdfCaps,
     threads: Threads,
+    backend: Backend,
 }
 
 /// A backup's header, its opened payload cipher, and where its first chunk sits.
@@ -159,12 +178,14 @@ struct Opened {
 }
 
 impl Decryptor {
-    /// Opens backups with `secret`, under the default KDF caps for this machine.
+    /// Opens backups with `secret`, under the default KDF caps for this machine, with the
+    /// fastest AEAD backend of this build.
     pub fn new(secret: Secret) -> Decryptor {
         Decryptor {
             secret,
             caps: KdfCaps::default(),
             threads: Threads::default(),
+            backend: Backend::Auto,
         }
     }
 
@@ -180,6 +201,12 @@ impl Decryptor {
         self
     }
 
+    /// Runs the AEAD with `backend`; any backend opens any backup.
+    pub fn backend(mut self, backend: Backend) -> Decryptor {
+        self.backend = backend;
+        self
+    }
+
     /// Parse header → read payload prefix → caps → KDF → unwrap → commitment (SPEC.md,
     /// "Opening a backup"); leaves `reader` at the first chunk.
     fn open<R: Read + ?Sized>(&self, reader: &mut R) -> Result<Opened> {
@@ -188,9 +215,10 @@ impl Decryptor {
         if header::read_up_to(reader, &mut prefix)? < PREFIX_LEN {
             return Err(Error::Truncated(Cut::PayloadPrefix));
         }
-        let file_key = header.unlock(&self.secret, &self.caps)?;
+        let file_key = header.unlock_with(&self.secret, &self.caps, self.backend)?;
         let cipher = PayloadCipher::for_decryption(
             header.suite(),
+            self.backend,
             file_key.as_bytes(),
             header.as_bytes(),
             &prefix,
@@ -326,6 +354,32 @@ impl<R: Read> UnlockedBackup<R> {
 pub mod chunked {
     use super::*;
 
+    /// How the payload functions run: threads and AEAD backend. A bare [`Threads`] converts
+    /// into options with the default backend.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Options {
+        /// Threads that seal or open chunks.
+        pub threads: Threads,
+        /// The AEAD backend.
+        pub backend: Backend,
+    }
+
+    impl Options {
+        /// These threads, with `backend`.
+        pub fn new(threads: Threads, backend: Backend) -> Options {
+            Options { threads, backend }
+        }
+    }
+
+    impl From<Threads> for Options {
+        fn from(threads: Threads) -> Options {
+            Options {
+                threads,
+                backend: Backend::Auto,
+            }
+        }
+    }
+
     /// Encrypts `reader` into `writer` as a complete chunked-encryption message
     /// (salt || commitment || chunks).
     pub fn encrypt<R: Read, W: Write>(
@@ -335,15 +389,18 @@ pub mod chunked {
         entropy: &mut Entropy,
         reader: R,
         mut writer: W,
-        threads: Threads,
+        options: impl Into<Options>,
     ) -> Result<u64> {
-        let (cipher, prefix) = PayloadCipher::for_encryption(suite, input_key, context, entropy)?;
+        let Options { threads, backend } = options.into();
+        let (cipher, prefix) =
+            PayloadCipher::for_encryption(suite, backend, input_key, context, entropy)?;
         writer.write_all(&prefix).map_err(Error::from_io)?;
         stream::seal_payload(&cipher, reader, writer, threads)
     }
 
     fn open<R: Read>(
         suite: Suite,
+        backend: Backend,
         input_key: &[u8],
         context: &[u8],
         reader: &mut R,
@@ -357,7 +414,7 @@ pub mod chunked {
         if header::read_up_to(reader, &mut prefix)? < PREFIX_LEN {
             return Err(Error::Truncated(Cut::PayloadPrefix));
         }
-        PayloadCipher::for_decryption(suite, input_key, context, &prefix)
+        PayloadCipher::for_decryption(suite, backend, input_key, context, &prefix)
     }
 
     /// Encrypts `plaintext` in memory into a complete chunked-encryption message.
@@ -367,9 +424,11 @@ pub mod chunked {
         context: &[u8],
         entropy: &mut Entropy,
         plaintext: &[u8],
-        threads: Threads,
+        options: impl Into<Options>,
     ) -> Result<Vec<u8>> {
-        let (cipher, prefix) = PayloadCipher::for_encryption(suite, input_key, context, entropy)?;
+        let Options { threads, backend } = options.into();
+        let (cipher, prefix) =
+            PayloadCipher::for_encryption(suite, backend, input_key, context, entropy)?;
         let mut message = stream::sealed_buffer(&prefix, plaintext.len())?;
         stream::seal_in_memory(&cipher, plaintext, &mut message[PREFIX_LEN..], threads)?;
         Ok(message)
@@ -381,10 +440,11 @@ pub mod chunked {
         input_key: &[u8],
         context: &[u8],
         message: &[u8],
-        threads: Threads,
+        options: impl Into<Options>,
     ) -> Result<Vec<u8>> {
+        let Options { threads, backend } = options.into();
         let mut reader = message;
-        let cipher = open(suite, input_key, context, &mut reader)?;
+        let cipher = open(suite, backend, input_key, context, &mut reader)?;
         stream::open_in_memory(&cipher, reader, threads, PREFIX_LEN as u64)
     }
 
@@ -395,9 +455,10 @@ pub mod chunked {
         context: &[u8],
         mut reader: R,
         writer: W,
-        threads: Threads,
+        options: impl Into<Options>,
     ) -> Result<u64> {
-        let cipher = open(suite, input_key, context, &mut reader)?;
+        let Options { threads, backend } = options.into();
+        let cipher = open(suite, backend, input_key, context, &mut reader)?;
         stream::open_payload(&cipher, reader, writer, threads, PREFIX_LEN as u64)
     }
 
@@ -408,7 +469,7 @@ pub mod chunked {
         context: &[u8],
         mut reader: R,
     ) -> Result<DecryptReader<R>> {
-        let cipher = open(suite, input_key, context, &mut reader)?;
+        let cipher = open(suite, Backend::Auto, input_key, context, &mut reader)?;
         Ok(DecryptReader::new(cipher, reader, PREFIX_LEN as u64))
     }
 
@@ -422,7 +483,7 @@ pub mod chunked {
         reader
             .seek(std::io::SeekFrom::Start(0))
             .map_err(Error::from_io)?;
-        let cipher = open(suite, input_key, context, &mut reader)?;
+        let cipher = open(suite, Backend::Auto, input_key, context, &mut reader)?;
         SeekableDecryptReader::new(cipher, reader, PREFIX_LEN as u64)
     }
 }

@@ -4,6 +4,7 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::backend::Backend;
 use crate::entropy::Entropy;
 use crate::error::{Error, Result};
 use crate::hkdf_sha512;
@@ -132,10 +133,12 @@ impl PayloadSchedule {
 }
 
 impl PayloadCipher {
-    /// The cipher for a new message: draws the salt from `entropy` and returns the cipher with
-    /// the 56-byte prefix (salt || commitment) to write before the first chunk.
+    /// The cipher for a new message, run by `backend`: draws the salt from `entropy` and
+    /// returns the cipher with the 56-byte prefix (salt || commitment) to write before the first
+    /// chunk.
     pub fn for_encryption(
         suite: Suite,
+        backend: Backend,
         input_key: &[u8],
         context: &[u8],
         entropy: &mut Entropy,
@@ -146,13 +149,17 @@ impl PayloadCipher {
         let mut prefix = [0u8; PREFIX_LEN];
         prefix[..SALT_LEN].copy_from_slice(&salt);
         prefix[SALT_LEN..].copy_from_slice(&schedule.commitment);
-        Ok((PayloadCipher::from_schedule(suite, &schedule), prefix))
+        Ok((
+            PayloadCipher::from_schedule(suite, backend, &schedule),
+            prefix,
+        ))
     }
 
-    /// The cipher of an existing message, after checking its commitment: `prefix` is the
-    /// 56 bytes (salt || commitment) before its first chunk.
+    /// The cipher of an existing message, run by `backend`, after checking its commitment:
+    /// `prefix` is the 56 bytes (salt || commitment) before its first chunk.
     pub fn for_decryption(
         suite: Suite,
+        backend: Backend,
         input_key: &[u8],
         context: &[u8],
         prefix: &[u8; PREFIX_LEN],
@@ -162,14 +169,19 @@ impl PayloadCipher {
         if !bool::from(schedule.commitment.ct_eq(&prefix[SALT_LEN..])) {
             return Err(Error::HeaderAltered);
         }
-        Ok(PayloadCipher::from_schedule(suite, &schedule))
+        Ok(PayloadCipher::from_schedule(suite, backend, &schedule))
     }
 
-    /// The cipher for an already derived key and base nonce ("raw mode" of the spec).
-    pub fn from_schedule(suite: Suite, schedule: &PayloadSchedule) -> PayloadCipher {
+    /// The cipher for an already derived key and base nonce ("raw mode" of the spec), run by
+    /// `backend`.
+    pub fn from_schedule(
+        suite: Suite,
+        backend: Backend,
+        schedule: &PayloadSchedule,
+    ) -> PayloadCipher {
         PayloadCipher {
             suite,
-            aead: suite.cipher(&schedule.aead_key),
+            aead: backend.cipher(suite, &schedule.aead_key),
             base_nonce: schedule.base_nonce,
         }
     }
@@ -215,18 +227,32 @@ impl PayloadCipher {
 }
 
 impl PayloadCipher {
-    /// Opens chunk `index` whose ciphertext is in `ciphertext` (decrypted in place) and whose tag
-    /// is `tag`; for decrypting straight into a plaintext buffer.
-    pub fn open_chunk_detached(
+    /// Seals chunk `index` from `plaintext` into `sealed`, which is `plaintext.len() + TAG_LEN`
+    /// bytes: for encrypting straight from a plaintext buffer, without copying it first where
+    /// the backend reads one buffer while writing another.
+    pub fn seal_chunk_from(&self, index: u64, plaintext: &[u8], sealed: &mut [u8]) -> Result<()> {
+        check_index(index)?;
+        debug_assert!(plaintext.len() <= CHUNK_LEN);
+        let (ciphertext, tag) = sealed.split_at_mut(plaintext.len());
+        tag.copy_from_slice(&self.aead.seal_to(&self.nonce(index), plaintext, ciphertext));
+        Ok(())
+    }
+
+    /// Opens chunk `index` whose ciphertext is `ciphertext` and whose tag is `tag` into
+    /// `plaintext` (of the ciphertext's length): for decrypting straight into a plaintext
+    /// buffer. On error `plaintext`'s contents are unspecified. `offset` (of the chunk in the
+    /// whole file) only goes into the error.
+    pub fn open_chunk_to(
         &self,
         index: u64,
-        ciphertext: &mut [u8],
+        ciphertext: &[u8],
         tag: &[u8; TAG_LEN],
+        plaintext: &mut [u8],
         offset: u64,
     ) -> Result<()> {
         check_index(index)?;
         self.aead
-            .open_in_place(&self.nonce(index), ciphertext, tag)
+            .open_to(&self.nonce(index), ciphertext, tag, plaintext)
             .map_err(|_| Error::ChunkCorrupt { index, offset })
     }
 }

@@ -6,6 +6,7 @@ use std::fmt;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::backend::Backend;
 use crate::entropy::Entropy;
 use crate::error::{Error, Result};
 use crate::hkdf_sha512;
@@ -276,6 +277,7 @@ impl KeySlot {
     /// Creates a slot that wraps `file_key` under `secret`, drawing its salt from `entropy`.
     pub(crate) fn seal(
         suite: Suite,
+        backend: Backend,
         secret: &SlotSecret,
         file_key: &FileKey,
         entropy: &mut Entropy,
@@ -315,8 +317,8 @@ impl KeySlot {
         let schedule = slot.key_schedule(suite, &kek);
         let mut wrapped = [0u8; WRAPPED_KEY_LEN];
         wrapped[..FILE_KEY_LEN].copy_from_slice(file_key.as_bytes());
-        let tag = suite
-            .cipher(&schedule.wrap_key)
+        let tag = backend
+            .cipher(suite, &schedule.wrap_key)
             .seal_in_place(&schedule.wrap_nonce, &mut wrapped[..FILE_KEY_LEN]);
         wrapped[FILE_KEY_LEN..].copy_from_slice(&tag);
         let sealed = SealedFileKey {
@@ -346,6 +348,7 @@ impl KeySlot {
         &self,
         index: usize,
         suite: Suite,
+        backend: Backend,
         secret: &Secret,
     ) -> Result<Option<FileKey>> {
         let kek = match (self, secret) {
@@ -367,8 +370,8 @@ impl KeySlot {
         let tag: [u8; TAG_LEN] = sealed.wrapped[FILE_KEY_LEN..]
             .try_into()
             .expect("fixed length");
-        suite
-            .cipher(&schedule.wrap_key)
+        backend
+            .cipher(suite, &schedule.wrap_key)
             .open_in_place(&schedule.wrap_nonce, file_key.as_mut_slice(), &tag)
             .map_err(|_| Error::SlotCorrupt { index })?;
         Ok(Some(FileKey::from_bytes(*file_key)))

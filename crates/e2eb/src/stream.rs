@@ -360,8 +360,9 @@ fn with_pool<T: Send>(
 }
 
 /// Seals `plaintext` in memory into `sealed`, which must be exactly
-/// [`payload::sealed_len`] bytes. Each chunk is copied into its place and sealed there by the
-/// same task, so the data is touched once while it is in cache.
+/// [`payload::sealed_len`] bytes. Each chunk is sealed from the plaintext straight into its
+/// place by one task (backends that cannot do that copy it into place first, while it is in
+/// cache), so the plaintext is read from memory once.
 pub(crate) fn seal_in_memory(
     cipher: &PayloadCipher,
     plaintext: &[u8],
@@ -379,8 +380,7 @@ pub(crate) fn seal_in_memory(
         for_each_chunk(sealed, parallel, |index, chunk| {
             let from = index as usize * CHUNK_LEN;
             let len = chunk.len() - TAG_LEN;
-            chunk[..len].copy_from_slice(&plaintext[from..from + len]);
-            cipher.seal_chunk(index, chunk)
+            cipher.seal_chunk_from(index, &plaintext[from..from + len], chunk)
         })
     })?
 }
@@ -431,12 +431,12 @@ pub(crate) fn open_in_memory_into(
             let open = |index: usize, out: &mut [u8]| {
                 let from = index * SEALED_CHUNK_LEN;
                 let (body, tag) = sealed[from..from + out.len() + TAG_LEN].split_at(out.len());
-                out.copy_from_slice(body);
                 let offset = chunks_offset + payload::chunk_offset(index as u64);
-                cipher.open_chunk_detached(
+                cipher.open_chunk_to(
                     index as u64,
-                    out,
+                    body,
                     tag.try_into().expect("TAG_LEN bytes"),
+                    out,
                     offset,
                 )
             };

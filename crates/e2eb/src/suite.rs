@@ -1,8 +1,6 @@
-//! Cipher suites and the seal/open-in-place interface that AEAD backends implement.
+//! Cipher suites and the seal/open interface that AEAD backends ([`crate::Backend`]) implement.
 
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use chacha20poly1305::ChaCha20Poly1305;
+use crate::backend::Backend;
 
 /// Length of every suite's key, in bytes.
 pub const KEY_LEN: usize = 32;
@@ -60,12 +58,10 @@ impl Suite {
             .find(|suite| suite.name().eq_ignore_ascii_case(name))
     }
 
-    /// A RustCrypto implementation of this suite's AEAD under `key`.
+    /// The RustCrypto (reference) implementation of this suite's AEAD under `key`; see
+    /// [`Backend::cipher`] for the others.
     pub fn cipher(self, key: &[u8; KEY_LEN]) -> Box<dyn ChunkAead> {
-        match self {
-            Suite::Aes256Gcm => Box::new(RustCrypto(Aes256Gcm::new(key.into()))),
-            Suite::ChaCha20Poly1305 => Box::new(RustCrypto(ChaCha20Poly1305::new(key.into()))),
-        }
+        Backend::RustCrypto.cipher(self, key)
     }
 }
 
@@ -75,11 +71,10 @@ impl std::fmt::Display for Suite {
     }
 }
 
-/// An AEAD keyed for one message, sealing and opening buffers in place with a detached tag and
-/// empty associated data (the only way e2eb uses an AEAD).
+/// An AEAD keyed for one message, sealing and opening with a detached tag and empty associated
+/// data (the only way e2eb uses an AEAD).
 ///
-/// A second backend (another library, hardware offload) implements this trait; the format code
-/// never sees which one runs.
+/// Each [`Backend`] implements this trait; the format code never sees which one runs.
 pub trait ChunkAead: Send + Sync {
     /// Encrypts `buffer` in place and returns its tag.
     fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], buffer: &mut [u8]) -> [u8; TAG_LEN];
@@ -92,38 +87,43 @@ pub trait ChunkAead: Send + Sync {
         buffer: &mut [u8],
         tag: &[u8; TAG_LEN],
     ) -> Result<(), AuthenticationFailed>;
+
+    /// Encrypts `plaintext` into `ciphertext` (of the same length) and returns the tag.
+    ///
+    /// Backends that can read one buffer while writing another override this: the default
+    /// copies first and so passes over the data twice.
+    ///
+    /// # Panics
+    ///
+    /// When the lengths differ.
+    fn seal_to(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        plaintext: &[u8],
+        ciphertext: &mut [u8],
+    ) -> [u8; TAG_LEN] {
+        ciphertext.copy_from_slice(plaintext);
+        self.seal_in_place(nonce, ciphertext)
+    }
+
+    /// Decrypts `ciphertext` into `plaintext` (of the same length) if `tag` authenticates it;
+    /// on failure `plaintext`'s contents are unspecified and must not be used.
+    ///
+    /// # Panics
+    ///
+    /// When the lengths differ.
+    fn open_to(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        ciphertext: &[u8],
+        tag: &[u8; TAG_LEN],
+        plaintext: &mut [u8],
+    ) -> Result<(), AuthenticationFailed> {
+        plaintext.copy_from_slice(ciphertext);
+        self.open_in_place(nonce, plaintext, tag)
+    }
 }
 
 /// An AEAD tag did not verify.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuthenticationFailed;
-
-/// The RustCrypto backend: the pure-Rust reference implementation of both suites.
-struct RustCrypto<A>(A);
-
-impl<A> ChunkAead for RustCrypto<A>
-where
-    A: AeadInOut<NonceSize = aes_gcm::aead::consts::U12, TagSize = aes_gcm::aead::consts::U16>
-        + Send
-        + Sync,
-{
-    fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], buffer: &mut [u8]) -> [u8; TAG_LEN] {
-        // Chunks are at most 16 KiB, far below either AEAD's message limit, so sealing cannot fail.
-        let tag = self
-            .0
-            .encrypt_inout_detached(nonce.into(), &[], buffer.into())
-            .expect("a chunk is within the AEAD's message length limit");
-        tag.into()
-    }
-
-    fn open_in_place(
-        &self,
-        nonce: &[u8; NONCE_LEN],
-        buffer: &mut [u8],
-        tag: &[u8; TAG_LEN],
-    ) -> Result<(), AuthenticationFailed> {
-        self.0
-            .decrypt_inout_detached(nonce.into(), &[], buffer.into(), tag.into())
-            .map_err(|_| AuthenticationFailed)
-    }
-}

@@ -5,8 +5,9 @@
 
 use std::io::{Cursor, Read, Seek, SeekFrom};
 
+use e2eb::chunked::Options;
 use e2eb::payload::{PREFIX_LEN, PayloadCipher, PayloadSchedule, SALT_LEN};
-use e2eb::{Entropy, Suite, Threads, chunked};
+use e2eb::{Backend, Entropy, Suite, Threads, chunked};
 use serde::Deserialize;
 use sha2::{Digest, Sha512};
 
@@ -134,7 +135,11 @@ fn batched_pipeline_on_one_and_two_threads() {
         let key = hex::decode(&vector.key).unwrap();
         let ctx = hex::decode(&vector.ctx).unwrap();
         let ciphertext = vector.ciphertext();
-        for threads in [1, 2] {
+        for (threads, &backend) in [1, 2]
+            .into_iter()
+            .flat_map(|threads| Backend::compiled().iter().map(move |b| (threads, b)))
+        {
+            let options = Options::new(Threads::new(threads), backend);
             let mut released = Vec::new();
             let outcome = chunked::decrypt(
                 Suite::Aes256Gcm,
@@ -142,7 +147,7 @@ fn batched_pipeline_on_one_and_two_threads() {
                 &ctx,
                 &ciphertext[..],
                 &mut released,
-                Threads::new(threads),
+                options,
             );
             if vector.has("InvalidKeySize") {
                 assert!(
@@ -151,18 +156,12 @@ fn batched_pipeline_on_one_and_two_threads() {
                     vector.tc_id
                 );
             }
-            vector.check_released(&format!("pipeline/{threads}"), &released, outcome.is_ok());
-            match chunked::decrypt_to_vec(
-                Suite::Aes256Gcm,
-                &key,
-                &ctx,
-                &ciphertext,
-                Threads::new(threads),
-            ) {
-                Ok(message) => {
-                    vector.check_released(&format!("in-memory/{threads}"), &message, true)
-                }
-                Err(_) => vector.check_released(&format!("in-memory/{threads}"), &[], false),
+            let api = format!("pipeline/{threads}/{backend}");
+            vector.check_released(&api, &released, outcome.is_ok());
+            let api = format!("in-memory/{threads}/{backend}");
+            match chunked::decrypt_to_vec(Suite::Aes256Gcm, &key, &ctx, &ciphertext, options) {
+                Ok(message) => vector.check_released(&api, &message, true),
+                Err(_) => vector.check_released(&api, &[], false),
             }
         }
     }
@@ -254,46 +253,49 @@ fn raw_mode_decrypts_and_reencrypts() {
         schedule
             .base_nonce
             .copy_from_slice(&hex::decode(vector.base_nonce.as_ref().unwrap()).unwrap());
-        let cipher = PayloadCipher::from_schedule(Suite::Aes256Gcm, &schedule);
-        let ciphertext = vector.ciphertext();
-        let mut sealed = ciphertext[PREFIX_LEN..].to_vec();
-        let chunks: Vec<&mut [u8]> = sealed.chunks_mut(16400).collect();
-        let count = chunks.len();
-        let mut message = Vec::new();
-        let mut ok = count > 0;
-        for (index, chunk) in chunks.into_iter().enumerate() {
-            let last = index + 1 == count;
-            if (last && chunk.len() == 16400)
-                || chunk.len() < 16
-                || cipher.open_chunk(index as u64, chunk, 0).is_err()
-            {
-                ok = false;
-                break;
+        // Every backend opens and reseals each chunk alike.
+        for &backend in Backend::compiled() {
+            let cipher = PayloadCipher::from_schedule(Suite::Aes256Gcm, backend, &schedule);
+            let ciphertext = vector.ciphertext();
+            let mut sealed = ciphertext[PREFIX_LEN..].to_vec();
+            let chunks: Vec<&mut [u8]> = sealed.chunks_mut(16400).collect();
+            let count = chunks.len();
+            let mut message = Vec::new();
+            let mut ok = count > 0;
+            for (index, chunk) in chunks.into_iter().enumerate() {
+                let last = index + 1 == count;
+                if (last && chunk.len() == 16400)
+                    || chunk.len() < 16
+                    || cipher.open_chunk(index as u64, chunk, 0).is_err()
+                {
+                    ok = false;
+                    break;
+                }
+                message.extend_from_slice(&chunk[..chunk.len() - 16]);
             }
-            message.extend_from_slice(&chunk[..chunk.len() - 16]);
-        }
-        vector.check_released("raw", &message, ok);
-        if vector.valid() {
-            let mut resealed = Vec::new();
-            for (index, piece) in message
-                .chunks(16384)
-                .chain(
-                    // The final chunk is empty when the message is a whole number of chunks.
-                    (message.len() % 16384 == 0).then_some(&[][..]),
-                )
-                .enumerate()
-            {
-                let mut chunk = piece.to_vec();
-                chunk.extend_from_slice(&[0; 16]);
-                cipher.seal_chunk(index as u64, &mut chunk).unwrap();
-                resealed.extend_from_slice(&chunk);
+            vector.check_released("raw", &message, ok);
+            if vector.valid() {
+                let mut resealed = Vec::new();
+                for (index, piece) in message
+                    .chunks(16384)
+                    .chain(
+                        // The final chunk is empty when the message is a whole number of chunks.
+                        (message.len() % 16384 == 0).then_some(&[][..]),
+                    )
+                    .enumerate()
+                {
+                    let mut chunk = piece.to_vec();
+                    chunk.extend_from_slice(&[0; 16]);
+                    cipher.seal_chunk(index as u64, &mut chunk).unwrap();
+                    resealed.extend_from_slice(&chunk);
+                }
+                assert_eq!(
+                    resealed,
+                    ciphertext[PREFIX_LEN..],
+                    "tc {}: raw re-encryption",
+                    vector.tc_id
+                );
             }
-            assert_eq!(
-                resealed,
-                ciphertext[PREFIX_LEN..],
-                "tc {}: raw re-encryption",
-                vector.tc_id
-            );
         }
     }
 }
@@ -314,7 +316,11 @@ fn encryption_with_the_salt_injected_reproduces_valid_vectors() {
             Threads::new(1),
         )
         .unwrap();
-        for threads in [1, 2] {
+        for (threads, &backend) in [1, 2]
+            .into_iter()
+            .flat_map(|threads| Backend::compiled().iter().map(move |b| (threads, b)))
+        {
+            let options = Options::new(Threads::new(threads), backend);
             let mut entropy = Entropy::fixed(ciphertext[..SALT_LEN].to_vec());
             let mut again = Vec::new();
             chunked::encrypt(
@@ -324,12 +330,27 @@ fn encryption_with_the_salt_injected_reproduces_valid_vectors() {
                 &mut entropy,
                 &message[..],
                 &mut again,
-                Threads::new(threads),
+                options,
             )
             .unwrap();
             assert!(
                 again == ciphertext,
-                "tc {}: re-encryption on {threads} thread(s) differs",
+                "tc {}: re-encryption on {threads} thread(s) with {backend} differs",
+                vector.tc_id
+            );
+            let mut entropy = Entropy::fixed(ciphertext[..SALT_LEN].to_vec());
+            let in_memory = chunked::encrypt_to_vec(
+                Suite::Aes256Gcm,
+                &key,
+                &ctx,
+                &mut entropy,
+                &message,
+                options,
+            )
+            .unwrap();
+            assert!(
+                in_memory == ciphertext,
+                "tc {}: in-memory re-encryption on {threads} thread(s) with {backend} differs",
                 vector.tc_id
             );
         }

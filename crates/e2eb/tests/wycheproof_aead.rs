@@ -1,10 +1,10 @@
 //! Wycheproof's AES-GCM and ChaCha20-Poly1305 vectors. Those with empty associated data (the
-//! only kind e2eb uses) go through the suites' `ChunkAead` interface; every vector of the
-//! 256-bit-key, 96-bit-nonce, 128-bit-tag groups goes through the RustCrypto primitives the
-//! interface is built on.
+//! only kind e2eb uses) go through the suites' `ChunkAead` interface of every backend of this
+//! build, in place and out of place; every vector of the 256-bit-key, 96-bit-nonce, 128-bit-tag
+//! groups goes through the RustCrypto primitives the reference backend is built on.
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
-use e2eb::Suite;
+use e2eb::{Backend, Suite};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -97,27 +97,28 @@ fn apply(
             continue;
         }
         through_interface += 1;
-        let aead = suite.cipher(&key.clone().try_into().unwrap());
+        let key: [u8; 32] = key.try_into().unwrap();
         let nonce: [u8; 12] = iv.try_into().unwrap();
         let tag: [u8; 16] = tag.try_into().unwrap();
-        let mut buffer = ct.clone();
-        let outcome = aead.open_in_place(&nonce, &mut buffer, &tag);
-        assert_eq!(
-            outcome.is_ok(),
-            valid,
-            "{suite} tc {}: ChunkAead verdict",
-            vector.tc_id
-        );
-        if valid {
-            assert_eq!(buffer, msg, "{suite} tc {}: opened", vector.tc_id);
-            let mut resealed = msg.clone();
-            assert_eq!(
-                aead.seal_in_place(&nonce, &mut resealed),
-                tag,
-                "{suite} tc {}: tag",
-                vector.tc_id
-            );
-            assert_eq!(resealed, ct, "{suite} tc {}: sealed", vector.tc_id);
+        for &backend in Backend::compiled() {
+            let aead = backend.cipher(suite, &key);
+            let id = format!("{suite} {backend} tc {}", vector.tc_id);
+            let mut buffer = ct.clone();
+            let outcome = aead.open_in_place(&nonce, &mut buffer, &tag);
+            assert_eq!(outcome.is_ok(), valid, "{id}: open_in_place verdict");
+            let mut out = vec![0u8; ct.len()];
+            let outcome = aead.open_to(&nonce, &ct, &tag, &mut out);
+            assert_eq!(outcome.is_ok(), valid, "{id}: open_to verdict");
+            if valid {
+                assert_eq!(buffer, msg, "{id}: open_in_place");
+                assert_eq!(out, msg, "{id}: open_to");
+                let mut resealed = msg.clone();
+                assert_eq!(aead.seal_in_place(&nonce, &mut resealed), tag, "{id}: tag");
+                assert_eq!(resealed, ct, "{id}: seal_in_place");
+                let mut sealed_to = vec![0u8; msg.len()];
+                assert_eq!(aead.seal_to(&nonce, &msg, &mut sealed_to), tag, "{id}: tag");
+                assert_eq!(sealed_to, ct, "{id}: seal_to");
+            }
         }
     }
     (through_interface, vectors.len())

@@ -1,0 +1,224 @@
+//! Differential tests of the AEAD backends: whichever backend runs, a backup has the same bytes
+//! and a damaged one the same verdict, and chunks sealed by one backend open with any other.
+//! (The published vectors and Wycheproof's files go through every backend in
+//! `e2eb-vectors`, `wycheproof.rs` and `wycheproof_aead.rs`.)
+
+mod common;
+
+use common::*;
+use e2eb::payload::{PayloadCipher, PayloadSchedule, SALT_LEN};
+use e2eb::suite::{ChunkAead, TAG_LEN};
+use e2eb::{Backend, Decryptor, Error, Suite};
+use proptest::prelude::*;
+
+fn suite() -> impl Strategy<Value = Suite> {
+    prop_oneof![Just(Suite::Aes256Gcm), Just(Suite::ChaCha20Poly1305)]
+}
+
+/// Every backend of this build and `Auto`, which must agree with them.
+fn backends() -> Vec<Backend> {
+    let mut all = Backend::compiled().to_vec();
+    all.push(Backend::Auto);
+    all
+}
+
+fn backup(suite: Suite, backend: Backend, plaintext: &[u8], threads: usize) -> Vec<u8> {
+    encryptor(suite, &[SlotChoice::RecoveryKey], threads)
+        .backend(backend)
+        .encrypt_to_vec(plaintext)
+        .unwrap()
+}
+
+/// The verdict of every decryption API with `backend`: plaintext, or the error class.
+fn verdicts(backup: &[u8], backend: Backend) -> Vec<Result<Vec<u8>, &'static str>> {
+    let decryptor =
+        |threads| decryptor(secret_for(SlotChoice::RecoveryKey), threads).backend(backend);
+    let class = |error: Error| error.class();
+    let mut outcomes = Vec::new();
+    for threads in [1, 2] {
+        outcomes.push(decryptor(threads).decrypt_to_vec(backup).map_err(class));
+        let mut out = Vec::new();
+        outcomes.push(
+            decryptor(threads)
+                .decrypt_stream(backup, &mut out)
+                .map(|_| out)
+                .map_err(class),
+        );
+    }
+    let mut out = Vec::new();
+    outcomes.push(
+        decryptor(1)
+            .reader(backup)
+            .and_then(|mut reader| {
+                std::io::Read::read_to_end(&mut reader, &mut out).map_err(Error::from_io)
+            })
+            .map(|_| out)
+            .map_err(class),
+    );
+    outcomes
+}
+
+#[test]
+fn every_backend_makes_the_same_backup_around_chunk_boundaries() {
+    for suite in Suite::ALL {
+        for len in [0, 1, 16383, 16384, 16385, 3 * 16384, 300 * 16384 + 7] {
+            let plaintext = plaintext(len);
+            let reference = backup(suite, Backend::RustCrypto, &plaintext, 1);
+            for backend in backends() {
+                for threads in [1, 2] {
+                    assert!(
+                        backup(suite, backend, &plaintext, threads) == reference,
+                        "{suite} {backend} {threads} thread(s), {len} bytes"
+                    );
+                    let mut streamed = Vec::new();
+                    encryptor(suite, &[SlotChoice::RecoveryKey], threads)
+                        .backend(backend)
+                        .encrypt_stream(&plaintext[..], &mut streamed)
+                        .unwrap();
+                    assert!(
+                        streamed == reference,
+                        "{suite} {backend} stream, {len} bytes"
+                    );
+                }
+                for opener in backends() {
+                    assert!(
+                        verdicts(&reference, opener)
+                            .iter()
+                            .all(|v| v.as_deref() == Ok(&plaintext[..])),
+                        "{suite}: {opener} opens what {backend} sealed, {len} bytes"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn password_slots_are_wrapped_alike_by_every_backend() {
+    for suite in Suite::ALL {
+        let make = |backend| {
+            encryptor(suite, &[SlotChoice::Argon2id, SlotChoice::Scrypt], 1)
+                .backend(backend)
+                .encrypt_to_vec(b"slots")
+                .unwrap()
+        };
+        let reference = make(Backend::RustCrypto);
+        for backend in backends() {
+            assert!(make(backend) == reference, "{suite} {backend}");
+            let opened = Decryptor::new(secret_for(SlotChoice::Argon2id))
+                .backend(backend)
+                .decrypt_to_vec(&reference)
+                .unwrap();
+            assert_eq!(opened, b"slots");
+        }
+    }
+}
+
+/// A payload cipher per backend over one random key schedule.
+fn ciphers(suite: Suite, key: [u8; 32], nonce: [u8; 12]) -> Vec<(Backend, PayloadCipher)> {
+    let mut schedule = PayloadSchedule::derive(suite, &[0; 32], &[0; SALT_LEN], b"").unwrap();
+    schedule.aead_key.copy_from_slice(&key);
+    schedule.base_nonce = nonce;
+    Backend::compiled()
+        .iter()
+        .map(|&backend| {
+            (
+                backend,
+                PayloadCipher::from_schedule(suite, backend, &schedule),
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Random messages: every backend, in place or from a plaintext buffer, seals to the same
+    /// bytes; every backend opens what any other sealed, in place or into another buffer; and
+    /// every backend refuses the same single-bit flips.
+    #[test]
+    fn chunks_are_interchangeable_between_backends(
+        suite in suite(),
+        key in any::<[u8; 32]>(),
+        nonce in any::<[u8; 12]>(),
+        index in 0u64..(1 << 38),
+        plaintext in prop::collection::vec(any::<u8>(), 0..=16384),
+        flip in any::<prop::sample::Index>(),
+    ) {
+        let ciphers = ciphers(suite, key, nonce);
+        let mut sealed = Vec::new();
+        for (backend, cipher) in &ciphers {
+            let mut in_place = plaintext.clone();
+            in_place.extend_from_slice(&[0; TAG_LEN]);
+            cipher.seal_chunk(index, &mut in_place).unwrap();
+            let mut from = vec![0u8; plaintext.len() + TAG_LEN];
+            cipher.seal_chunk_from(index, &plaintext, &mut from).unwrap();
+            prop_assert_eq!(&in_place, &from, "{}: in place and from a buffer", backend);
+            sealed.push(in_place);
+        }
+        prop_assert!(sealed.windows(2).all(|pair| pair[0] == pair[1]), "backends disagree");
+        let sealed = &sealed[0];
+        let (ciphertext, tag) = sealed.split_at(plaintext.len());
+        let tag: &[u8; TAG_LEN] = tag.try_into().unwrap();
+        let mut damaged = sealed.clone();
+        let bit = flip.index(damaged.len() * 8);
+        damaged[bit / 8] ^= 1 << (bit % 8);
+        for (backend, cipher) in &ciphers {
+            let mut in_place = sealed.clone();
+            cipher.open_chunk(index, &mut in_place, 0).unwrap();
+            prop_assert_eq!(&in_place[..plaintext.len()], &plaintext[..], "{}", backend);
+            let mut out = vec![0u8; plaintext.len()];
+            cipher.open_chunk_to(index, ciphertext, tag, &mut out, 0).unwrap();
+            prop_assert_eq!(&out, &plaintext, "{}", backend);
+            let refused = cipher.open_chunk(index, &mut damaged.clone(), 0);
+            prop_assert!(matches!(refused, Err(Error::ChunkCorrupt { .. })), "{}: flip {}", backend, bit);
+            let wrong_index = cipher.open_chunk(index ^ 1, &mut sealed.clone(), 0);
+            prop_assert!(wrong_index.is_err(), "{}: chunk index is bound", backend);
+        }
+    }
+
+    /// Random whole backups: the same bytes from every backend, and after random damage the
+    /// same verdict (plaintext or error class) from every backend through every API.
+    #[test]
+    fn backups_and_verdicts_agree_across_backends(
+        suite in suite(),
+        len in prop_oneof![0usize..2048, 16000usize..16800, 32700usize..33000, 140_000usize..150_000],
+        damage in prop::option::of((any::<prop::sample::Index>(), 1u8..=255)),
+        cut in prop::option::of(any::<prop::sample::Index>()),
+    ) {
+        let plaintext = plaintext(len);
+        let reference = backup(suite, Backend::RustCrypto, &plaintext, 2);
+        let mut altered = reference.clone();
+        if let Some((at, xor)) = damage {
+            let at = at.index(altered.len());
+            altered[at] ^= xor;
+        }
+        if let Some(cut) = cut {
+            altered.truncate(cut.index(altered.len()));
+        }
+        let expected = verdicts(&altered, Backend::RustCrypto);
+        for backend in backends() {
+            prop_assert!(backup(suite, backend, &plaintext, 2) == reference, "{}", backend);
+            prop_assert_eq!(&verdicts(&altered, backend), &expected, "{}", backend);
+        }
+    }
+}
+
+/// The trait's own contract, checked directly on each backend's `ChunkAead`: the out-of-place
+/// calls panic on mismatched lengths rather than reading or writing past either buffer.
+#[test]
+fn out_of_place_calls_refuse_mismatched_lengths() {
+    for &backend in Backend::compiled() {
+        for suite in Suite::ALL {
+            let aead: Box<dyn ChunkAead> = backend.cipher(suite, &[7; 32]);
+            let sealing = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                aead.seal_to(&[0; 12], &[1; 10], &mut [0; 11]);
+            }));
+            assert!(sealing.is_err(), "{backend} {suite} seal_to");
+            let opening = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _ = aead.open_to(&[0; 12], &[1; 10], &[0; 16], &mut [0; 9]);
+            }));
+            assert!(opening.is_err(), "{backend} {suite} open_to");
+        }
+    }
+}
