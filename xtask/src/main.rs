@@ -8,6 +8,7 @@
 
 mod bench;
 mod charts;
+mod fuzz_corpus;
 mod manifest;
 mod memory;
 mod recommend;
@@ -31,6 +32,8 @@ enum Task {
     /// Generate, verify, or run another implementation over the published test vectors.
     #[command(subcommand)]
     Vectors(vectors::Options),
+    /// Write seed inputs for the fuzz targets under fuzz/corpus/ (see fuzz/README.md).
+    FuzzCorpus,
     /// Peak memory and throughput of `e2eb encrypt` and `decrypt` on a large generated input.
     Memory(memory::Options),
     /// Runs one KDF setting in this process and prints its timings and peak memory (started by
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         Task::Report(options) => report::run(options),
         Task::Vectors(options) => vectors::run(options),
         Task::Memory(options) => memory::run(options),
+        Task::FuzzCorpus => fuzz_corpus::run(),
         Task::KdfProbe(options) => bench::kdf::probe(options),
     };
     match outcome {

@@ -1,0 +1,44 @@
+//! The whole decryptor on arbitrary bytes with a fixed recovery key and a fixed password
+//! (under tiny KDF caps, so hostile parameters are refused rather than run): never panics, and
+//! every API gives the same verdict and the same plaintext.
+#![no_main]
+
+use std::io::{Cursor, Read};
+
+use e2eb::{Decryptor, KdfCaps, Password, RecoveryKey, Secret, Threads};
+use libfuzzer_sys::fuzz_target;
+
+/// The key the seed corpus (`cargo xtask fuzz-corpus`) is encrypted with.
+const KEY: [u8; 32] = [0x5e; 32];
+
+fn caps() -> KdfCaps {
+    KdfCaps { max_memory_bytes: 1 << 20, argon2_max_passes: 2, argon2_max_lanes: 2, scrypt_max_log_n: 10, scrypt_max_r: 8, scrypt_max_p: 2 }
+}
+
+fn decryptor(secret: &dyn Fn() -> Secret, threads: usize) -> Decryptor {
+    Decryptor::new(secret()).caps(caps()).threads(Threads::new(threads))
+}
+
+fuzz_target!(|data: &[u8]| {
+    let key = || Secret::RecoveryKey(RecoveryKey::from_bytes(KEY));
+    let password = || Secret::Password(Password::new("fuzz".into()).expect("non-empty"));
+    for secret in [&key as &dyn Fn() -> Secret, &password] {
+        let one_shot = decryptor(secret, 1).decrypt_to_vec(data);
+        let parallel = decryptor(secret, 2).decrypt_to_vec(data);
+        assert_eq!(one_shot.as_ref().ok(), parallel.as_ref().ok());
+        let mut streamed = Vec::new();
+        let stream = decryptor(secret, 2).decrypt_stream(data, &mut streamed);
+        assert_eq!(stream.is_ok(), one_shot.is_ok());
+        let mut read = Vec::new();
+        let reader = decryptor(secret, 1).reader(data).and_then(|mut r| r.read_to_end(&mut read).map_err(e2eb::Error::from_io));
+        assert_eq!(reader.is_ok(), one_shot.is_ok());
+        let mut seeked = Vec::new();
+        let seek = decryptor(secret, 1).seekable(Cursor::new(data)).and_then(|mut r| r.read_to_end(&mut seeked).map_err(e2eb::Error::from_io));
+        assert_eq!(seek.is_ok(), one_shot.is_ok());
+        if let Ok(plaintext) = one_shot {
+            assert_eq!(streamed, plaintext);
+            assert_eq!(read, plaintext);
+            assert_eq!(seeked, plaintext);
+        }
+    }
+});
