@@ -35,6 +35,8 @@ pub enum Command {
     Decrypt(DecryptArgs),
     /// Show a backup's header and sizes; needs no secret
     Inspect(InspectArgs),
+    /// WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect
+    Whatsapp(crate::whatsapp::WhatsappArgs),
 }
 
 #[derive(Debug, Args)]
@@ -314,6 +316,15 @@ pub fn parse() -> Cli {
             .subcommand_matches("encrypt")
             .expect("the encrypt subcommand was parsed");
         encrypt.slots = slots_in_command_line_order(encrypt, encrypt_matches);
+    }
+    if let Command::Whatsapp(whatsapp) = &mut cli.command
+        && let crate::whatsapp::WhatsappCommand::Convert(convert) = &mut whatsapp.command
+    {
+        let convert_matches = matches
+            .subcommand_matches("whatsapp")
+            .and_then(|whatsapp| whatsapp.subcommand_matches("convert"))
+            .expect("the whatsapp convert subcommand was parsed");
+        convert.encrypt.slots = slots_in_command_line_order(&convert.encrypt, convert_matches);
     }
     cli
 }

@@ -29,10 +29,29 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
         input.identity(),
     )?;
 
-    let mut encryptor = Encryptor::new(args.suite.into())
+    let encryptor = Encryptor::new(args.suite.into())
         .threads(Threads::new(usize::from(args.run.threads)))
         .backend(args.run.backend.into());
-    for (position, slot) in args.slots.iter().enumerate() {
+    let mut encryptor = add_slots(encryptor, &args.slots, kdf_params)?;
+
+    let mut output = plan.open()?;
+    let progress = Progress::new(progress::wanted(args.run.quiet), "encrypting", input.len());
+    let reader = progress.wrap(input.into_reader());
+    encryptor
+        .encrypt_stream(reader, &mut output)
+        .map_err(|error| Failure::library(error, None))?;
+    drop(progress);
+    output.commit()
+}
+
+/// Adds a key slot for each secret, in command-line order, reading files and prompting as it
+/// goes; password slots use `kdf_params`.
+pub fn add_slots(
+    mut encryptor: Encryptor,
+    slots: &[SlotSource],
+    kdf_params: KdfParams,
+) -> Result<Encryptor, Failure> {
+    for (position, slot) in slots.iter().enumerate() {
         encryptor = match slot {
             SlotSource::RecoveryKeyFile(path) => {
                 encryptor.recovery_key(secrets::read_recovery_key_file(path)?)
@@ -45,18 +64,10 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
             }
         };
     }
-
-    let mut output = plan.open()?;
-    let progress = Progress::new(progress::wanted(args.run.quiet), "encrypting", input.len());
-    let reader = progress.wrap(input.into_reader());
-    encryptor
-        .encrypt_stream(reader, &mut output)
-        .map_err(|error| Failure::library(error, None))?;
-    drop(progress);
-    output.commit()
+    Ok(encryptor)
 }
 
-fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
+pub fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
     let kind: KdfKind = args.kdf.map_or(KdfKind::Argon2id, Into::into);
     match &args.kdf_params {
         Some(text) => KdfParams::parse(kind, text).map_err(|error| {
@@ -73,7 +84,7 @@ fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
 
 /// A backup is still made: the caps protect the decrypting side, and its owner may well mean
 /// to open it on a bigger machine, with a raised cap.
-fn warn_if_over_default_caps(params: &KdfParams) {
+pub fn warn_if_over_default_caps(params: &KdfParams) {
     let Err((parameter, value, cap)) = KdfCaps::default().check(params) else {
         return;
     };

@@ -29,6 +29,14 @@ impl Failure {
         }
     }
 
+    /// A failure with its own exit status, for errors of other libraries than e2eb.
+    pub fn with_status(message: impl Into<String>, status: Status) -> Failure {
+        Failure {
+            message: message.into(),
+            status,
+        }
+    }
+
     /// `action` names the operation and the path, e.g. "cannot open backup.e2eb".
     pub fn io(action: impl fmt::Display, error: &io::Error) -> Failure {
         Failure::new(format!("{action}: {}", describe_io(error)))

@@ -11,6 +11,7 @@ mod keygen;
 mod output;
 mod progress;
 mod secrets;
+mod whatsapp;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -24,6 +25,7 @@ fn main() -> ExitCode {
         Command::Encrypt(args) => encrypt::run(args),
         Command::Decrypt(args) => decrypt::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Whatsapp(args) => whatsapp::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -78,7 +78,9 @@ pub fn read_password_file(path: &Path) -> Result<Password, Failure> {
         .map_err(|error| Failure::new(format!("password file {label}: {error}")))
 }
 
-fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
+/// Reads a small file that holds a secret into memory that is zeroized when dropped; `what`
+/// names it in errors ("password file").
+pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, Failure> {
     let label = path.display();
     let file = File::open(path)
         .map_err(|error| Failure::io(format!("cannot open {what} {label}"), &error))?;

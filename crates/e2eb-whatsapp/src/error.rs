@@ -158,12 +158,15 @@ pub enum Error {
 fn describe_truncation(part: Part, offset: u64) -> String {
     match part {
         Part::Empty => "the file is empty".into(),
-        Part::PrefixLength => {
-            format!("the file is truncated: it ends at byte {offset}, inside its prefix length")
-        }
-        Part::Prefix => {
-            format!("the file is truncated: it ends at byte {offset}, inside its prefix")
-        }
+        Part::PrefixLength | Part::Prefix => format!(
+            "the file ends at byte {offset}, inside its {}: it is truncated, or not a crypt15 \
+             backup",
+            if part == Part::Prefix {
+                "prefix"
+            } else {
+                "prefix length"
+            }
+        ),
         Part::Tag => format!(
             "the file is truncated: it ends at byte {offset}, with no room for the \
              authentication tag after the prefix"
