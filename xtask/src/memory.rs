@@ -32,7 +32,10 @@ fn e2eb_binary() -> Result<PathBuf, String> {
     if !status.success() {
         return Err("building e2eb failed".into());
     }
-    Ok(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/e2eb"))
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    Ok(target_dir.join("release/e2eb"))
 }
 
 /// Runs `e2eb args` under `/usr/bin/time -v`, feeding `feed` bytes of generated data to its
