@@ -1,22 +1,23 @@
 //! A backup's payload (c2sp.org/chunked-encryption, 16 KiB chunks, AES-256-GCM) over 256 MiB in
-//! memory, on 1 and 2 sealing threads (and every available CPU where there are more), so that
-//! one run shows the parallel speedup. Three ways in:
+//! memory, with every AEAD backend of the build, on 1 and 2 sealing threads (and every available
+//! CPU where there are more), so that one run shows the backends side by side and the parallel
+//! speedup. Three ways in (ids `MODE/BACKEND/THREADS`):
 //!
 //! - `in-memory`: `Encryptor::encrypt_into` / `Decryptor::decrypt_into` into a reused buffer:
 //!   each chunk is copied into place and sealed by one task (the payload encryption proper);
 //! - `in-memory-fresh`: `encrypt_to_vec` / `decrypt_to_vec`, a new 256 MiB buffer each time, so
-//!   the kernel's page faults on fresh memory are in the figure;
+//!   the kernel's page faults on fresh memory are in the figure (`auto` backend only);
 //! - `stream`: `encrypt_stream` / `decrypt_stream` from a byte slice into a reused `Vec`: the
 //!   batched pipeline the CLI uses, with its two copies on the calling thread.
 //!
-//! `cargo bench -p e2eb-benches --bench payload`
+//! `cargo bench -p e2eb-benches --bench payload` (add e.g. `-- in-memory/ring` to pick some)
 
 use std::time::Duration;
 
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
-use e2eb::{Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
+use e2eb::{Backend, Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
 
 const PLAINTEXT_LEN: usize = 256 << 20;
 const SUITE: Suite = Suite::Aes256Gcm;
@@ -31,66 +32,73 @@ fn thread_counts() -> Vec<usize> {
 }
 
 fn configure(group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    // One pass over 256 MiB takes a tenth of a second or more: a few passes per sample and ten
-    // samples keep each benchmark within seconds while still giving criterion a spread.
+    // One pass over 256 MiB takes a few hundredths of a second or more: a few passes per sample
+    // and ten samples keep each benchmark within seconds while still giving criterion a spread.
     group
         .throughput(Throughput::Bytes(PLAINTEXT_LEN as u64))
         .sample_size(10)
         .sampling_mode(SamplingMode::Flat)
-        .warm_up_time(Duration::from_secs(2))
-        .measurement_time(Duration::from_secs(6));
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
 }
 
 fn key() -> RecoveryKey {
     RecoveryKey::from_bytes([0x42; 32])
 }
 
-fn encryptor(threads: usize) -> Encryptor {
+fn encryptor(backend: Backend, threads: usize) -> Encryptor {
     // A recovery-key slot costs one HKDF: the header is noise next to 256 MiB.
     Encryptor::new(SUITE)
         .recovery_key(key())
         .threads(Threads::new(threads))
+        .backend(backend)
 }
 
-fn decryptor(threads: usize) -> Decryptor {
-    Decryptor::new(Secret::RecoveryKey(key())).threads(Threads::new(threads))
+fn decryptor(backend: Backend, threads: usize) -> Decryptor {
+    Decryptor::new(Secret::RecoveryKey(key()))
+        .threads(Threads::new(threads))
+        .backend(backend)
 }
 
 fn payload(c: &mut Criterion) {
     let plaintext = e2eb_benches::pattern(PLAINTEXT_LEN);
     let mut sealed = Vec::new();
-    encryptor(1)
+    encryptor(Backend::RustCrypto, 1)
         .encrypt_into(&plaintext, &mut sealed)
         .expect("encrypts");
     let mut opened = Vec::new();
-    decryptor(1)
+    decryptor(Backend::RustCrypto, 1)
         .decrypt_into(&sealed, &mut opened)
         .expect("decrypts");
     assert!(opened == plaintext, "the payload round-trips");
     let mut scratch = sealed.clone();
+    let backends = Backend::compiled();
 
     let mut group = c.benchmark_group(format!("payload-encrypt-256MiB/{SUITE}"));
     configure(&mut group);
     for threads in thread_counts() {
-        group.bench_function(BenchmarkId::new("in-memory", threads), |b| {
+        for &backend in backends {
+            let id = |mode: &str| BenchmarkId::new(format!("{mode}/{backend}"), threads);
+            group.bench_function(id("in-memory"), |b| {
+                b.iter(|| {
+                    encryptor(backend, threads)
+                        .encrypt_into(&plaintext, &mut scratch)
+                        .expect("encrypts")
+                })
+            });
+            group.bench_function(id("stream"), |b| {
+                b.iter(|| {
+                    scratch.clear();
+                    encryptor(backend, threads)
+                        .encrypt_stream(&plaintext[..], &mut scratch)
+                        .expect("encrypts")
+                })
+            });
+        }
+        group.bench_function(BenchmarkId::new("in-memory-fresh/auto", threads), |b| {
             b.iter(|| {
-                encryptor(threads)
-                    .encrypt_into(&plaintext, &mut scratch)
-                    .expect("encrypts")
-            })
-        });
-        group.bench_function(BenchmarkId::new("in-memory-fresh", threads), |b| {
-            b.iter(|| {
-                encryptor(threads)
+                encryptor(Backend::Auto, threads)
                     .encrypt_to_vec(&plaintext)
-                    .expect("encrypts")
-            })
-        });
-        group.bench_function(BenchmarkId::new("stream", threads), |b| {
-            b.iter(|| {
-                scratch.clear();
-                encryptor(threads)
-                    .encrypt_stream(&plaintext[..], &mut scratch)
                     .expect("encrypts")
             })
         });
@@ -100,25 +108,28 @@ fn payload(c: &mut Criterion) {
     let mut group = c.benchmark_group(format!("payload-decrypt-256MiB/{SUITE}"));
     configure(&mut group);
     for threads in thread_counts() {
-        group.bench_function(BenchmarkId::new("in-memory", threads), |b| {
+        for &backend in backends {
+            let id = |mode: &str| BenchmarkId::new(format!("{mode}/{backend}"), threads);
+            group.bench_function(id("in-memory"), |b| {
+                b.iter(|| {
+                    decryptor(backend, threads)
+                        .decrypt_into(&sealed, &mut opened)
+                        .expect("decrypts")
+                })
+            });
+            group.bench_function(id("stream"), |b| {
+                b.iter(|| {
+                    opened.clear();
+                    decryptor(backend, threads)
+                        .decrypt_stream(&sealed[..], &mut opened)
+                        .expect("decrypts")
+                })
+            });
+        }
+        group.bench_function(BenchmarkId::new("in-memory-fresh/auto", threads), |b| {
             b.iter(|| {
-                decryptor(threads)
-                    .decrypt_into(&sealed, &mut opened)
-                    .expect("decrypts")
-            })
-        });
-        group.bench_function(BenchmarkId::new("in-memory-fresh", threads), |b| {
-            b.iter(|| {
-                decryptor(threads)
+                decryptor(Backend::Auto, threads)
                     .decrypt_to_vec(&sealed)
-                    .expect("decrypts")
-            })
-        });
-        group.bench_function(BenchmarkId::new("stream", threads), |b| {
-            b.iter(|| {
-                opened.clear();
-                decryptor(threads)
-                    .decrypt_stream(&sealed[..], &mut opened)
                     .expect("decrypts")
             })
         });

@@ -1,18 +1,20 @@
-//! Measures the AEADs and prints one JSON object a line: first the backends this binary was
-//! compiled with, then one line per (suite, direction, size) as soon as it is measured.
+//! Measures the AEADs and prints one JSON object a line: first the code the RustCrypto crates
+//! were compiled to use, then one line per (backend, suite, direction, size) as soon as it is
+//! measured.
 //!
 //! `cargo xtask bench` runs it from a second build made with the RustCrypto crates'
-//! software-only backends forced on, to stand in for a CPU without AES or carry-less multiply
-//! instructions.
+//! software-only code forced on (and without the other backends), to stand in for a CPU
+//! without AES or carry-less multiply instructions.
 //!
 //! Usage: `e2eb-aead-probe [--samples N] [--warm-up-ms MS] [--sample-ms MS]
-//! [--sizes 64,1024,...] [--suites aes-256-gcm,...] [--directions seal,open]`
+//! [--sizes 64,1024,...] [--suites aes-256-gcm,...] [--directions seal,open]
+//! [--backends rustcrypto,ring,...]` (default: every backend of the build)
 
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use e2eb::Suite;
+use e2eb::{Backend, Suite};
 use e2eb_benches::aead::{self, Direction};
 use e2eb_benches::measure::Plan;
 use serde_json::json;
@@ -22,6 +24,7 @@ struct Args {
     sizes: Vec<usize>,
     suites: Vec<Suite>,
     directions: Vec<Direction>,
+    backends: Vec<Backend>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -34,6 +37,7 @@ fn parse_args() -> Result<Args, String> {
         sizes: aead::SIZES.to_vec(),
         suites: Suite::ALL.to_vec(),
         directions: Direction::ALL.to_vec(),
+        backends: Backend::compiled().to_vec(),
     };
     let mut arguments = std::env::args().skip(1);
     while let Some(flag) = arguments.next() {
@@ -60,6 +64,12 @@ fn parse_args() -> Result<Args, String> {
             "--directions" => {
                 args.directions = list(&value, Direction::from_name)
                     .ok_or_else(|| format!("--directions {value}: expected seal,open"))?;
+            }
+            "--backends" => {
+                let known: Vec<&str> = Backend::compiled().iter().map(|b| b.name()).collect();
+                args.backends = list(&value, Backend::from_name).ok_or_else(|| {
+                    format!("--backends {value}: this build has {}", known.join(", "))
+                })?;
             }
             _ => return Err(format!("unknown option {flag}")),
         }
@@ -89,18 +99,23 @@ fn main() -> ExitCode {
     if emit(json!({ "backends": backends })).is_err() {
         return ExitCode::FAILURE;
     }
-    for &suite in &args.suites {
-        for &direction in &args.directions {
-            for &size in &args.sizes {
-                let figures = aead::bytes_per_second(suite, direction, size, &args.plan);
-                let line = json!({
-                    "suite": suite.name(),
-                    "direction": direction.name(),
-                    "size": size,
-                    "bytes_per_second": figures,
-                });
-                if emit(line).is_err() {
-                    return ExitCode::FAILURE;
+    for &backend in &args.backends {
+        let backend = backend.resolve();
+        for &suite in &args.suites {
+            for &direction in &args.directions {
+                for &size in &args.sizes {
+                    let figures =
+                        aead::bytes_per_second(suite, backend, direction, size, &args.plan);
+                    let line = json!({
+                        "backend": backend.name(),
+                        "suite": suite.name(),
+                        "direction": direction.name(),
+                        "size": size,
+                        "bytes_per_second": figures,
+                    });
+                    if emit(line).is_err() {
+                        return ExitCode::FAILURE;
+                    }
                 }
             }
         }

@@ -1,5 +1,5 @@
-//! Plain recommendations from a run's figures: which suite, how many threads, and which KDF
-//! settings take about a given wall time on this host. `cargo xtask bench` uses the KDF choices
+//! Plain recommendations from a run's figures: which suite and AEAD backend, how many threads,
+//! and which KDF settings take about a given wall time on this host. `cargo xtask bench` uses the KDF choices
 //! to pick the settings it measures as checks; reports use all of them, from the JSON alone.
 
 use crate::schema::{KdfFigure, KdfSetting, Run};
@@ -23,19 +23,23 @@ pub struct SuiteChoice {
     pub size_bytes: u64,
 }
 
-/// Picks the suite whose native seal throughput at the chunk size (or the nearest measured
-/// size) is higher.
-pub fn suite_choice(run: &Run) -> Option<SuiteChoice> {
-    let sizes: Vec<u64> = run
-        .aead
+/// The native seal size nearest the chunk size.
+fn chunk_size(run: &Run) -> Option<u64> {
+    run.aead
         .iter()
         .filter(|figure| figure.implementation == "native" && figure.direction == "seal")
         .map(|figure| figure.size_bytes)
-        .collect();
-    let size = *sizes.iter().min_by_key(|size| size.abs_diff(CHUNK_BYTES))?;
+        .min_by_key(|size| size.abs_diff(CHUNK_BYTES))
+}
+
+/// Picks the suite whose native seal throughput at the chunk size (or the nearest measured
+/// size), with its fastest backend, is higher.
+pub fn suite_choice(run: &Run) -> Option<SuiteChoice> {
+    let size = chunk_size(run)?;
     let rate = |suite: &str| {
-        run.aead_figure("native", suite, "seal", size)
-            .map(|figure| figure.bytes_per_second.median)
+        backend_rates(run, suite, size)
+            .first()
+            .map(|&(_, rate)| rate)
     };
     let aes = rate("aes-256-gcm")?;
     let chacha = rate("chacha20-poly1305")?;
@@ -53,6 +57,62 @@ pub fn suite_choice(run: &Run) -> Option<SuiteChoice> {
     })
 }
 
+/// Each backend's native seal throughput of `suite` at `size`, fastest first.
+fn backend_rates<'a>(run: &'a Run, suite: &str, size: u64) -> Vec<(&'a str, f64)> {
+    let mut rates: Vec<(&str, f64)> = run
+        .native_backends()
+        .into_iter()
+        .filter_map(|backend| {
+            run.backend_aead_figure(backend, suite, "seal", size)
+                .map(|figure| (backend, figure.bytes_per_second.median))
+        })
+        .collect();
+    rates.sort_by(|a, b| b.1.total_cmp(&a.1));
+    rates
+}
+
+/// The AEAD backend to run a suite with.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendChoice {
+    pub suite: String,
+    pub size_bytes: u64,
+    /// Every measured backend's seal throughput, fastest first.
+    pub rates: Vec<(String, f64)>,
+    /// The backend `auto` picks in the measuring build.
+    pub auto: String,
+}
+
+impl BackendChoice {
+    /// The fastest backend.
+    pub fn backend(&self) -> &str {
+        &self.rates[0].0
+    }
+
+    /// `auto`'s pick, measured; `None` when it was not measured.
+    pub fn auto_rate(&self) -> Option<f64> {
+        self.rates
+            .iter()
+            .find(|(backend, _)| *backend == self.auto)
+            .map(|&(_, rate)| rate)
+    }
+}
+
+/// The backend whose native seal of `suite` at the chunk size (or the nearest measured size) is
+/// fastest.
+pub fn backend_choice(run: &Run, suite: &str) -> Option<BackendChoice> {
+    let size = chunk_size(run)?;
+    let rates = backend_rates(run, suite, size);
+    (!rates.is_empty()).then(|| BackendChoice {
+        suite: suite.to_owned(),
+        size_bytes: size,
+        rates: rates
+            .into_iter()
+            .map(|(backend, rate)| (backend.to_owned(), rate))
+            .collect(),
+        auto: run.default_backend().to_owned(),
+    })
+}
+
 /// The thread count to encrypt with.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ThreadChoice {
@@ -63,13 +123,18 @@ pub struct ThreadChoice {
     pub best_rate: f64,
 }
 
-/// The fewest threads whose stream encryption of `suite` reaches 95 % of the best median
-/// throughput measured: more threads that buy almost nothing only take CPUs from the app.
+/// The fewest threads whose stream encryption of `suite` with the default backend reaches 95 %
+/// of the best median throughput measured: more threads that buy almost nothing only take CPUs
+/// from the app.
 pub fn thread_choice(run: &Run, suite: &str) -> Option<ThreadChoice> {
     let mut figures: Vec<_> = run
         .stream
         .iter()
-        .filter(|figure| figure.suite == suite && figure.direction == "encrypt")
+        .filter(|figure| {
+            figure.suite == suite
+                && figure.direction == "encrypt"
+                && figure.backend_name() == run.default_backend()
+        })
         .collect();
     figures.sort_by_key(|figure| figure.threads);
     let best = figures.iter().max_by(|a, b| {
@@ -379,6 +444,23 @@ mod tests {
         assert_eq!(choice.suite, "aes-256-gcm");
         assert_eq!(choice.size_bytes, CHUNK_BYTES);
         assert!(choice.rate > choice.other_rate);
+    }
+
+    #[test]
+    fn picks_the_fastest_backend_and_says_what_auto_picks() {
+        let mut run = sample_run();
+        let choice = backend_choice(&run, "aes-256-gcm").unwrap();
+        assert_eq!(choice.backend(), "ring");
+        assert_eq!(choice.auto, "ring");
+        assert_eq!(choice.rates.len(), 2);
+        assert!(choice.rates[0].1 > choice.rates[1].1);
+        run.method.backends = vec!["rustcrypto".into(), "ring".into()];
+        let choice = backend_choice(&run, "aes-256-gcm").unwrap();
+        assert_eq!(
+            (choice.backend(), choice.auto.as_str()),
+            ("ring", "rustcrypto")
+        );
+        assert!(choice.auto_rate().unwrap() < choice.rates[0].1);
     }
 
     #[test]

@@ -108,12 +108,28 @@ fn implementation_title(implementation: &str) -> &str {
     }
 }
 
+/// One line of AEAD figures: implementation, backend (for native figures), title.
+type AeadLine<'a> = (&'static str, Option<&'a str>, String);
+
+/// The AEAD lines of a run: each native backend (in the build's order of preference), then the
+/// software-only build and OpenSSL.
+fn aead_lines(run: &Run) -> Vec<AeadLine<'_>> {
+    let mut lines: Vec<AeadLine<'_>> = run
+        .native_backends()
+        .into_iter()
+        .map(|backend| ("native", Some(backend), backend.to_owned()))
+        .collect();
+    lines.push(("soft", None, implementation_title("soft").to_owned()));
+    lines.push(("openssl", None, implementation_title("openssl").to_owned()));
+    lines
+}
+
 /// The charts of one run, as `(file stem, chart)`.
 pub fn charts_for(run: &Run) -> Vec<(String, Chart)> {
     let mut charts = Vec::new();
     for suite in SUITES {
         let mut series = Vec::new();
-        for (index, implementation) in ["native", "soft", "openssl"].into_iter().enumerate() {
+        for (index, (implementation, backend, title)) in aead_lines(run).into_iter().enumerate() {
             for direction in ["seal", "open"] {
                 let points: Vec<Point> = run
                     .aead
@@ -121,6 +137,7 @@ pub fn charts_for(run: &Run) -> Vec<(String, Chart)> {
                     .filter(|f| {
                         f.suite == suite
                             && f.implementation == implementation
+                            && (backend.is_none() || Some(f.backend_name()) == backend)
                             && f.direction == direction
                     })
                     .map(|f| Point {
@@ -132,7 +149,7 @@ pub fn charts_for(run: &Run) -> Vec<(String, Chart)> {
                     .collect();
                 if !points.is_empty() {
                     series.push(Series {
-                        name: format!("{} {direction}", implementation_title(implementation)),
+                        name: format!("{title} {direction}"),
                         color: index * 2 + usize::from(direction == "open"),
                         dashed: implementation == "openssl",
                         points,
@@ -164,10 +181,17 @@ pub fn charts_for(run: &Run) -> Vec<(String, Chart)> {
             let points: Vec<Point> = run
                 .stream
                 .iter()
-                .filter(|f| f.suite == suite && f.direction == direction)
+                .filter(|f| {
+                    f.suite == suite
+                        && f.direction == direction
+                        && f.backend_name() == run.default_backend()
+                })
                 .filter_map(|f| {
                     let one = run.stream.iter().find(|o| {
-                        o.suite == f.suite && o.direction == f.direction && o.threads == 1
+                        o.suite == f.suite
+                            && o.direction == f.direction
+                            && o.backend_name() == f.backend_name()
+                            && o.threads == 1
                     })?;
                     let base = one.bytes_per_second.median;
                     Some(Point {
@@ -203,8 +227,9 @@ pub fn charts_for(run: &Run) -> Vec<(String, Chart)> {
             "stream-speedup".into(),
             Chart {
                 title: format!(
-                    "Backup stream speedup over one thread ({} in memory)",
-                    mib(run.method.stream_plaintext_bytes)
+                    "Backup stream speedup over one thread ({} in memory, {})",
+                    mib(run.method.stream_plaintext_bytes),
+                    run.default_backend()
                 ),
                 x_label: "threads".into(),
                 y_label: "speedup (median; bar = IQR)".into(),
@@ -402,6 +427,9 @@ fn recommendations(run: &Run) -> String {
         None => out.push_str("- **Suite:** no AEAD figures in this run.\n"),
     }
     let suite_name = suite.as_ref().map_or("aes-256-gcm", |c| c.suite.as_str());
+    if let Some(choice) = recommend::backend_choice(run, suite_name) {
+        out.push_str(&backend_recommendation(&choice));
+    }
     match recommend::thread_choice(run, suite_name) {
         Some(choice) => {
             let _ = write!(
@@ -489,6 +517,40 @@ fn recommendations(run: &Run) -> String {
     out
 }
 
+fn backend_recommendation(choice: &recommend::BackendChoice) -> String {
+    let mut out = format!(
+        "- **Backend: {}.** It seals {} {} chunks at {} GB/s",
+        choice.backend(),
+        suite_title(&choice.suite),
+        mib_or_kib(choice.size_bytes),
+        gbps(choice.rates[0].1)
+    );
+    let others: Vec<String> = choice.rates[1..]
+        .iter()
+        .map(|(backend, rate)| format!("{} GB/s for {backend}", gbps(*rate)))
+        .collect();
+    if !others.is_empty() {
+        let _ = write!(out, ", against {}", others.join(", "));
+    }
+    out.push('.');
+    if choice.auto == choice.backend() {
+        out.push_str(" `--backend auto` (the default) picks it in this build.");
+    } else {
+        let _ = write!(
+            out,
+            " `--backend auto` (the default) picks {} in this build{}: pass `--backend {}` for \
+             the fastest on this host.",
+            choice.auto,
+            choice
+                .auto_rate()
+                .map_or_else(String::new, |rate| format!(", {} GB/s here", gbps(rate))),
+            choice.backend()
+        );
+    }
+    out.push_str(" Backups are the same bytes whichever backend makes or opens them.\n");
+    out
+}
+
 fn predicted_text(choice: &KdfChoice) -> String {
     if choice.measured_in_grid {
         format!("{} measured in the grid", seconds(choice.predicted_seconds))
@@ -548,8 +610,10 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
         out.push_str("\n## AEAD throughput\n\n");
         out.push_str(
             "Sealing (encrypt and tag) and opening (verify and decrypt) one message through \
-             e2eb's `ChunkAead` interface, in GB/s, median (IQR). *native*: this build, which \
-             picks AES-NI/PCLMULQDQ/AVX2 code at run time; *software-only*: ",
+             e2eb's `ChunkAead` interface, in GB/s, median (IQR). One column pair per AEAD \
+             backend of this build (each picks AES-NI/PCLMULQDQ/AVX2/VAES or AVX-512 code at run \
+             time as its library supports; backups are the same bytes whichever runs); \
+             *software-only*: ",
         );
         out.push_str(
             run.method
@@ -590,13 +654,14 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
              efficiency is speedup per thread.\n",
             mib(run.method.stream_plaintext_bytes)
         );
-        out.push_str("| suite | direction | threads | GB/s median (IQR) | speedup | efficiency |\n|---|---|---|---|---|---|\n");
+        out.push_str("| suite | direction | backend | threads | GB/s median (IQR) | speedup | efficiency |\n|---|---|---|---|---|---|---|\n");
         for figure in &run.stream {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} |",
                 suite_title(&figure.suite),
                 figure.direction,
+                figure.backend_name(),
                 figure.threads,
                 gbps_iqr(&figure.bytes_per_second),
                 figure.speedup.map_or("–".into(), |s| format!("{s:.2}×")),
@@ -824,28 +889,29 @@ fn aead_table(out: &mut String, run: &Run, suite: &str) {
     if sizes.is_empty() {
         return;
     }
-    let columns: Vec<(&str, &str)> = ["native", "soft", "openssl"]
-        .into_iter()
-        .flat_map(|implementation| ["seal", "open"].map(|direction| (implementation, direction)))
-        .filter(|(implementation, direction)| {
-            run.aead.iter().any(|f| {
-                f.suite == suite && f.implementation == *implementation && f.direction == *direction
-            })
+    let figure = |(implementation, backend, _): &AeadLine<'_>, direction: &str, size: u64| {
+        run.aead.iter().find(|f| {
+            f.suite == suite
+                && f.implementation == *implementation
+                && (backend.is_none() || Some(f.backend_name()) == *backend)
+                && f.direction == direction
+                && (size == 0 || f.size_bytes == size)
         })
+    };
+    let columns: Vec<(AeadLine<'_>, &str)> = aead_lines(run)
+        .into_iter()
+        .flat_map(|line| ["seal", "open"].map(|direction| (line.clone(), direction)))
+        .filter(|(line, direction)| figure(line, direction, 0).is_some())
         .collect();
     let has_openssl = columns
         .iter()
-        .any(|(implementation, _)| *implementation == "openssl");
+        .any(|((implementation, _, _), _)| *implementation == "openssl");
     let _ = write!(out, "\n### {}\n\n| size |", suite_title(suite));
-    for (implementation, direction) in &columns {
-        let _ = write!(
-            out,
-            " {} {direction} |",
-            implementation_title(implementation)
-        );
+    for ((_, _, title), direction) in &columns {
+        let _ = write!(out, " {title} {direction} |");
     }
     if has_openssl {
-        out.push_str(" native / OpenSSL (seal) |");
+        out.push_str(" fastest backend / OpenSSL (seal) |");
     }
     out.push_str("\n|---|");
     for _ in &columns {
@@ -857,15 +923,27 @@ fn aead_table(out: &mut String, run: &Run, suite: &str) {
     out.push('\n');
     for size in sizes {
         let _ = write!(out, "| {} |", mib_or_kib(size));
-        for (implementation, direction) in &columns {
-            let cell = run
-                .aead_figure(implementation, suite, direction, size)
+        for (line, direction) in &columns {
+            let cell = figure(line, direction, size)
                 .map_or_else(|| "–".to_owned(), |f| gbps_iqr(&f.bytes_per_second));
             let _ = write!(out, " {cell} |");
         }
         if has_openssl {
-            let ratio = run
-                .aead_figure("native", suite, "seal", size)
+            let fastest = run
+                .aead
+                .iter()
+                .filter(|f| {
+                    f.implementation == "native"
+                        && f.suite == suite
+                        && f.direction == "seal"
+                        && f.size_bytes == size
+                })
+                .max_by(|a, b| {
+                    a.bytes_per_second
+                        .median
+                        .total_cmp(&b.bytes_per_second.median)
+                });
+            let ratio = fastest
                 .zip(run.aead_figure("openssl", suite, "seal", size))
                 .map_or_else(
                     || "–".to_owned(),
@@ -1052,7 +1130,10 @@ pub fn summary(run: &Run) -> String {
         let _ = writeln!(
             out,
             "\n{:<28} {:>16} {:>16} {:>16}",
-            "AEAD seal 16 KiB, GB/s", "native", "software-only", "OpenSSL"
+            "AEAD seal 16 KiB, GB/s",
+            format!("native ({})", run.default_backend()),
+            "software-only",
+            "OpenSSL"
         );
         for suite in SUITES {
             let cell = |implementation: &str| {
@@ -1067,6 +1148,12 @@ pub fn summary(run: &Run) -> String {
                 cell("soft"),
                 cell("openssl")
             );
+            for backend in run.native_backends() {
+                let cell = run
+                    .backend_aead_figure(backend, suite, "seal", recommend::CHUNK_BYTES)
+                    .map_or_else(|| "–".to_owned(), |f| gbps_iqr(&f.bytes_per_second));
+                let _ = writeln!(out, "{:<28} {:>16}", format!("  {backend}"), cell);
+            }
         }
     }
     if !run.stream.is_empty() {
@@ -1082,7 +1169,12 @@ pub fn summary(run: &Run) -> String {
             let _ = writeln!(
                 out,
                 "{:<36} {:>8} {:>16} {:>8}",
-                format!("{} {}", suite_title(&figure.suite), figure.direction),
+                format!(
+                    "{} {} {}",
+                    suite_title(&figure.suite),
+                    figure.direction,
+                    figure.backend_name()
+                ),
                 figure.threads,
                 gbps_iqr(&figure.bytes_per_second),
                 figure.speedup.map_or("–".into(), |s| format!("{s:.2}×"))
@@ -1155,7 +1247,11 @@ mod tests {
             "charts/kdf-scrypt.png",
             "### Argon2id",
             "| 16 MiB |",
-            "native / OpenSSL (seal)",
+            "fastest backend / OpenSSL (seal)",
+            "**Backend: ring.**",
+            "`--backend auto` (the default) picks it",
+            "| size | ring seal | rustcrypto seal | software-only seal |",
+            "| AES-256-GCM | encrypt | ring | 2 |",
             "2026-11-30T07-45-12Z.json",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");

@@ -58,6 +58,11 @@ pub struct Method {
     pub openssl: Option<OpensslReference>,
     /// Why cycles per byte are not reported.
     pub cycles_per_byte: String,
+    /// The AEAD backends of the measuring build, in the order `Backend::Auto` prefers them: the
+    /// first is the one e2eb uses by default. Empty in files written before backends existed,
+    /// which measured RustCrypto alone.
+    #[serde(default)]
+    pub backends: Vec<String>,
 }
 
 /// Warm-up and sample counts of one kind of measurement.
@@ -99,6 +104,10 @@ pub struct AeadFigure {
     /// `native` (this build, CPU instructions detected at run time), `soft` (software-only
     /// build) or `openssl` (`openssl speed`).
     pub implementation: String,
+    /// The e2eb AEAD backend measured (`rustcrypto`, `ring`, `aws-lc`); `None` for OpenSSL and
+    /// in files written before backends existed (whose e2eb figures are RustCrypto's).
+    #[serde(default)]
+    pub backend: Option<String>,
     /// `aes-256-gcm` or `chacha20-poly1305`.
     pub suite: String,
     /// `seal` (encrypt and tag) or `open` (verify and decrypt).
@@ -116,6 +125,10 @@ pub struct StreamFigure {
     pub suite: String,
     /// `encrypt` or `decrypt`.
     pub direction: String,
+    /// The AEAD backend that sealed or opened the chunks; `None` in files written before
+    /// backends existed (RustCrypto).
+    #[serde(default)]
+    pub backend: Option<String>,
     /// Threads sealing or opening chunks.
     pub threads: usize,
     /// Plaintext bytes per pass.
@@ -258,7 +271,8 @@ impl Run {
         Ok(path)
     }
 
-    /// The AEAD figure for these keys, if measured.
+    /// The AEAD figure for these keys, if measured; `native` means the default backend's
+    /// ([`Run::default_backend`]).
     pub fn aead_figure(
         &self,
         implementation: &str,
@@ -268,10 +282,69 @@ impl Run {
     ) -> Option<&AeadFigure> {
         self.aead.iter().find(|figure| {
             figure.implementation == implementation
+                && (implementation != "native" || figure.backend_name() == self.default_backend())
                 && figure.suite == suite
                 && figure.direction == direction
                 && figure.size_bytes == size
         })
+    }
+
+    /// The native AEAD figure of `backend` for these keys, if measured.
+    pub fn backend_aead_figure(
+        &self,
+        backend: &str,
+        suite: &str,
+        direction: &str,
+        size: u64,
+    ) -> Option<&AeadFigure> {
+        self.aead.iter().find(|figure| {
+            figure.implementation == "native"
+                && figure.backend_name() == backend
+                && figure.suite == suite
+                && figure.direction == direction
+                && figure.size_bytes == size
+        })
+    }
+
+    /// The backend e2eb uses by default in the measuring build (`auto` resolves to it).
+    pub fn default_backend(&self) -> &str {
+        self.method
+            .backends
+            .first()
+            .map_or(LEGACY_BACKEND, String::as_str)
+    }
+
+    /// The backends with native AEAD figures, in the build's order of preference.
+    pub fn native_backends(&self) -> Vec<&str> {
+        let mut backends: Vec<&str> = self.method.backends.iter().map(String::as_str).collect();
+        for figure in self.aead.iter().filter(|f| f.implementation == "native") {
+            if !backends.contains(&figure.backend_name()) {
+                backends.push(figure.backend_name());
+            }
+        }
+        backends.retain(|&backend| {
+            self.aead
+                .iter()
+                .any(|f| f.implementation == "native" && f.backend_name() == backend)
+        });
+        backends
+    }
+}
+
+/// The backend of results written before there was a choice.
+pub const LEGACY_BACKEND: &str = "rustcrypto";
+
+impl AeadFigure {
+    /// The backend, with files from before backends read as RustCrypto.
+    pub fn backend_name(&self) -> &str {
+        self.backend.as_deref().unwrap_or(LEGACY_BACKEND)
+    }
+}
+
+impl StreamFigure {
+    /// The backend, with files from before backends read as RustCrypto.
+    pub fn backend_name(&self) -> &str {
+        self.backend.as_deref().unwrap_or(LEGACY_BACKEND)
     }
 }
 
@@ -332,12 +405,18 @@ pub mod tests {
     pub fn sample_run() -> Run {
         let summary = |values: &[f64]| Summary::of(values).unwrap();
         let mut aead = Vec::new();
-        for (implementation, scale) in [("native", 1.0), ("soft", 0.1), ("openssl", 1.5)] {
+        for (implementation, backend, scale) in [
+            ("native", Some("ring"), 1.6),
+            ("native", Some("rustcrypto"), 1.0),
+            ("soft", Some("rustcrypto"), 0.1),
+            ("openssl", None, 1.5),
+        ] {
             for suite in ["aes-256-gcm", "chacha20-poly1305"] {
                 for (size, base) in [(64u64, 0.5e9), (16384, 3e9), (1 << 20, 3.2e9)] {
                     let rate = base * scale * if suite == "aes-256-gcm" { 1.0 } else { 0.4 };
                     aead.push(AeadFigure {
                         implementation: implementation.into(),
+                        backend: backend.map(Into::into),
                         suite: suite.into(),
                         direction: "seal".into(),
                         size_bytes: size,
@@ -353,6 +432,7 @@ pub mod tests {
                     stream.push(StreamFigure {
                         suite: suite.into(),
                         direction: direction.into(),
+                        backend: Some("ring".into()),
                         threads,
                         plaintext_bytes: 8 << 20,
                         bytes_per_second: summary(&[rate * 0.99, rate, rate * 1.02]),
@@ -479,6 +559,7 @@ pub mod tests {
                     command: "openssl speed".into(),
                 }),
                 cycles_per_byte: "not measured".into(),
+                backends: vec!["ring".into(), "rustcrypto".into()],
             },
             aead,
             stream,
@@ -499,6 +580,41 @@ pub mod tests {
             "the KDF tag is flattened"
         );
         assert_eq!(value["kdf"][0]["memory_kib"], 16384);
+    }
+
+    /// Files written before backends existed still load, and read as RustCrypto's figures.
+    #[test]
+    fn files_without_backends_load_as_rustcrypto() {
+        let mut value = serde_json::to_value(sample_run()).unwrap();
+        value["method"].as_object_mut().unwrap().remove("backends");
+        for list in ["aead", "stream"] {
+            for figure in value[list].as_array_mut().unwrap() {
+                figure.as_object_mut().unwrap().remove("backend");
+            }
+        }
+        let run: Run = serde_json::from_value(value).unwrap();
+        assert_eq!(run.default_backend(), "rustcrypto");
+        assert_eq!(run.aead[0].backend_name(), "rustcrypto");
+        assert_eq!(run.stream[0].backend_name(), "rustcrypto");
+        assert!(
+            run.aead_figure("native", "aes-256-gcm", "seal", 16384)
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn native_figures_are_the_default_backends_unless_named() {
+        let run = sample_run();
+        assert_eq!(run.default_backend(), "ring");
+        assert_eq!(run.native_backends(), ["ring", "rustcrypto"]);
+        let native = run
+            .aead_figure("native", "aes-256-gcm", "seal", 16384)
+            .unwrap();
+        assert_eq!(native.backend_name(), "ring");
+        let reference = run
+            .backend_aead_figure("rustcrypto", "aes-256-gcm", "seal", 16384)
+            .unwrap();
+        assert!(reference.bytes_per_second.median < native.bytes_per_second.median);
     }
 
     #[test]

@@ -1,13 +1,14 @@
-//! AEAD throughput three ways: this build (CPU instructions detected at run time), a second
-//! build of the probe with the RustCrypto crates forced to their portable code (a stand-in for
-//! a CPU without AES or carry-less multiply instructions), and `openssl speed` as a reference.
+//! AEAD throughput three ways: this build with every e2eb backend (CPU instructions detected at
+//! run time), a second build of the probe with the RustCrypto crates forced to their portable
+//! code (a stand-in for a CPU without AES or carry-less multiply instructions), and `openssl
+//! speed` as a reference.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use e2eb::Suite;
+use e2eb::{Backend, Suite};
 use e2eb_benches::aead::{self, Direction};
 
 use super::{Profile, Progress};
@@ -38,36 +39,52 @@ pub fn size_label(bytes: usize) -> String {
     }
 }
 
-/// This build's AEADs, in process.
+/// This build's AEADs, every backend, in process.
+///
+/// Backends take turns per (suite, direction, size) rather than one after the other, so that
+/// a change in the machine's load during the run falls on all of them alike.
 pub fn native(profile: &Profile, progress: &Progress) -> Vec<AeadFigure> {
     let mut figures = Vec::new();
     for suite in Suite::ALL {
         for direction in Direction::ALL {
             for &size in &profile.aead_sizes {
-                progress.start(format!(
-                    "AEAD native {suite} {} {}",
-                    direction.name(),
-                    size_label(size)
-                ));
-                let samples = aead::bytes_per_second(suite, direction, size, &profile.aead_plan);
-                if let Some(summary) = Summary::of(&samples) {
-                    figures.push(AeadFigure {
-                        implementation: "native".into(),
-                        suite: suite.name().into(),
-                        direction: direction.name().into(),
-                        size_bytes: size as u64,
-                        bytes_per_second: summary,
-                    });
+                for &backend in Backend::compiled() {
+                    progress.start(format!(
+                        "AEAD {backend} {suite} {} {}",
+                        direction.name(),
+                        size_label(size)
+                    ));
+                    let samples =
+                        aead::bytes_per_second(suite, backend, direction, size, &profile.aead_plan);
+                    if let Some(summary) = Summary::of(&samples) {
+                        figures.push(AeadFigure {
+                            implementation: "native".into(),
+                            backend: Some(backend.name().into()),
+                            suite: suite.name().into(),
+                            direction: direction.name().into(),
+                            size_bytes: size as u64,
+                            bytes_per_second: summary,
+                        });
+                    }
+                    progress.done();
                 }
-                progress.done();
             }
         }
     }
     figures
 }
 
-/// Builds the AEAD probe with [`SOFT_RUSTFLAGS`] into a target folder of its own (so neither
-/// build invalidates the other) and returns the binary's path.
+/// The backends this build measures, in the order `Backend::Auto` prefers them.
+pub fn backend_names() -> Vec<String> {
+    Backend::compiled()
+        .iter()
+        .map(|backend| backend.name().to_owned())
+        .collect()
+}
+
+/// Builds the AEAD probe with [`SOFT_RUSTFLAGS`] and without the other backends (the cfgs reach
+/// only the RustCrypto crates) into a target folder of its own (so neither build invalidates
+/// the other) and returns the binary's path.
 pub fn build_soft_probe(workspace: &Path) -> Result<PathBuf, String> {
     let target = workspace.join("target").join("soft-backends");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -85,6 +102,7 @@ pub fn build_soft_probe(workspace: &Path) -> Result<PathBuf, String> {
             "e2eb-benches",
             "--bin",
             "e2eb-aead-probe",
+            "--no-default-features",
             "--target-dir",
         ])
         .arg(&target)
@@ -125,6 +143,7 @@ pub fn soft(
         .args(["--warm-up-ms", &plan.warm_up.as_millis().to_string()])
         .args(["--sample-ms", &plan.sample_time.as_millis().to_string()])
         .args(["--sizes", &sizes.join(",")])
+        .args(["--backends", "rustcrypto"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .spawn()
@@ -180,6 +199,7 @@ fn parse_probe_line(value: &serde_json::Value) -> Option<AeadFigure> {
         .collect::<Option<_>>()?;
     Some(AeadFigure {
         implementation: "soft".into(),
+        backend: Some(value.get("backend")?.as_str()?.to_owned()),
         suite: value.get("suite")?.as_str()?.to_owned(),
         direction: value.get("direction")?.as_str()?.to_owned(),
         size_bytes: value.get("size")?.as_u64()?,
@@ -229,6 +249,7 @@ pub fn openssl(profile: &Profile, progress: &Progress) -> (Vec<AeadFigure>, Vec<
                 {
                     figures.push(AeadFigure {
                         implementation: "openssl".into(),
+                        backend: None,
                         suite: suite.name().into(),
                         direction: direction.name().into(),
                         size_bytes: size as u64,
@@ -296,11 +317,12 @@ mod tests {
     #[test]
     fn reads_probe_lines() {
         let line = serde_json::json!({
-            "suite": "aes-256-gcm", "direction": "open", "size": 1024,
+            "backend": "rustcrypto", "suite": "aes-256-gcm", "direction": "open", "size": 1024,
             "bytes_per_second": [1.0e9, 2.0e9, 3.0e9]
         });
         let figure = parse_probe_line(&line).unwrap();
         assert_eq!(figure.implementation, "soft");
+        assert_eq!(figure.backend.as_deref(), Some("rustcrypto"));
         assert_eq!(figure.bytes_per_second.median, 2.0e9);
         assert!(parse_probe_line(&serde_json::json!({ "suite": "x" })).is_none());
     }

@@ -297,7 +297,7 @@ pub fn run(options: Options) -> Result<(), String> {
     if wants(Section::Aead) {
         let cells =
             |sizes: &[usize]| (Suite::ALL.len() * Direction::ALL.len() * sizes.len()) as u64;
-        total += cells(&profile.aead_sizes);
+        total += cells(&profile.aead_sizes) * e2eb::Backend::compiled().len() as u64;
         if soft_probe.is_some() {
             total += cells(&profile.soft_sizes);
         }
@@ -308,7 +308,10 @@ pub fn run(options: Options) -> Result<(), String> {
         }
     }
     if wants(Section::Stream) {
-        total += (profile.stream_suites.len() * 2 * thread_counts.len()) as u64;
+        total += (profile.stream_suites.len()
+            * 2
+            * thread_counts.len()
+            * e2eb::Backend::compiled().len()) as u64;
     }
     if wants(Section::Kdf) {
         total += kdf::grid(&profile).len() as u64 + profile.check_targets.len() as u64;
@@ -391,6 +394,7 @@ pub fn run(options: Options) -> Result<(), String> {
                 command: aead::OPENSSL_COMMAND.to_owned(),
             }),
             cycles_per_byte: CYCLES_PER_BYTE.to_owned(),
+            backends: aead::backend_names(),
         },
         aead: aead_figures,
         stream: stream_figures,

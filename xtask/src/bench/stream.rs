@@ -1,7 +1,7 @@
 //! The backup stream end to end in memory (header with a recovery-key slot, payload sealed in
-//! 16 KiB chunks by the parallel pipeline) across thread counts.
+//! 16 KiB chunks by the parallel pipeline) across thread counts and AEAD backends.
 
-use e2eb::{Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
+use e2eb::{Backend, Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
 use e2eb_benches::measure::{self, Plan};
 
 use super::{Profile, Progress};
@@ -38,48 +38,68 @@ pub fn measure(
     let mut opened = Vec::with_capacity(profile.stream_bytes);
     let mb = profile.stream_bytes >> 20;
     for &suite in &profile.stream_suites {
-        for &threads in thread_counts {
-            progress.start(format!(
-                "stream {suite} encrypt {mb} MiB, {threads} threads"
-            ));
-            let mut failure = None;
-            let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
-                backup.clear();
-                if let Err(error) = Encryptor::new(suite)
-                    .recovery_key(recovery_key.clone())
+        for &backend in Backend::compiled() {
+            for &threads in thread_counts {
+                progress.start(format!(
+                    "stream {suite} {backend} encrypt {mb} MiB, {threads} threads"
+                ));
+                let mut failure = None;
+                let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
+                    backup.clear();
+                    if let Err(error) = Encryptor::new(suite)
+                        .recovery_key(recovery_key.clone())
+                        .threads(Threads::new(threads))
+                        .backend(backend)
+                        .encrypt_stream(&plaintext[..], &mut backup)
+                    {
+                        failure = Some(error);
+                    }
+                });
+                if let Some(error) = failure {
+                    return Err(format!("encrypting with {suite} ({backend}): {error}"));
+                }
+                figures.push(figure(
+                    suite,
+                    backend,
+                    "encrypt",
+                    threads,
+                    plaintext.len(),
+                    &samples,
+                ));
+                progress.done();
+            }
+            for &threads in thread_counts {
+                progress.start(format!(
+                    "stream {suite} {backend} decrypt {mb} MiB, {threads} threads"
+                ));
+                let decryptor = Decryptor::new(Secret::RecoveryKey(recovery_key.clone()))
                     .threads(Threads::new(threads))
-                    .encrypt_stream(&plaintext[..], &mut backup)
-                {
-                    failure = Some(error);
+                    .backend(backend);
+                let mut failure = None;
+                let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
+                    opened.clear();
+                    if let Err(error) = decryptor.decrypt_stream(&backup[..], &mut opened) {
+                        failure = Some(error);
+                    }
+                });
+                if let Some(error) = failure {
+                    return Err(format!("decrypting with {suite} ({backend}): {error}"));
                 }
-            });
-            if let Some(error) = failure {
-                return Err(format!("encrypting with {suite}: {error}"));
-            }
-            figures.push(figure(suite, "encrypt", threads, plaintext.len(), &samples));
-            progress.done();
-        }
-        for &threads in thread_counts {
-            progress.start(format!(
-                "stream {suite} decrypt {mb} MiB, {threads} threads"
-            ));
-            let decryptor = Decryptor::new(Secret::RecoveryKey(recovery_key.clone()))
-                .threads(Threads::new(threads));
-            let mut failure = None;
-            let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
-                opened.clear();
-                if let Err(error) = decryptor.decrypt_stream(&backup[..], &mut opened) {
-                    failure = Some(error);
+                if opened != plaintext {
+                    return Err(format!(
+                        "{suite} ({backend}): the stream did not round-trip"
+                    ));
                 }
-            });
-            if let Some(error) = failure {
-                return Err(format!("decrypting with {suite}: {error}"));
+                figures.push(figure(
+                    suite,
+                    backend,
+                    "decrypt",
+                    threads,
+                    plaintext.len(),
+                    &samples,
+                ));
+                progress.done();
             }
-            if opened != plaintext {
-                return Err(format!("{suite}: the stream did not round-trip"));
-            }
-            figures.push(figure(suite, "decrypt", threads, plaintext.len(), &samples));
-            progress.done();
         }
     }
     add_speedups(&mut figures);
@@ -88,6 +108,7 @@ pub fn measure(
 
 fn figure(
     suite: Suite,
+    backend: Backend,
     direction: &str,
     threads: usize,
     bytes: usize,
@@ -96,6 +117,7 @@ fn figure(
     StreamFigure {
         suite: suite.name().into(),
         direction: direction.into(),
+        backend: Some(backend.name().into()),
         threads,
         plaintext_bytes: bytes as u64,
         bytes_per_second: Summary::of(samples).expect("at least one finite sample"),
@@ -104,25 +126,25 @@ fn figure(
     }
 }
 
-/// Fills in speedup (median over the median at one thread, same suite and direction) and
-/// parallel efficiency (speedup per thread).
+/// Fills in speedup (median over the median at one thread, same suite, direction and backend)
+/// and parallel efficiency (speedup per thread).
 pub fn add_speedups(figures: &mut [StreamFigure]) {
-    let baselines: Vec<(String, String, f64)> = figures
+    let key = |figure: &StreamFigure| {
+        (
+            figure.suite.clone(),
+            figure.direction.clone(),
+            figure.backend_name().to_owned(),
+        )
+    };
+    let baselines: Vec<((String, String, String), f64)> = figures
         .iter()
         .filter(|figure| figure.threads == 1)
-        .map(|figure| {
-            (
-                figure.suite.clone(),
-                figure.direction.clone(),
-                figure.bytes_per_second.median,
-            )
-        })
+        .map(|figure| (key(figure), figure.bytes_per_second.median))
         .collect();
     for figure in figures.iter_mut() {
-        let baseline = baselines
-            .iter()
-            .find(|(suite, direction, _)| *suite == figure.suite && *direction == figure.direction);
-        if let Some(&(_, _, single)) = baseline
+        let own = key(figure);
+        let baseline = baselines.iter().find(|(other, _)| *other == own);
+        if let Some(&(_, single)) = baseline
             && single > 0.0
         {
             let speedup = figure.bytes_per_second.median / single;
@@ -147,10 +169,11 @@ mod tests {
 
     #[test]
     fn speedup_is_relative_to_one_thread_of_the_same_kind() {
+        let reference = Backend::RustCrypto;
         let mut figures = vec![
-            figure(Suite::Aes256Gcm, "encrypt", 1, 1, &[2.0]),
-            figure(Suite::Aes256Gcm, "encrypt", 2, 1, &[3.0]),
-            figure(Suite::Aes256Gcm, "decrypt", 2, 1, &[5.0]),
+            figure(Suite::Aes256Gcm, reference, "encrypt", 1, 1, &[2.0]),
+            figure(Suite::Aes256Gcm, reference, "encrypt", 2, 1, &[3.0]),
+            figure(Suite::Aes256Gcm, reference, "decrypt", 2, 1, &[5.0]),
         ];
         add_speedups(&mut figures);
         assert_eq!(figures[0].speedup, Some(1.0));
