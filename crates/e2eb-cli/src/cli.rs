@@ -35,6 +35,8 @@ pub enum Command {
     Decrypt(DecryptArgs),
     /// Show a backup's header and sizes; needs no secret
     Inspect(InspectArgs),
+    /// Find the password KDF setting that takes a target time on this machine
+    Tune(crate::tune::TuneArgs),
     /// WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect
     Whatsapp(crate::whatsapp::WhatsappArgs),
 }

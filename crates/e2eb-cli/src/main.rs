@@ -11,6 +11,7 @@ mod keygen;
 mod output;
 mod progress;
 mod secrets;
+mod tune;
 mod whatsapp;
 
 use std::io::Write;
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
         Command::Encrypt(args) => encrypt::run(args),
         Command::Decrypt(args) => decrypt::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Tune(args) => tune::run(args),
         Command::Whatsapp(args) => whatsapp::run(args),
     };
     match outcome {
