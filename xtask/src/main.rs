@@ -5,7 +5,9 @@
 //! - `cargo xtask report`: re-render every host's report and `reports/README.md` from the JSON.
 //! - `cargo xtask vectors generate|verify|check`: the published test vectors.
 //! - `cargo xtask memory [--size 4GiB]`: peak memory of the CLI on a large input.
+//! - `cargo xtask argon2-reference`: e2eb's Argon2id against the reference C implementation.
 
+mod argon2_reference;
 mod bench;
 mod charts;
 mod fuzz_corpus;
@@ -36,6 +38,9 @@ enum Task {
     FuzzCorpus,
     /// Peak memory and throughput of `e2eb encrypt` and `decrypt` on a large generated input.
     Memory(memory::Options),
+    /// Time e2eb's Argon2id against the reference C implementation (fetched with pip and built
+    /// with gcc at run time), at one and two lanes.
+    Argon2Reference(argon2_reference::Options),
     /// Runs one KDF setting in this process and prints its timings and peak memory (started by
     /// `bench`, one process per setting).
     #[command(hide = true)]
@@ -50,6 +55,7 @@ fn main() -> ExitCode {
         Task::Memory(options) => memory::run(options),
         Task::FuzzCorpus => fuzz_corpus::run(),
         Task::KdfProbe(options) => bench::kdf::probe(options),
+        Task::Argon2Reference(options) => argon2_reference::run(options),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
