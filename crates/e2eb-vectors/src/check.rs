@@ -165,6 +165,9 @@ pub fn check(
                         verdicts.push(verdict);
                     }
                 }
+                // The conformance protocol covers the e2eb format; crypt15 is WhatsApp's, read
+                // by the e2eb-whatsapp crate, whose own verifier runs these vectors.
+                TestGroup::Crypt15Decryption(_) => {}
                 TestGroup::RecoveryKeyParsing(group) => {
                     for test in &group.tests {
                         let expected = match &test.error {

@@ -127,13 +127,21 @@ impl Collector {
 }
 
 fn encode_backup(test: &mut BackupTest, backup: &[u8]) {
+    (test.ct, test.ct_zlib) = encode_ct(backup);
+}
+
+/// `(ct, ctZlib)` for a backup: hex up to 4 KiB, zlib-compressed hex beyond.
+pub(crate) fn encode_ct(backup: &[u8]) -> (Option<String>, Option<String>) {
     if backup.len() <= HEX_LIMIT {
-        test.ct = Some(hex::encode(backup));
+        (Some(hex::encode(backup)), None)
     } else {
         use std::io::Write;
         let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
         encoder.write_all(backup).expect("writing to memory");
-        test.ct_zlib = Some(hex::encode(encoder.finish().expect("writing to memory")));
+        (
+            None,
+            Some(hex::encode(encoder.finish().expect("writing to memory"))),
+        )
     }
 }
 
@@ -291,6 +299,7 @@ pub fn generate() -> e2eb::Result<Vec<(String, VectorFile)>> {
     Ok(vec![
         ("e2eb_v1_test.json".into(), backups),
         ("recovery_key_test.json".into(), recovery_keys),
+        ("crypt15_test.json".into(), crate::crypt15::file()?),
     ])
 }
 

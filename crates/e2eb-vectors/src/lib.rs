@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod check;
+pub mod crypt15;
 pub mod generate;
 pub mod model;
 pub mod recipe;

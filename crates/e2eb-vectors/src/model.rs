@@ -44,6 +44,8 @@ pub enum TestGroup {
     BackupDecryption(BackupGroup),
     /// Recovery-key text parsing tests.
     RecoveryKeyParsing(RecoveryKeyGroup),
+    /// WhatsApp crypt15 backup decryption tests (the `e2eb-whatsapp` crate).
+    Crypt15Decryption(Crypt15Group),
 }
 
 /// Backup tests of one suite and slot type.
@@ -236,28 +238,113 @@ pub struct RecoveryKeyTest {
     pub detail: Option<usize>,
 }
 
+/// WhatsApp crypt15 backups whose GCM plaintext is written one way.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Crypt15Group {
+    /// `zlib`: the data was zlib-compressed before encryption (single databases); `stored`:
+    /// encrypted as it is (multi-file backups store a ZIP archive).
+    pub payload: String,
+    /// The tests.
+    pub tests: Vec<Crypt15Test>,
+}
+
+/// One crypt15 decryption test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Crypt15Test {
+    /// Unique id within the file.
+    pub tc_id: u32,
+    /// What the test checks.
+    pub comment: String,
+    /// Flags (see the file's notes).
+    pub flags: Vec<String>,
+    /// The 64-digit key (32 bytes, hex) to open the backup with.
+    pub key: String,
+    /// The decrypted output (inflated database or ZIP archive) in hex, up to 1 KiB.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub msg: Option<String>,
+    /// Output length (valid tests).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub msg_length: Option<u64>,
+    /// SHA-512 of the output, hex (valid tests).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub msg_sha512: Option<String>,
+    /// The backup in hex (when it is at most 4 KiB).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ct: Option<String>,
+    /// The backup zlib-compressed, then hex (when it is longer than 4 KiB).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub ct_zlib: Option<String>,
+    /// For valid tests: the MD5 trailer is `verified`, `absent` or `mismatch` (the data
+    /// authenticated but the MD5 does not match).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub md5_trailer: Option<String>,
+    /// For valid tests: whether the output is a ZIP archive.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub output_is_zip: Option<bool>,
+    /// For valid tests: values derived on the way.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub intermediates: Option<Crypt15Intermediates>,
+    /// `valid` or `invalid`.
+    pub result: String,
+    /// For invalid tests: the error class the reference implementation reports.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+}
+
+/// Intermediate values of a valid crypt15 backup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Crypt15Intermediates {
+    /// HKDF-SHA256(key, no salt, "backup encryption"): the AES-256-GCM key, hex.
+    pub aes_key: String,
+    /// The 16-byte IV from the prefix, hex.
+    pub iv: String,
+    /// Bytes before the ciphertext: the length varint and the prefix message.
+    pub prefix_len: u64,
+    /// GCM ciphertext length (the zlib stream's or archive's length).
+    pub ciphertext_len: u64,
+    /// The GCM tag, hex.
+    pub tag: String,
+}
+
+/// The bytes of `ct` or `ctZlib`, exactly one of which must be present.
+pub fn decode_ct(tc_id: u32, ct: Option<&str>, ct_zlib: Option<&str>) -> Result<Vec<u8>, String> {
+    match (ct, ct_zlib) {
+        (Some(hex_text), None) => hex::decode(hex_text).map_err(|e| format!("tc {tc_id}: ct: {e}")),
+        (None, Some(hex_text)) => {
+            use std::io::Read;
+            let compressed =
+                hex::decode(hex_text).map_err(|e| format!("tc {tc_id}: ctZlib: {e}"))?;
+            let mut backup = Vec::new();
+            flate2::read::ZlibDecoder::new(&compressed[..])
+                .read_to_end(&mut backup)
+                .map_err(|e| format!("tc {tc_id}: ctZlib: {e}"))?;
+            Ok(backup)
+        }
+        _ => Err(format!(
+            "tc {tc_id}: exactly one of ct and ctZlib must be present"
+        )),
+    }
+}
+
+impl Crypt15Test {
+    /// The backup's bytes, from `ct` or `ctZlib`.
+    pub fn backup(&self) -> Result<Vec<u8>, String> {
+        decode_ct(self.tc_id, self.ct.as_deref(), self.ct_zlib.as_deref())
+    }
+
+    /// Whether the backup must open.
+    pub fn is_valid(&self) -> bool {
+        self.result == "valid"
+    }
+}
+
 impl BackupTest {
     /// The backup's bytes, from `ct` or `ctZlib`.
     pub fn backup(&self) -> Result<Vec<u8>, String> {
-        match (&self.ct, &self.ct_zlib) {
-            (Some(hex_text), None) => {
-                hex::decode(hex_text).map_err(|e| format!("tc {}: ct: {e}", self.tc_id))
-            }
-            (None, Some(hex_text)) => {
-                use std::io::Read;
-                let compressed =
-                    hex::decode(hex_text).map_err(|e| format!("tc {}: ctZlib: {e}", self.tc_id))?;
-                let mut backup = Vec::new();
-                flate2::read::ZlibDecoder::new(&compressed[..])
-                    .read_to_end(&mut backup)
-                    .map_err(|e| format!("tc {}: ctZlib: {e}", self.tc_id))?;
-                Ok(backup)
-            }
-            _ => Err(format!(
-                "tc {}: exactly one of ct and ctZlib must be present",
-                self.tc_id
-            )),
-        }
+        decode_ct(self.tc_id, self.ct.as_deref(), self.ct_zlib.as_deref())
     }
 
     /// Whether the test carries `flag`.

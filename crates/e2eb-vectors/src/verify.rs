@@ -76,6 +76,11 @@ pub fn run_reference_with(file: &VectorFile, backend: Backend) -> (usize, Vec<St
                 passed += ok;
                 failures.extend(bad);
             }
+            TestGroup::Crypt15Decryption(group) => {
+                let (ok, bad) = crate::crypt15::check_group(group);
+                passed += ok;
+                failures.extend(bad);
+            }
         }
     }
     (passed, failures)
