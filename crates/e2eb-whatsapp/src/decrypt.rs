@@ -517,6 +517,14 @@ impl<R: Read> Crypt15Reader<R> {
     }
 }
 
+impl<R: Read> Drop for Crypt15Reader<R> {
+    /// The buffer holds decrypted chat data, which should not linger in freed memory.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.buffer);
+        zeroize::Zeroize::zeroize(&mut self.start);
+    }
+}
+
 impl<R: Read> Read for Crypt15Reader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         if out.is_empty() {
