@@ -5,6 +5,8 @@
 //! - `cargo xtask report`: re-render every host's report and `reports/README.md` from the JSON.
 //! - `cargo xtask vectors generate|verify|check`: the published test vectors.
 //! - `cargo xtask memory [--size 4GiB]`: peak memory of the CLI on a large input.
+//! - `cargo xtask tune --from reports/<host>/<run>.json [--target-ms 1000]`: the KDF setting
+//!   for a target time on the device that recorded the run.
 //! - `cargo xtask argon2-reference`: e2eb's Argon2id against the reference C implementation.
 
 mod argon2_reference;
@@ -17,6 +19,7 @@ mod recommend;
 mod report;
 mod schema;
 mod stats;
+mod tune;
 mod vectors;
 
 use std::process::ExitCode;
@@ -38,6 +41,9 @@ enum Task {
     FuzzCorpus,
     /// Peak memory and throughput of `e2eb encrypt` and `decrypt` on a large generated input.
     Memory(memory::Options),
+    /// Predict the KDF setting that takes a target time on another device from the KDF grid
+    /// `bench` recorded there, with the model's held-out error and the attacker's cost.
+    Tune(tune::Options),
     /// Time e2eb's Argon2id against the reference C implementation (fetched with pip and built
     /// with gcc at run time), at one and two lanes.
     Argon2Reference(argon2_reference::Options),
@@ -53,6 +59,7 @@ fn main() -> ExitCode {
         Task::Report(options) => report::run(options),
         Task::Vectors(options) => vectors::run(options),
         Task::Memory(options) => memory::run(options),
+        Task::Tune(options) => tune::run(options),
         Task::FuzzCorpus => fuzz_corpus::run(),
         Task::KdfProbe(options) => bench::kdf::probe(options),
         Task::Argon2Reference(options) => argon2_reference::run(options),

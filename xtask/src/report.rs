@@ -605,6 +605,7 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
     );
     out.push_str("## Recommendation for this host\n\n");
     out.push_str(&recommendations(run));
+    out.push_str(&crate::tune::attacker_section(run));
 
     if !run.aead.is_empty() {
         out.push_str("\n## AEAD throughput\n\n");

@@ -110,12 +110,7 @@ fn run() -> Result<(), String> {
         cap >> 20
     );
     for family in options.families {
-        let spec = SearchSpec {
-            family,
-            target_seconds: target,
-            memory_cap_bytes: cap,
-            max_trials: search::DEFAULT_MAX_TRIALS,
-        };
+        let spec = SearchSpec::new(family, target, cap);
         let started = Instant::now();
         let outcome = search::search(&spec, timing::search_timer(target))?;
         let search_seconds = started.elapsed().as_secs_f64();

@@ -263,7 +263,7 @@ pub fn attacker_table(params: &KdfParams, gpu: &Gpu) -> AttackerTable {
     }
 }
 
-/// A duration for people: `40 ms`, `12 s`, `7.5 min`, `3.2 h`, `12 days`, `4.1 years`,
+/// A duration for people: `40 ms`, `2.84 s`, `12 s`, `7.5 min`, `3.2 h`, `12 days`, `4.1 years`,
 /// `2.3×10^9 years`.
 pub fn human_duration(seconds: f64) -> String {
     const MINUTE: f64 = 60.0;
@@ -275,6 +275,8 @@ pub fn human_duration(seconds: f64) -> String {
     }
     if seconds < 1.0 {
         format!("{:.0} ms", seconds * 1000.0)
+    } else if seconds < 10.0 {
+        format!("{seconds:.2} s")
     } else if seconds < 2.0 * MINUTE {
         format!("{seconds:.0} s")
     } else if seconds < 2.0 * HOUR {
@@ -446,6 +448,7 @@ mod tests {
     #[test]
     fn people_read_the_numbers() {
         assert_eq!(human_duration(0.04), "40 ms");
+        assert_eq!(human_duration(2.8357), "2.84 s");
         assert_eq!(human_duration(45.0), "45 s");
         assert_eq!(human_duration(3.0 * 3600.0), "3.0 h");
         assert_eq!(human_duration(10.0 * 86_400.0), "10 days");

@@ -9,6 +9,7 @@ use e2eb::KdfParams;
 
 use crate::attacker::{self, AttackerTable, Gpu};
 use crate::family::{Family, memory_of};
+use crate::model::{Fit, HeldOut};
 use crate::safety::{self, CapsNeeded, Device, Warning, WarningKind, approx_bytes};
 use crate::search::{self, Landing, Outcome, SearchSpec, WINDOW};
 use crate::timing;
@@ -55,7 +56,12 @@ With --json, one JSON object with these fields:
     warnings             [{kind, message}]; kind is memory_exceeds_device,
                          below_owasp_minimum, refused_by_default_caps, target_unreachable or
                          extrapolated
-    trials               the settings the search tried: [{kdf_params, seconds}]";
+    trials               the settings the search tried: [{kdf_params, seconds}]
+    model                null, or for a predicted setting the cost model: fit {once,
+                         per_iteration, once_exponent, iteration_exponent, lane_exponent,
+                         points, memory_range, lanes}, leave_one_out and checks, each null or
+                         {points [{params, measured_seconds, predicted_seconds, error}],
+                         max_error, rms_error}";
 
 /// Everything one tuning run found.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -90,6 +96,21 @@ pub struct Recommendation {
     pub attacker: AttackerTable,
     pub warnings: Vec<Warning>,
     pub trials: Vec<TrialRecord>,
+    /// The cost model behind a predicted setting.
+    pub model: Option<ModelSummary>,
+}
+
+/// The cost model behind a predicted setting, and how well it predicts points it was not
+/// fitted to.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ModelSummary {
+    /// The constants of the regime that predicts the setting.
+    pub fit: Option<Fit>,
+    /// Each grid point predicted by the model of all the others.
+    pub leave_one_out: Option<HeldOut>,
+    /// Settings the device measured apart from the grid (the bench's checks), predicted by
+    /// the model of the whole grid.
+    pub checks: Option<HeldOut>,
 }
 
 /// One setting a search tried.
@@ -182,6 +203,7 @@ pub fn recommendation(
                 seconds: trial.seconds,
             })
             .collect(),
+        model: None,
     }
 }
 
@@ -222,9 +244,15 @@ pub struct MeasureRequest {
     pub samples: usize,
 }
 
+/// Searches for the chosen setting more than once at most this many times after the first:
+/// when the chosen setting, timed again, misses the window.
+const MAX_REFINEMENTS: usize = 2;
+
 /// Searches each family on this machine, then times the chosen setting again (one untimed
-/// derivation, then `samples`) with this process's peak memory reset around it.
-/// `progress` hears of each step in words.
+/// derivation, then `samples`) with this process's peak memory reset around it. When that
+/// median misses the window (noise steered the search), the search continues from all it
+/// measured with the new figure, at most [`MAX_REFINEMENTS`] times. `progress` hears of each
+/// step in words.
 pub fn tune_here(
     request: &MeasureRequest,
     mut progress: impl FnMut(&str),
@@ -232,14 +260,9 @@ pub fn tune_here(
     let mut recommendations = Vec::new();
     for &family in &request.families {
         progress(&format!("searching {} settings", family.name()));
-        let spec = SearchSpec {
-            family,
-            target_seconds: request.target_seconds,
-            memory_cap_bytes: request.memory_cap_bytes,
-            max_trials: search::DEFAULT_MAX_TRIALS,
-        };
+        let spec = SearchSpec::new(family, request.target_seconds, request.memory_cap_bytes);
         let mut timer = timing::search_timer(request.target_seconds);
-        let outcome = search::search(&spec, |params: &KdfParams| {
+        let mut timed = |params: &KdfParams| {
             let seconds = timer(params)?;
             progress(&format!(
                 "  {} {params}: {}",
@@ -247,24 +270,42 @@ pub fn tune_here(
                 attacker::human_duration(seconds)
             ));
             Ok(seconds)
-        })?;
-        progress(&format!("timing {} {}", family.name(), outcome.params));
-        let peak_resettable = timing::reset_peak_rss();
-        let baseline = timing::current_rss_bytes();
-        let samples = timing::time_samples(&outcome.params, 1, request.samples)?;
-        let peak = peak_resettable.then(timing::peak_rss_bytes).flatten();
-        let seconds = timing::median(&mut samples.clone());
+        };
+        let mut outcome = search::search(&spec, &mut timed)?;
+        let mut refinements = 0;
+        let final_timing = loop {
+            let timing = time_chosen(&outcome.params, request.samples)?;
+            let ratio = timing.seconds / request.target_seconds;
+            let on_target = (WINDOW.0..=WINDOW.1).contains(&ratio);
+            if on_target || outcome.landing != Landing::OnTarget || refinements == MAX_REFINEMENTS {
+                break timing;
+            }
+            refinements += 1;
+            let mut seeds = outcome.trials.clone();
+            for trial in seeds
+                .iter_mut()
+                .filter(|trial| trial.params == outcome.params)
+            {
+                trial.seconds = timing.seconds;
+            }
+            let refined = search::search_seeded(&spec, &seeds, &mut timed)?;
+            if refined.params == outcome.params {
+                break timing;
+            }
+            outcome = refined;
+        };
         let mut recommendation = recommendation(
             &outcome,
-            seconds,
+            final_timing.seconds,
             request.target_seconds,
             &request.device,
             &request.gpu,
         );
-        recommendation.samples = Some(samples);
-        recommendation.peak_rss_bytes = peak;
-        recommendation.peak_rss_over_baseline_bytes = peak
-            .zip(baseline)
+        recommendation.samples = Some(final_timing.samples);
+        recommendation.peak_rss_bytes = final_timing.peak;
+        recommendation.peak_rss_over_baseline_bytes = final_timing
+            .peak
+            .zip(final_timing.baseline)
             .map(|(peak, base)| peak.saturating_sub(base));
         recommendations.push(recommendation);
     }
@@ -276,6 +317,27 @@ pub fn tune_here(
         memory_cap_reason: request.memory_cap_reason.clone(),
         device: request.device,
         recommendations,
+    })
+}
+
+/// The final timing of a chosen setting.
+struct ChosenTiming {
+    samples: Vec<f64>,
+    seconds: f64,
+    peak: Option<u64>,
+    baseline: Option<u64>,
+}
+
+fn time_chosen(params: &KdfParams, samples: usize) -> Result<ChosenTiming, String> {
+    let peak_resettable = timing::reset_peak_rss();
+    let baseline = timing::current_rss_bytes();
+    let samples = timing::time_samples(params, 1, samples)?;
+    let peak = peak_resettable.then(timing::peak_rss_bytes).flatten();
+    Ok(ChosenTiming {
+        seconds: timing::median(&mut samples.clone()),
+        samples,
+        peak,
+        baseline,
     })
 }
 
@@ -501,6 +563,7 @@ mod tests {
             "peak_rss_over_baseline_bytes",
             "warnings",
             "trials",
+            "model",
         ] {
             assert!(first.get(field).is_some(), "{field}");
             assert!(JSON_FIELDS_HELP.contains(field), "{field} undocumented");

@@ -33,6 +33,22 @@ pub struct SearchSpec {
     pub memory_cap_bytes: u64,
     /// The most settings to try.
     pub max_trials: usize,
+    /// The search stops at a time within these fractions of the target: [`WINDOW`], or
+    /// narrower where trials are free (a model's predictions).
+    pub window: (f64, f64),
+}
+
+impl SearchSpec {
+    /// A search within [`WINDOW`] and at most [`DEFAULT_MAX_TRIALS`] trials.
+    pub fn new(family: Family, target_seconds: f64, memory_cap_bytes: u64) -> SearchSpec {
+        SearchSpec {
+            family,
+            target_seconds,
+            memory_cap_bytes,
+            max_trials: DEFAULT_MAX_TRIALS,
+            window: WINDOW,
+        }
+    }
 }
 
 /// One setting the search tried, and its time.
@@ -46,7 +62,7 @@ pub struct Trial {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Landing {
-    /// Within [`WINDOW`] of the target.
+    /// Within the search's window of the target.
     OnTarget,
     /// Even the smallest setting (1 MiB, one iteration) takes longer than the target.
     TooSlowAtMinimum,
@@ -77,10 +93,31 @@ pub fn search<F>(spec: &SearchSpec, seconds_of: F) -> Result<Outcome, String>
 where
     F: FnMut(&KdfParams) -> Result<f64, String>,
 {
+    search_seeded(spec, &[], seconds_of)
+}
+
+/// [`search`], starting from times already known: a setting among `known` is not measured
+/// again, and `known` does not count against `spec.max_trials`. A search whose result, timed
+/// again, missed the window is seeded with its trials and the new time, and continues from
+/// there.
+pub fn search_seeded<F>(
+    spec: &SearchSpec,
+    known: &[Trial],
+    seconds_of: F,
+) -> Result<Outcome, String>
+where
+    F: FnMut(&KdfParams) -> Result<f64, String>,
+{
     if !(spec.target_seconds.is_finite() && spec.target_seconds > 0.0) {
         return Err(format!(
             "the target time must be a positive number of seconds, not {}",
             spec.target_seconds
+        ));
+    }
+    let (low, high) = spec.window;
+    if !(low.is_finite() && high.is_finite() && 0.0 < low && low <= 1.0 && 1.0 <= high) {
+        return Err(format!(
+            "the window {low}–{high} around the target must contain it"
         ));
     }
     if spec.memory_cap_bytes < MIN_MEMORY_BYTES {
@@ -92,10 +129,14 @@ where
     let mut searcher = Searcher {
         spec,
         seconds_of,
-        trials: Vec::new(),
-        known: HashMap::new(),
-        low: spec.target_seconds * WINDOW.0,
-        high: spec.target_seconds * WINDOW.1,
+        trials: known.to_vec(),
+        measured: 0,
+        known: known
+            .iter()
+            .map(|trial| (trial.params, trial.seconds))
+            .collect(),
+        low: spec.target_seconds * low,
+        high: spec.target_seconds * high,
     };
     match searcher.run() {
         Ok(outcome) => Ok(outcome),
@@ -113,6 +154,8 @@ struct Searcher<'a, F> {
     spec: &'a SearchSpec,
     seconds_of: F,
     trials: Vec<Trial>,
+    /// Settings measured by this search (not seeded).
+    measured: usize,
     known: HashMap<KdfParams, f64>,
     low: f64,
     high: f64,
@@ -244,9 +287,10 @@ where
         if let Some(&seconds) = self.known.get(&params) {
             return Ok(seconds);
         }
-        if self.trials.len() >= self.spec.max_trials.max(1) {
+        if self.measured >= self.spec.max_trials.max(1) {
             return Err(Stop::OutOfTrials);
         }
+        self.measured += 1;
         let seconds = (self.seconds_of)(&params).map_err(Stop::Failed)?;
         if !(seconds.is_finite() && seconds > 0.0) {
             return Err(Stop::Failed(format!(
@@ -314,12 +358,7 @@ mod tests {
     const MIB: f64 = (1u64 << 20) as f64;
 
     fn spec(family: Family, target_seconds: f64, cap_mib: u64) -> SearchSpec {
-        SearchSpec {
-            family,
-            target_seconds,
-            memory_cap_bytes: cap_mib << 20,
-            max_trials: DEFAULT_MAX_TRIALS,
-        }
+        SearchSpec::new(family, target_seconds, cap_mib << 20)
     }
 
     /// A VM-like Argon2id: page faults on fresh memory (0.4 ms/MiB, once), and passes whose
@@ -424,6 +463,20 @@ mod tests {
     }
 
     #[test]
+    fn a_narrow_window_lands_nearer() {
+        for target in [0.05, 0.3, 1.0, 3.0] {
+            let narrow = SearchSpec {
+                window: (0.99, 1.01),
+                max_trials: 64,
+                ..spec(Family::Argon2id { lanes: 2 }, target, 1024)
+            };
+            let outcome = search(&narrow, vm_like).unwrap();
+            assert_eq!(outcome.landing, Landing::OnTarget, "{target}: {outcome:?}");
+            assert!((outcome.seconds / target - 1.0).abs() <= 0.01);
+        }
+    }
+
+    #[test]
     fn a_step_cost_ends_at_the_closest_setting() {
         // Time jumps from 0.5 s to 2 s between 100 and 101 MiB: nothing lands at 1 s.
         let step = |params: &KdfParams| {
@@ -439,6 +492,34 @@ mod tests {
     }
 
     #[test]
+    fn a_seeded_search_continues_from_a_retimed_result() {
+        let spec = spec(Family::Argon2id { lanes: 2 }, 0.5, 1024);
+        let first = search(&spec, vm_like).unwrap();
+        assert_eq!(first.landing, Landing::OnTarget);
+        // Timed again, the chosen setting took 20 % longer (a noisy first figure).
+        let mut seeds = first.trials.clone();
+        for trial in &mut seeds {
+            if trial.params == first.params {
+                trial.seconds *= 1.2;
+            }
+        }
+        let mut calls = 0;
+        let again = search_seeded(&spec, &seeds, |params: &KdfParams| {
+            calls += 1;
+            vm_like(params)
+        })
+        .unwrap();
+        assert_eq!(again.landing, Landing::OnTarget);
+        assert_ne!(again.params, first.params, "the miss moved the search");
+        assert!(memory_of(&again.params) < memory_of(&first.params));
+        assert_eq!(
+            again.trials.len(),
+            seeds.len() + calls,
+            "seeds are not re-measured"
+        );
+    }
+
+    #[test]
     fn bad_input_is_an_error_not_a_panic() {
         let family = Family::Argon2id { lanes: 1 };
         for target in [0.0, -1.0, f64::NAN, f64::INFINITY] {
@@ -450,6 +531,11 @@ mod tests {
             search(&spec(family, 1.0, 64), broken).unwrap_err(),
             "no memory"
         );
+        let inverted = SearchSpec {
+            window: (1.1, 0.9),
+            ..spec(family, 1.0, 64)
+        };
+        assert!(search(&inverted, vm_like).is_err());
         let negative = |_: &KdfParams| Ok(-1.0);
         assert!(search(&spec(family, 1.0, 64), negative).is_err());
     }

@@ -66,18 +66,35 @@ pub fn time_samples(
 }
 
 /// The cost function `e2eb tune` searches with: one derivation, and when that lands near the
-/// target (within 0.7–1.4×, where the window's edges are decided) two more and their median,
-/// so that one noisy run on a shared machine does not steer the search.
+/// target (within 0.7–1.4×, where the window's edges are decided) more, for the median of 3 to
+/// 7 (as many as fit in about a second), so that a noisy run on a shared machine does not
+/// steer the search.
 pub fn search_timer(target_seconds: f64) -> impl FnMut(&KdfParams) -> Result<f64, String> {
+    let near_target = near_target_samples(target_seconds);
     move |params| {
         let first = time_once(params)?;
         let ratio = first / target_seconds;
         if !(0.7..=1.4).contains(&ratio) {
             return Ok(first);
         }
-        let mut samples = vec![first, time_once(params)?, time_once(params)?];
+        let mut samples = vec![first];
+        for _ in 1..near_target {
+            samples.push(time_once(params)?);
+        }
         Ok(median(&mut samples))
     }
+}
+
+/// Odd, so that the median is a sample: 3 for targets of half a second and more, up to 7 for
+/// short ones.
+fn near_target_samples(target_seconds: f64) -> usize {
+    let fitting = (1.0 / target_seconds).floor();
+    let count = if fitting.is_finite() {
+        fitting.clamp(3.0, 7.0) as usize
+    } else {
+        7
+    };
+    count | 1
 }
 
 /// The median (the mean of the middle two for an even count); NaN for no values.
@@ -136,6 +153,15 @@ fn kib_field(text: &str, field: &str) -> Option<u64> {
 mod tests {
     use super::*;
     use e2eb::{Argon2idParams, ScryptParams};
+
+    #[test]
+    fn more_samples_for_short_targets() {
+        assert_eq!(near_target_samples(2.0), 3);
+        assert_eq!(near_target_samples(0.5), 3);
+        assert_eq!(near_target_samples(0.2), 5);
+        assert_eq!(near_target_samples(0.01), 7);
+        assert_eq!(near_target_samples(0.0), 7);
+    }
 
     #[test]
     fn medians() {
