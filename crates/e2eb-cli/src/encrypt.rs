@@ -36,10 +36,16 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
 
     let mut output = plan.open()?;
     let progress = Progress::new(progress::wanted(args.run.quiet), "encrypting", input.len());
-    let reader = progress.wrap(input.into_reader());
-    encryptor
-        .encrypt_stream(reader, &mut output)
-        .map_err(|error| Failure::library(error, None))?;
+    // A named file is read at explicit offsets, by the threads that seal it; anything else
+    // (stdin, a pipe, a device) in one stream.
+    let by_offsets = input.is_named_regular_file();
+    let reader = input.into_reader();
+    let outcome = if by_offsets {
+        encryptor.encrypt_file(&progress.wrap_at(reader), &mut output)
+    } else {
+        encryptor.encrypt_stream(progress.wrap(reader), &mut output)
+    };
+    outcome.map_err(|error| Failure::library(error, None))?;
     drop(progress);
     output.commit()
 }

@@ -99,6 +99,12 @@ impl Input {
         self.metadata.is_file().then_some(self.metadata.len())
     }
 
+    /// A file named on the command line that is a regular file, so that it can be read at any
+    /// offset; stdin is not, even when it is a regular file: it may not start at offset 0.
+    pub fn is_named_regular_file(&self) -> bool {
+        !self.from_stdin && self.metadata.is_file()
+    }
+
     pub fn identity(&self) -> Option<FileIdentity> {
         FileIdentity::of_regular_file(&self.metadata)
     }
@@ -128,6 +134,14 @@ impl Read for InputReader {
     fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
         self.file
             .read(buffer)
+            .map_err(|error| LabelledIoError::wrap(&self.action, error))
+    }
+}
+
+impl e2eb::ReadAt for InputReader {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        self.file
+            .read_at(buffer, offset)
             .map_err(|error| LabelledIoError::wrap(&self.action, error))
     }
 }

@@ -2,6 +2,8 @@
 //! needs no progress hook.
 
 use std::io::{IsTerminal, Read};
+
+use e2eb::ReadAt;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressBarIter, ProgressDrawTarget, ProgressStyle};
@@ -43,6 +45,29 @@ impl Progress {
 
     pub fn wrap<R: Read>(&self, reader: R) -> ProgressBarIter<R> {
         self.bar.wrap_read(reader)
+    }
+
+    /// Counts what several threads read from `source` at explicit offsets.
+    pub fn wrap_at<R: ReadAt>(&self, source: R) -> CountedReadAt<R> {
+        CountedReadAt {
+            source,
+            bar: self.bar.clone(),
+        }
+    }
+}
+
+/// A [`ReadAt`] source whose reads move the bar.
+#[derive(Debug)]
+pub struct CountedReadAt<R> {
+    source: R,
+    bar: ProgressBar,
+}
+
+impl<R: ReadAt> ReadAt for CountedReadAt<R> {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        let read = self.source.read_at(buffer, offset)?;
+        self.bar.inc(read as u64);
+        Ok(read)
     }
 }
 

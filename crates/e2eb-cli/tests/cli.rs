@@ -1223,3 +1223,69 @@ fn help_documents_exit_statuses_and_json_fields() {
                 .and(predicate::str::contains("within_default_caps")),
         );
 }
+
+// ---- AEAD backends ----
+
+#[test]
+fn any_backend_opens_what_any_other_made_from_a_file_or_stdin() {
+    let scratch = Scratch::new();
+    let key = scratch.keygen("backup.key");
+    let data = sample_data(5 * 16384 + 123);
+    let input = scratch.write("data.bin", &data);
+    let backends = ["rustcrypto", "ring", "aws-lc", "auto"];
+    for maker in backends {
+        for threads in ["1", "2"] {
+            let backup = scratch.path(&format!("data-{maker}-{threads}.e2eb"));
+            e2eb()
+                .args(["encrypt", "--backend", maker, "--threads", threads])
+                .arg(&input)
+                .arg("-o")
+                .arg(&backup)
+                .args(["--recovery-key-file", arg(&key)])
+                .assert()
+                .success();
+            // The same data through stdin takes the streaming path rather than offsets.
+            let streamed = scratch.path(&format!("stdin-{maker}-{threads}.e2eb"));
+            e2eb()
+                .args(["encrypt", "--backend", maker, "--threads", threads, "-o"])
+                .arg(&streamed)
+                .args(["--recovery-key-file", arg(&key)])
+                .write_stdin(data.clone())
+                .assert()
+                .success();
+            for opener in backends {
+                for made in [&backup, &streamed] {
+                    let out = scratch.path("out.bin");
+                    let _ = fs::remove_file(&out);
+                    let opened = e2eb()
+                        .args(["decrypt", "--backend", opener, "-o", "-"])
+                        .arg(made)
+                        .args(["--recovery-key-file", arg(&key)])
+                        .assert()
+                        .success()
+                        .get_output()
+                        .stdout
+                        .clone();
+                    assert!(opened == data, "{opener} opening {}", made.display());
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_unknown_backend_is_a_usage_error_that_lists_the_known_ones() {
+    e2eb()
+        .args([
+            "encrypt",
+            "--backend",
+            "openssl",
+            "-o",
+            "-",
+            "--recovery-key-file",
+            "k",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("rustcrypto").and(predicates::str::contains("ring")));
+}

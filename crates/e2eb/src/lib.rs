@@ -41,7 +41,7 @@ pub use kdf::{Argon2idParams, KdfCaps, KdfKind, KdfParams, Password, ScryptParam
 pub use payload::{FileKey, PayloadCipher};
 pub use recovery_key::{RecoveryKey, RecoveryKeyError};
 pub use slot::{KeySlot, Secret, SlotKind, SlotSecret};
-pub use stream::{DecryptReader, EncryptWriter, SeekableDecryptReader, Threads};
+pub use stream::{DecryptReader, EncryptWriter, ReadAt, SeekableDecryptReader, Threads};
 pub use suite::Suite;
 
 use error::Truncation as Cut;
@@ -129,6 +129,18 @@ impl Encryptor {
     pub fn encrypt_stream<R: Read, W: Write>(&mut self, reader: R, mut writer: W) -> Result<u64> {
         let cipher = self.start(&mut writer)?;
         stream::seal_payload(&cipher, reader, writer, self.threads)
+    }
+
+    /// Encrypts all of `input` (a regular file, read from its start to its end at explicit
+    /// offsets) into `writer`: the same backup [`Encryptor::encrypt_stream`] makes, faster on
+    /// several threads because each one reads the chunks it seals. Returns the plaintext length.
+    pub fn encrypt_file<R: ReadAt + ?Sized, W: Write>(
+        &mut self,
+        input: &R,
+        mut writer: W,
+    ) -> Result<u64> {
+        let cipher = self.start(&mut writer)?;
+        stream::seal_payload_at(&cipher, input, writer, self.threads)
     }
 
     /// Encrypts `plaintext` in memory, in parallel when more than one thread is set: each

@@ -252,6 +252,181 @@ pub(crate) fn seal_payload<R: Read, W: Write>(
     Ok(plaintext_len)
 }
 
+/// A source read at explicit offsets, so that several threads can read it at once: a regular
+/// file (or a byte slice). Sealing from one lets each thread read the chunks it seals itself,
+/// so that the copy out of the file is shared out like the cryptography and the data is sealed
+/// while it is still in that core's cache.
+pub trait ReadAt: Sync {
+    /// Reads into `buffer` from `offset`; returns how many bytes were read, fewer than asked
+    /// only at the end of the source (or where the source says so), 0 past its end.
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize>;
+}
+
+#[cfg(unix)]
+impl ReadAt for std::fs::File {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        std::os::unix::fs::FileExt::read_at(self, buffer, offset)
+    }
+}
+
+#[cfg(windows)]
+impl ReadAt for std::fs::File {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        std::os::windows::fs::FileExt::seek_read(self, buffer, offset)
+    }
+}
+
+impl ReadAt for [u8] {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        let start = usize::try_from(offset).map_or(self.len(), |o| o.min(self.len()));
+        let n = buffer.len().min(self.len() - start);
+        buffer[..n].copy_from_slice(&self[start..start + n]);
+        Ok(n)
+    }
+}
+
+impl<T: ReadAt + ?Sized> ReadAt for &T {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
+        (**self).read_at(buffer, offset)
+    }
+}
+
+/// Fills `buffer` from `offset` until it is full or the source ends; returns how much was read.
+fn read_full_at<R: ReadAt + ?Sized>(source: &R, buffer: &mut [u8], offset: u64) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match source.read_at(&mut buffer[filled..], offset + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(Error::from_io(error)),
+        }
+    }
+    Ok(filled)
+}
+
+/// Reads and seals the chunks of `batch` (from `batch.first_index` on) out of `source`, each
+/// chunk by the task that reads it; then marks where the message ends, if it ends in this
+/// batch: at the first chunk that is not full (which can be empty). Chunks past that one were
+/// read past the end and are dropped unsent.
+fn read_and_seal_batch<R: ReadAt + ?Sized>(
+    cipher: &PayloadCipher,
+    source: &R,
+    batch: &mut Batch,
+    parallel: bool,
+) -> Result<()> {
+    let first = batch.first_index;
+    let read_and_seal = |position: usize, chunk: &mut [u8]| -> Result<usize> {
+        let index = first + position as u64;
+        let offset = index
+            .checked_mul(CHUNK_LEN as u64)
+            .ok_or(Error::MessageTooLong)?;
+        let read = read_full_at(source, &mut chunk[..CHUNK_LEN], offset)?;
+        cipher.seal_chunk(index, &mut chunk[..read + TAG_LEN])?;
+        Ok(read)
+    };
+    let lengths: Vec<Result<usize>> = if parallel {
+        batch
+            .buffer
+            .par_chunks_mut(SEALED_CHUNK_LEN)
+            .enumerate()
+            .map(|(position, chunk)| read_and_seal(position, chunk))
+            .collect()
+    } else {
+        let mut lengths = Vec::with_capacity(batch.buffer.len() / SEALED_CHUNK_LEN);
+        for (position, chunk) in batch.buffer.chunks_mut(SEALED_CHUNK_LEN).enumerate() {
+            let outcome = read_and_seal(position, chunk);
+            let stop = !matches!(outcome, Ok(CHUNK_LEN));
+            lengths.push(outcome);
+            if stop {
+                break;
+            }
+        }
+        lengths
+    };
+    batch.last = false;
+    batch.used = 0;
+    for outcome in lengths {
+        let read = outcome?;
+        if read < CHUNK_LEN {
+            batch.used += read + TAG_LEN;
+            batch.last = true;
+            return Ok(());
+        }
+        batch.used += SEALED_CHUNK_LEN;
+    }
+    Ok(())
+}
+
+/// Encrypts everything `source` holds from offset 0 into chunks written to `writer` (after the
+/// payload prefix, which the caller writes). With more than one thread, pool tasks read and
+/// seal each batch while the calling thread writes the one before. Returns the plaintext
+/// length.
+pub(crate) fn seal_payload_at<R: ReadAt + ?Sized, W: Write>(
+    cipher: &PayloadCipher,
+    source: &R,
+    mut writer: W,
+    threads: Threads,
+) -> Result<u64> {
+    let mut plaintext_len = 0u64;
+    let mut write = |batch: &Batch| -> Result<()> {
+        plaintext_len += batch.used as u64 - batch.chunk_count() * TAG_LEN as u64;
+        writer
+            .write_all(&batch.buffer[..batch.used])
+            .map_err(Error::from_io)
+    };
+    if threads.get() <= 1 {
+        let mut batch = Batch::new(SERIAL_BATCH_CHUNKS);
+        loop {
+            read_and_seal_batch(cipher, source, &mut batch, false)?;
+            write(&batch)?;
+            if batch.last {
+                break;
+            }
+            batch.first_index += SERIAL_BATCH_CHUNKS as u64;
+        }
+    } else {
+        let pool = pool(threads)?;
+        std::thread::scope(|scope| -> Result<()> {
+            let (to_crypto, crypto_inbox) = std::sync::mpsc::channel::<Batch>();
+            let (to_writer, writer_inbox) = std::sync::mpsc::channel::<(Batch, Result<()>)>();
+            let pool = &*pool;
+            scope.spawn(move || {
+                for mut batch in crypto_inbox {
+                    let outcome =
+                        pool.install(|| read_and_seal_batch(cipher, source, &mut batch, true));
+                    if to_writer.send((batch, outcome)).is_err() {
+                        break;
+                    }
+                }
+            });
+            // Two batches in flight: the pool works on one while this thread writes the other.
+            let mut next_index = 0u64;
+            for _ in 0..2 {
+                let mut batch = Batch::new(PARALLEL_BATCH_CHUNKS);
+                batch.first_index = next_index;
+                next_index += PARALLEL_BATCH_CHUNKS as u64;
+                to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
+            }
+            loop {
+                let (mut batch, outcome) = writer_inbox.recv().map_err(|_| pipeline_stopped())?;
+                outcome?;
+                write(&batch)?;
+                if batch.last {
+                    // The batch behind it lies past the end: dropping the sender lets the
+                    // crypto thread finish it and stop.
+                    return Ok(());
+                }
+                batch.first_index = next_index;
+                next_index += PARALLEL_BATCH_CHUNKS as u64;
+                to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
+            }
+        })?;
+    }
+    writer.flush().map_err(Error::from_io)?;
+    Ok(plaintext_len)
+}
+
 /// Decrypts the chunks `reader` yields (after the payload prefix) into `writer`, releasing
 /// only authenticated chunks, in order. `chunks_offset` is where the first chunk sits in the
 /// whole file, for error messages. Returns the plaintext length.

@@ -222,3 +222,78 @@ fn out_of_place_calls_refuse_mismatched_lengths() {
         }
     }
 }
+
+/// A source that hands out at most 1000 bytes a call and fails from `fail_from` on.
+struct Trickle {
+    bytes: Vec<u8>,
+    fail_from: u64,
+}
+
+impl e2eb::ReadAt for Trickle {
+    fn read_at(&self, buffer: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        if offset >= self.fail_from {
+            return Err(std::io::Error::other("the disk is on fire"));
+        }
+        let end = buffer.len().min(1000);
+        self.bytes.as_slice().read_at(&mut buffer[..end], offset)
+    }
+}
+
+#[test]
+fn encrypting_a_file_by_offsets_makes_the_same_backup() {
+    use e2eb::ReadAt;
+    let dir = tempfile_dir();
+    for suite in Suite::ALL {
+        for len in [0, 1, 16384, 16385, 256 * 16384, 256 * 16384 + 1, 600 * 16384 - 3] {
+            let plaintext = plaintext(len);
+            let reference = backup(suite, Backend::RustCrypto, &plaintext, 1);
+            let path = dir.join(format!("plain-{len}"));
+            std::fs::write(&path, &plaintext).unwrap();
+            let file = std::fs::File::open(&path).unwrap();
+            for backend in backends() {
+                for threads in [1, 2] {
+                    let make = |input: &dyn ReadAt| {
+                        let mut out = Vec::new();
+                        let read = encryptor(suite, &[SlotChoice::RecoveryKey], threads)
+                            .backend(backend)
+                            .encrypt_file(input, &mut out)
+                            .unwrap();
+                        assert_eq!(read, len as u64);
+                        out
+                    };
+                    let id = format!("{suite} {backend} {threads} thread(s), {len} bytes");
+                    assert!(make(&file) == reference, "file: {id}");
+                    assert!(make(&plaintext.as_slice()) == reference, "slice: {id}");
+                    let trickle = Trickle {
+                        bytes: plaintext.clone(),
+                        fail_from: u64::MAX,
+                    };
+                    assert!(make(&trickle) == reference, "short reads: {id}");
+                }
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_read_error_while_encrypting_a_file_is_reported() {
+    for threads in [1, 2] {
+        let source = Trickle {
+            bytes: plaintext(3 << 20),
+            fail_from: 2 << 20,
+        };
+        let outcome = encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], threads)
+            .encrypt_file(&source, std::io::sink());
+        match outcome {
+            Err(Error::Io(error)) => assert!(error.to_string().contains("on fire"), "{error}"),
+            other => panic!("{threads} thread(s): {other:?}"),
+        }
+    }
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("e2eb-backends-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
