@@ -405,10 +405,11 @@ pub fn attacker_section(run: &Run) -> String {
             let _ = writeln!(out, "- {assumption}");
         }
     }
-    let scrypt_anchor = attacker::attacker_table(&attacker::SCRYPT_ANCHOR.params, &gpu).assumptions;
-    if let Some(anchor) = scrypt_anchor.get(1) {
-        let _ = writeln!(out, "- For scrypt: {anchor}");
-    }
+    let _ = writeln!(
+        out,
+        "- {}",
+        attacker::anchor_assumption(&attacker::SCRYPT_ANCHOR.params)
+    );
     out.push_str(
         "\nTo choose settings for another device, record `cargo xtask bench` there and run \
          `cargo xtask tune --from reports/<host>/<run>.json --target-ms N`; on the device \
@@ -534,7 +535,7 @@ mod tests {
             "| 6-digit PIN | 1,000,000 (20 bits) |",
             "| recovery key (256 random bits) |",
             "$0.50 per GPU-hour",
-            "For scrypt:",
+            "scrypt: guesses per second = 0.237",
             "cargo xtask tune --from",
         ] {
             assert!(

@@ -239,14 +239,7 @@ pub fn attacker_table(params: &KdfParams, gpu: &Gpu) -> AttackerTable {
                  --usd-per-gpu-hour changes it); {}.",
                 gpu.name, gpu.usd_per_hour, gpu.source
             ),
-            format!(
-                "Guesses per second = {:.3} × bandwidth / bytes moved per guess; Argon2id moves \
-                 (3t−1)·m bytes, scrypt 2·128·r·N·p. The factor {:.3} makes the model reproduce \
-                 {}.",
-                efficiency(params),
-                efficiency(params),
-                anchor.source
-            ),
+            anchor_assumption(params),
             "The model does not slow the attacker down for memory beyond the anchor's (fewer \
              parallel instances fit in the GPU), so its costs are a floor: a real attack on \
              large-memory settings costs more."
@@ -255,12 +248,26 @@ pub fn attacker_table(params: &KdfParams, gpu: &Gpu) -> AttackerTable {
              after half. More GPUs shorten the time, not the bill."
                 .to_owned(),
             format!(
-                "The recovery key has no password KDF: 2^256 candidates at an assumed {:.0e} \
+                "The recovery key has no password KDF: 2^256 candidates at an assumed {} \
                  guesses per second, far above what a GPU computes of HKDF-SHA-512.",
-                RECOVERY_KEY_GUESSES_PER_SECOND
+                human_count(RECOVERY_KEY_GUESSES_PER_SECOND)
             ),
         ],
     }
+}
+
+/// How the guess rate of `params`' KDF is modelled and anchored, in one sentence.
+pub fn anchor_assumption(params: &KdfParams) -> String {
+    let (kdf, bytes) = match params {
+        KdfParams::Argon2id(_) => ("Argon2id", "(3t−1)·m"),
+        KdfParams::Scrypt(_) => ("scrypt", "2·128·r·N·p"),
+    };
+    let factor = efficiency(params);
+    format!(
+        "{kdf}: guesses per second = {factor:.3} × bandwidth / ({bytes} bytes moved per guess); \
+         the factor {factor:.3} reproduces {}.",
+        anchor_for(params).source
+    )
 }
 
 /// A duration for people: `40 ms`, `2.84 s`, `12 s`, `7.5 min`, `3.2 h`, `12 days`, `4.1 years`,

@@ -366,12 +366,10 @@ pub fn render_text(report: &TuneReport) -> String {
         for assumption in &first.attacker.assumptions {
             let _ = writeln!(out, "  - {assumption}");
         }
-        if report.recommendations.len() > 1 {
-            for other in &report.recommendations[1..] {
-                // The second assumption names the KDF's anchor.
-                if let Some(anchor) = other.attacker.assumptions.get(1) {
-                    let _ = writeln!(out, "  - {anchor}");
-                }
+        for other in report.recommendations.iter().skip(1) {
+            // The second assumption is the KDF's own anchor.
+            if let Some(anchor) = other.attacker.assumptions.get(1) {
+                let _ = writeln!(out, "  - {anchor}");
             }
         }
     }
