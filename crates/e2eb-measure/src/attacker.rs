@@ -225,7 +225,6 @@ pub fn attacker_table(params: &KdfParams, gpu: &Gpu) -> AttackerTable {
             }
         })
         .collect();
-    let anchor = anchor_for(params);
     AttackerTable {
         params: params.to_string(),
         gpu: gpu.clone(),
