@@ -8,7 +8,9 @@
 //! - `in-memory-fresh`: `encrypt_to_vec` / `decrypt_to_vec`, a new 256 MiB buffer each time, so
 //!   the kernel's page faults on fresh memory are in the figure (`auto` backend only);
 //! - `stream`: `encrypt_stream` / `decrypt_stream` from a byte slice into a reused `Vec`: the
-//!   batched pipeline the CLI uses, with its two copies on the calling thread.
+//!   batched pipeline for any reader, with its two copies on the calling thread;
+//! - `by-offsets` (encryption): `encrypt_file` from a byte slice into a reused `Vec`: the path
+//!   the CLI takes for a named file, where the pool threads read the chunks they seal.
 //!
 //! `cargo bench -p e2eb-benches --bench payload` (add e.g. `-- in-memory/ring` to pick some)
 
@@ -91,6 +93,14 @@ fn payload(c: &mut Criterion) {
                     scratch.clear();
                     encryptor(backend, threads)
                         .encrypt_stream(&plaintext[..], &mut scratch)
+                        .expect("encrypts")
+                })
+            });
+            group.bench_function(id("by-offsets"), |b| {
+                b.iter(|| {
+                    scratch.clear();
+                    encryptor(backend, threads)
+                        .encrypt_file(&plaintext.as_slice(), &mut scratch)
                         .expect("encrypts")
                 })
             });

@@ -35,7 +35,12 @@ impl Threads {
 
     /// One thread per available CPU.
     pub fn available() -> Threads {
-        Threads(std::thread::available_parallelism().map_or(1, usize::from))
+        // Asked once per process: the standard library reads the cgroup files on every call,
+        // which cost a small backup (every `Encryptor::new` asks) tens of microseconds.
+        static AVAILABLE: OnceLock<usize> = OnceLock::new();
+        Threads(
+            *AVAILABLE.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from)),
+        )
     }
 
     /// The thread count.
