@@ -166,7 +166,7 @@ pub fn check(params: &KdfParams, device: &Device) -> Vec<Warning> {
             message: format!(
                 "{params} needs {} of memory; the device {what} only {}: the derivation may \
                  fail or swap there",
-                e2eb::kdf::format_bytes(u128::from(memory)),
+                approx_bytes(memory),
                 approx_bytes(can_give)
             ),
         });
