@@ -4,7 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use e2eb::{Argon2idParams, Encryptor, KdfParams, Password, RecoveryKey, ScryptParams, Suite, Threads};
+use e2eb::{
+    Argon2idParams, Encryptor, KdfParams, Password, RecoveryKey, ScryptParams, Suite, Threads,
+};
 use e2eb_vectors::model::{SecretInput, TestGroup};
 use sha2::{Digest, Sha256};
 
@@ -54,14 +56,27 @@ pub fn run() -> Result<(), String> {
             }
         }
     }
-    let tiny_argon = KdfParams::Argon2id(Argon2idParams { memory_kib: 8, passes: 1, lanes: 1 });
-    let tiny_scrypt = KdfParams::Scrypt(ScryptParams { log_n: 4, r: 1, p: 1 });
+    let tiny_argon = KdfParams::Argon2id(Argon2idParams {
+        memory_kib: 8,
+        passes: 1,
+        lanes: 1,
+    });
+    let tiny_scrypt = KdfParams::Scrypt(ScryptParams {
+        log_n: 4,
+        r: 1,
+        p: 1,
+    });
     for suite in Suite::ALL {
         for len in [0usize, 1, 100, 16_383, 16_384, 16_385, 40_000] {
             let plaintext: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
             let makers: [Box<dyn Fn() -> Result<Encryptor, e2eb::Error>>; 3] = [
-                Box::new(move || Ok(Encryptor::new(suite).recovery_key(RecoveryKey::from_bytes(FUZZ_KEY)))),
-                Box::new(move || Ok(Encryptor::new(suite).password(Password::new(FUZZ_PASSWORD.into())?, tiny_argon))),
+                Box::new(move || {
+                    Ok(Encryptor::new(suite).recovery_key(RecoveryKey::from_bytes(FUZZ_KEY)))
+                }),
+                Box::new(move || {
+                    Ok(Encryptor::new(suite)
+                        .password(Password::new(FUZZ_PASSWORD.into())?, tiny_argon))
+                }),
                 Box::new(move || {
                     Ok(Encryptor::new(suite)
                         .password(Password::new("other".into())?, tiny_argon)
@@ -70,14 +85,25 @@ pub fn run() -> Result<(), String> {
                 }),
             ];
             for make in &makers {
-                let backup = make().and_then(|e| e.threads(Threads::new(1)).encrypt_to_vec(&plaintext)).map_err(|e| e.to_string())?;
+                let backup = make()
+                    .and_then(|e| e.threads(Threads::new(1)).encrypt_to_vec(&plaintext))
+                    .map_err(|e| e.to_string())?;
                 write_seed(decrypt, &backup)?;
                 write_seed(header, &backup[..backup.len().min(4096)])?;
                 seeds += 2;
             }
         }
     }
-    for text in ["m=65536,t=3,p=4", "ln=17,r=8,p=1", "m=64", "t=1, p=2", "ln=20", "512MiB", "1.5 GiB", "m=4294967295,t=4294967295"] {
+    for text in [
+        "m=65536,t=3,p=4",
+        "ln=17,r=8,p=1",
+        "m=64",
+        "t=1, p=2",
+        "ln=20",
+        "512MiB",
+        "1.5 GiB",
+        "m=4294967295,t=4294967295",
+    ] {
         write_seed(kdf_params, text.as_bytes())?;
         seeds += 1;
     }
