@@ -13,6 +13,8 @@
 //!   inflate, on the calling thread;
 //! - `crypt15-stored`: the same with the data stored as it is (the multi-file layout): GCM
 //!   without inflate (the reader hashes MD5 in both, to find out whether a trailer is there);
+//! - `crypt15-md5-only`: `e2eb_whatsapp::inspect` of the stored backup: the MD5 pass alone, the
+//!   part of the cost that the MD5 trailer adds;
 //! - `e2eb/BACKEND/THREADS`: `Decryptor::decrypt_into` on 1 and 2 threads, with the RustCrypto
 //!   backend (the same AES and GHASH code as crypt15 here) and the build's fastest (`auto`).
 //!
@@ -140,6 +142,9 @@ fn crypt15(c: &mut Criterion) {
                 })
             });
         }
+        group.bench_function("crypt15-md5-only", |b| {
+            b.iter(|| e2eb_whatsapp::inspect(&stored[..]).expect("inspects"))
+        });
         for (backend_name, backend) in
             [("rustcrypto", Backend::RustCrypto), ("auto", Backend::Auto)]
         {
