@@ -54,8 +54,8 @@ With --json, one JSON object with these fields:
                          guesses_per_second, rows [{secret, candidates, bits,
                          guesses_per_second, seconds_one_gpu, usd}], assumptions
     warnings             [{kind, message}]; kind is memory_exceeds_device,
-                         below_owasp_minimum, refused_by_default_caps, target_unreachable or
-                         extrapolated
+                         below_owasp_minimum, refused_by_default_caps, target_unreachable,
+                         extrapolated or timing_varied
     trials               the settings the search tried: [{kdf_params, seconds}]
     model                null, or for a predicted setting the cost model: fit {once,
                          per_iteration, once_exponent, iteration_exponent, lane_exponent,
@@ -301,6 +301,26 @@ pub fn tune_here(
             &request.device,
             &request.gpu,
         );
+        let ratio = final_timing.seconds / request.target_seconds;
+        if outcome.landing == Landing::OnTarget && !(WINDOW.0..=WINDOW.1).contains(&ratio) {
+            recommendation.warnings.push(Warning {
+                kind: WarningKind::TimingVaried,
+                message: format!(
+                    "the search timed {} at {} but timed again it took {} ({:.0} % of the \
+                     target): timings vary on this machine; run tune again when it is idle",
+                    outcome.params,
+                    attacker::human_duration(
+                        outcome
+                            .trials
+                            .iter()
+                            .find(|trial| trial.params == outcome.params)
+                            .map_or(f64::NAN, |trial| trial.seconds)
+                    ),
+                    attacker::human_duration(final_timing.seconds),
+                    ratio * 100.0
+                ),
+            });
+        }
         recommendation.samples = Some(final_timing.samples);
         recommendation.peak_rss_bytes = final_timing.peak;
         recommendation.peak_rss_over_baseline_bytes = final_timing

@@ -37,6 +37,9 @@ pub enum WarningKind {
     TargetUnreachable,
     /// A prediction lies outside what the model was fitted to.
     Extrapolated,
+    /// Timed again, a setting the search measured within the window fell outside it: the
+    /// machine's timings vary (other load, frequency scaling).
+    TimingVaried,
 }
 
 /// One warning, in words.
