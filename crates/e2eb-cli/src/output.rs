@@ -135,10 +135,17 @@ impl OutputPlan {
         let target = match self.target {
             PlannedTarget::Stream(stream) => OpenTarget::Stream(stream),
             PlannedTarget::RegularFile(path) => {
-                let temporary = create_temporary_beside(&path, self.contents).map_err(|error| {
-                    Failure::io(format!("cannot create {}", self.label), &error)
-                })?;
-                interrupt::remove_on_interrupt(temporary.path());
+                let cannot_create =
+                    |error: io::Error| Failure::io(format!("cannot create {}", self.label), &error);
+                let temporary = match create_unnamed_beside(&path, self.contents) {
+                    Ok(file) => Temporary::Unnamed(file),
+                    Err(_) => {
+                        let named =
+                            create_temporary_beside(&path, self.contents).map_err(cannot_create)?;
+                        interrupt::remove_on_interrupt(named.path());
+                        Temporary::Named(named)
+                    }
+                };
                 OpenTarget::RegularFile {
                     temporary,
                     path,
@@ -207,6 +214,61 @@ fn create_temporary_beside(path: &Path, contents: Contents) -> io::Result<NamedT
         .tempfile_in(directory)
 }
 
+/// An unnamed file in `path`'s directory (`O_TMPFILE`), which [`link_into_place`] names once it
+/// is complete. Fails where the kernel or file system does not support unnamed files.
+fn create_unnamed_beside(path: &Path, contents: Contents) -> io::Result<File> {
+    use nix::fcntl::{OFlag, open};
+    use nix::sys::stat::Mode;
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mode = Mode::from_bits_truncate(contents.new_file_mode());
+    let fd = open(
+        directory,
+        OFlag::O_TMPFILE | OFlag::O_RDWR | OFlag::O_CLOEXEC,
+        mode,
+    )
+    .map_err(io::Error::from)?;
+    Ok(File::from(fd))
+}
+
+/// Gives the unnamed `file` the name `path`: without `force`, only if `path` does not exist
+/// (`linkat` refuses to replace); with `force`, through a hidden name renamed over `path`.
+fn link_into_place(file: &File, path: &Path, force: bool) -> io::Result<()> {
+    use nix::fcntl::{AT_FDCWD, AtFlags};
+    use std::os::fd::AsRawFd;
+    let handle = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
+    let link = |name: &Path| {
+        nix::unistd::linkat(
+            AT_FDCWD,
+            &handle,
+            AT_FDCWD,
+            name,
+            AtFlags::AT_SYMLINK_FOLLOW,
+        )
+    };
+    if !force {
+        return link(path).map_err(io::Error::from);
+    }
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    // tempfile picks a free hidden name and removes it again; the window between that and the
+    // link is harmless, as linkat refuses to replace a file that appeared meanwhile.
+    let hidden = tempfile::Builder::new()
+        .prefix(".e2eb-tmp-")
+        .tempfile_in(directory)?
+        .into_temp_path();
+    let hidden_path = hidden.to_path_buf();
+    hidden.close()?;
+    link(&hidden_path).map_err(io::Error::from)?;
+    fs::rename(&hidden_path, path).inspect_err(|_| {
+        let _ = fs::remove_file(&hidden_path);
+    })
+}
+
 /// An output being written. Dropping it without [`Output::commit`] deletes the temporary file,
 /// so a failed run leaves nothing under OUT's name.
 #[derive(Debug)]
@@ -220,10 +282,30 @@ pub struct Output {
 enum OpenTarget {
     Stream(File),
     RegularFile {
-        temporary: NamedTempFile,
+        temporary: Temporary,
         path: PathBuf,
         force: bool,
     },
+}
+
+/// Where a regular-file output is written until it is complete.
+#[derive(Debug)]
+enum Temporary {
+    /// A file without a name (Linux `O_TMPFILE`): if the process is killed, even by SIGKILL,
+    /// the kernel frees it and nothing is left behind.
+    Unnamed(File),
+    /// A hidden `.NAME.e2eb-tmp-XXXXXX` file, where the file system cannot make unnamed ones;
+    /// removed on failure and on SIGINT/SIGTERM, but a SIGKILL leaves it (never under OUT).
+    Named(NamedTempFile),
+}
+
+impl Temporary {
+    fn file(&mut self) -> &mut File {
+        match self {
+            Temporary::Unnamed(file) => file,
+            Temporary::Named(named) => named.as_file_mut(),
+        }
+    }
 }
 
 impl Output {
@@ -235,25 +317,33 @@ impl Output {
                 .flush()
                 .map_err(|error| Failure::io(&self.write_action, &error)),
             OpenTarget::RegularFile {
-                temporary,
+                mut temporary,
                 path,
                 force,
             } => {
                 temporary
-                    .as_file()
+                    .file()
                     .sync_all()
                     .map_err(|error| Failure::io(&self.write_action, &error))?;
-                let temporary_path = temporary.path().to_path_buf();
-                let persisted = if force {
-                    temporary.persist(&path)
-                } else {
-                    temporary.persist_noclobber(&path)
+                let persisted = match temporary {
+                    Temporary::Unnamed(file) => link_into_place(&file, &path, force),
+                    Temporary::Named(named) => {
+                        let temporary_path = named.path().to_path_buf();
+                        let persisted = if force {
+                            named.persist(&path)
+                        } else {
+                            named.persist_noclobber(&path)
+                        };
+                        interrupt::forget(&temporary_path);
+                        // On error the PersistError still owns the temporary file, and deletes
+                        // it when dropped here.
+                        persisted
+                            .map(drop)
+                            .map_err(|persist_error| persist_error.error)
+                    }
                 };
-                // On error the PersistError still owns the temporary file, and deletes it when
-                // dropped at the end of this arm.
-                interrupt::forget(&temporary_path);
-                if let Err(persist_error) = persisted {
-                    let error = &persist_error.error;
+                if let Err(error) = persisted {
+                    let error = &error;
                     return Err(if error.kind() == io::ErrorKind::AlreadyExists {
                         Failure::new(format!(
                             "{} appeared while e2eb was writing it; it was left as it is \
@@ -290,7 +380,7 @@ impl Write for Output {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         let file = match &mut self.target {
             OpenTarget::Stream(stream) => stream,
-            OpenTarget::RegularFile { temporary, .. } => temporary.as_file_mut(),
+            OpenTarget::RegularFile { temporary, .. } => temporary.file(),
         };
         file.write(data)
             .map_err(|error| LabelledIoError::wrap(&self.write_action, error))
@@ -299,7 +389,7 @@ impl Write for Output {
     fn write_vectored(&mut self, data: &[io::IoSlice<'_>]) -> io::Result<usize> {
         let file = match &mut self.target {
             OpenTarget::Stream(stream) => stream,
-            OpenTarget::RegularFile { temporary, .. } => temporary.as_file_mut(),
+            OpenTarget::RegularFile { temporary, .. } => temporary.file(),
         };
         file.write_vectored(data)
             .map_err(|error| LabelledIoError::wrap(&self.write_action, error))

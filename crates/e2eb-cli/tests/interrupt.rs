@@ -1,6 +1,7 @@
 //! Killing `e2eb encrypt` or `e2eb decrypt` mid-way (SIGINT, SIGTERM, SIGKILL) never leaves a
-//! partial file under the output name: either nothing, or the file that was there before.
-//! SIGINT and SIGTERM also remove the hidden temporary file.
+//! partial file under the output name: either nothing, or the file that was there before. The
+//! output is written to an unnamed file (`O_TMPFILE`) that only gets its name once complete, so
+//! not even a SIGKILL leaves a temporary file behind.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,37 +12,42 @@ fn e2eb() -> Command {
     Command::new(assert_cmd::cargo::cargo_bin!("e2eb"))
 }
 
-fn temporary_files(dir: &Path) -> Vec<PathBuf> {
-    std::fs::read_dir(dir)
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
-        .filter(|path| {
-            path.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .contains(".e2eb-tmp-")
-        })
-        .collect()
+        .collect();
+    names.sort();
+    names
 }
 
-/// Waits until the run has created its temporary output (so it is mid-way), feeding it
-/// `chunk` through stdin meanwhile; the pipe stays open so the run cannot finish.
-fn wait_until_writing(child: &mut Child, dir: &Path, chunk: &[u8]) {
-    let stdin = child.stdin.as_mut().unwrap();
+/// Whether the process has an output file open in `dir`, named or not (an unnamed one shows in
+/// /proc as `DIR/#INODE (deleted)`).
+fn is_writing_into(child: &Child, dir: &Path) -> bool {
+    let dir = dir.canonicalize().unwrap();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{}/fd", child.id())) else {
+        return false;
+    };
+    fds.filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .any(|target| target.starts_with(&dir))
+}
+
+/// Feeds `child` pieces of `data` through stdin until it has its output open in `dir` and at
+/// least `at_least` bytes went in; the pipe stays open, so the run is caught mid-way.
+fn feed_until_writing(child: &mut Child, dir: &Path, data: &[u8], at_least: usize) {
     let started = Instant::now();
-    loop {
-        stdin.write_all(chunk).unwrap();
-        if !temporary_files(dir).is_empty() {
-            // One more batch so that data has reached the temporary file.
-            stdin.write_all(chunk).unwrap();
-            std::thread::sleep(Duration::from_millis(100));
-            return;
-        }
+    let mut fed = 0;
+    while !is_writing_into(child, dir) || fed < at_least {
+        let piece = &data[fed % data.len()..][..(1 << 20).min(data.len() - fed % data.len())];
+        child.stdin.as_mut().unwrap().write_all(piece).unwrap();
+        fed += piece.len();
         assert!(
-            started.elapsed() < Duration::from_secs(30),
+            started.elapsed() < Duration::from_secs(60),
             "the run never started writing"
         );
     }
+    // Let the data just fed reach the output.
+    std::thread::sleep(Duration::from_millis(100));
 }
 
 fn send(child: &Child, signal: &str) {
@@ -63,16 +69,17 @@ fn setup() -> (tempfile::TempDir, PathBuf, Vec<u8>) {
         .status()
         .unwrap();
     assert!(status.success());
-    let chunk: Vec<u8> = (0..1 << 20)
-        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+    let data: Vec<u8> = (0..4u32 << 20)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();
-    (dir, key, chunk)
+    (dir, key, data)
 }
 
 #[test]
-fn interrupted_encryption_leaves_no_output_and_no_temporary_file() {
-    for signal in ["INT", "TERM"] {
-        let (dir, key, chunk) = setup();
+fn interrupted_encryption_leaves_nothing() {
+    for signal in ["INT", "TERM", "KILL"] {
+        let (dir, key, data) = setup();
+        let before = entries(dir.path());
         let out = dir.path().join("backup.e2eb");
         let mut child = e2eb()
             .args(["encrypt", "-", "--quiet", "--recovery-key-file"])
@@ -83,22 +90,23 @@ fn interrupted_encryption_leaves_no_output_and_no_temporary_file() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        wait_until_writing(&mut child, dir.path(), &chunk);
+        feed_until_writing(&mut child, dir.path(), &data, 8 << 20);
         send(&child, signal);
         let status = child.wait().unwrap();
         assert!(!status.success(), "SIG{signal}: {status}");
         assert!(!out.exists(), "SIG{signal}: a partial backup was left");
-        assert!(
-            temporary_files(dir.path()).is_empty(),
-            "SIG{signal}: the temporary file was left"
+        assert_eq!(
+            entries(dir.path()),
+            before,
+            "SIG{signal}: a file was left behind"
         );
     }
 }
 
 #[test]
 fn killed_decryption_keeps_the_previous_file() {
-    let (dir, key, chunk) = setup();
-    let plaintext: Vec<u8> = chunk.iter().cycle().take(64 << 20).copied().collect();
+    let (dir, key, data) = setup();
+    let plaintext: Vec<u8> = data.iter().cycle().take(64 << 20).copied().collect();
     let backup = dir.path().join("backup.e2eb");
     let mut encrypt = e2eb()
         .args(["encrypt", "-", "--quiet", "--recovery-key-file"])
@@ -112,9 +120,10 @@ fn killed_decryption_keeps_the_previous_file() {
     assert!(encrypt.wait().unwrap().success());
     let backup_bytes = std::fs::read(&backup).unwrap();
 
-    for signal in ["INT", "KILL"] {
+    for signal in ["INT", "TERM", "KILL"] {
         let out = dir.path().join("restored.db");
         std::fs::write(&out, b"the previous file").unwrap();
+        let before = entries(dir.path());
         let mut child = e2eb()
             .args(["decrypt", "-", "--quiet", "--force", "--recovery-key-file"])
             .arg(&key)
@@ -124,16 +133,7 @@ fn killed_decryption_keeps_the_previous_file() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        // Feed the backup in pieces until the output is being written, then stop mid-way.
-        let stdin = child.stdin.as_mut().unwrap();
-        let mut fed = 0;
-        while temporary_files(dir.path()).is_empty() || fed < 8 << 20 {
-            stdin
-                .write_all(&backup_bytes[fed..fed + (1 << 20)])
-                .unwrap();
-            fed += 1 << 20;
-        }
-        std::thread::sleep(Duration::from_millis(100));
+        feed_until_writing(&mut child, dir.path(), &backup_bytes[..32 << 20], 8 << 20);
         send(&child, signal);
         let status = child.wait().unwrap();
         assert!(!status.success(), "SIG{signal}: {status}");
@@ -142,19 +142,11 @@ fn killed_decryption_keeps_the_previous_file() {
             b"the previous file",
             "SIG{signal}: OUT was replaced"
         );
-        if signal == "INT" {
-            assert!(
-                temporary_files(dir.path()).is_empty(),
-                "SIGINT: the temporary file was left"
-            );
-        } else {
-            // SIGKILL cannot be caught: a hidden temporary file (mode 0600) may remain, never OUT.
-            for leftover in temporary_files(dir.path()) {
-                use std::os::unix::fs::PermissionsExt;
-                let mode = std::fs::metadata(&leftover).unwrap().permissions().mode() & 0o777;
-                assert_eq!(mode, 0o600, "{}", leftover.display());
-                std::fs::remove_file(leftover).unwrap();
-            }
-        }
+        // Not even SIGKILL, which nothing can catch, leaves a temporary file.
+        assert_eq!(
+            entries(dir.path()),
+            before,
+            "SIG{signal}: a file was left behind"
+        );
     }
 }
