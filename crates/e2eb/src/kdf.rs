@@ -246,12 +246,18 @@ impl KdfParams {
                     Some(KEK_LEN),
                 )
                 .map_err(|error| Error::InvalidKdfParameters(format!("argon2id: {error}")))?;
+                let mut memory = argon2_memory(&argon_params)?;
                 argon2::Argon2::new(
                     argon2::Algorithm::Argon2id,
                     argon2::Version::V0x13,
                     argon_params,
                 )
-                .hash_password_into(input.as_bytes(), salt, kek.as_mut_slice())
+                .hash_password_into_with_memory(
+                    input.as_bytes(),
+                    salt,
+                    kek.as_mut_slice(),
+                    &mut memory,
+                )
                 .map_err(|error| Error::InvalidKdfParameters(format!("argon2id: {error}")))?;
             }
             KdfParams::Scrypt(params) => {
@@ -263,6 +269,29 @@ impl KdfParams {
         }
         Ok(kek)
     }
+}
+
+/// Argon2id's memory, zeroed in parallel (one piece per lane, or per CPU where there are more)
+/// so that the page faults of the first touch, on some machines the cost of half a pass, are
+/// shared out like the passes themselves. The `argon2` crate's own allocation zeroes all of it
+/// on one thread before hashing starts (its blocks are 64-byte aligned, which the allocator's
+/// lazily zeroed pages do not serve), a serial cost that capped what more lanes could gain.
+/// Zeroing is not Argon2 work, so even one lane gets every CPU for it.
+fn argon2_memory(params: &argon2::Params) -> Result<Vec<argon2::Block>> {
+    use rayon::prelude::*;
+    let count = params.block_count();
+    let lanes = usize::try_from(params.p_cost()).unwrap_or(1);
+    let pieces = lanes.max(rayon::current_num_threads()).max(1);
+    let mut memory = Vec::new();
+    memory.try_reserve_exact(count).map_err(|_| {
+        Error::InvalidKdfParameters(format!("argon2id: cannot allocate {} KiB of memory", count))
+    })?;
+    (0..count)
+        .into_par_iter()
+        .with_min_len(count.div_ceil(pieces))
+        .map(|_| argon2::Block::new())
+        .collect_into_vec(&mut memory);
+    Ok(memory)
 }
 
 fn unknown_key(key: &str, known: &str) -> Error {
