@@ -10,7 +10,9 @@
 //! - `stream`: `encrypt_stream` / `decrypt_stream` from a byte slice into a reused `Vec`: the
 //!   batched pipeline for any reader, with its two copies on the calling thread;
 //! - `by-offsets` (encryption): `encrypt_file` from a byte slice into a reused `Vec`: the path
-//!   the CLI takes for a named file, where the pool threads read the chunks they seal.
+//!   the CLI takes for a named file, where the pool threads read the chunks they seal;
+//! - `in-place` (encryption): `encrypt_in_place`, the plaintext buffer turned into the backup
+//!   (refilled with the plaintext before each pass, untimed).
 //!
 //! A second group seals 1 MiB that stays in the CPU's caches, on one thread, three ways per
 //! backend, to show what the format costs beside the bare AEAD once memory bandwidth is out of
@@ -101,6 +103,22 @@ fn payload(c: &mut Criterion) {
                     encryptor(backend, threads)
                         .encrypt_stream(&plaintext[..], &mut scratch)
                         .expect("encrypts")
+                })
+            });
+            group.bench_function(id("in-place"), |b| {
+                let mut buffer = Vec::with_capacity(sealed.len());
+                b.iter_custom(|passes| {
+                    let mut timed = Duration::ZERO;
+                    for _ in 0..passes {
+                        buffer.clear();
+                        buffer.extend_from_slice(&plaintext);
+                        let start = std::time::Instant::now();
+                        encryptor(backend, threads)
+                            .encrypt_in_place(&mut buffer)
+                            .expect("encrypts");
+                        timed += start.elapsed();
+                    }
+                    timed
                 })
             });
             group.bench_function(id("by-offsets"), |b| {

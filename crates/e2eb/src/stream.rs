@@ -565,6 +565,104 @@ pub(crate) fn seal_in_memory(
     })?
 }
 
+/// Turns `buffer`, which holds the plaintext, into `start` (header and payload prefix) followed
+/// by the sealed chunks, in place.
+///
+/// Chunk `k` moves right, from `k * CHUNK_LEN` to `start.len() + k * SEALED_CHUNK_LEN`, so the
+/// chunks are taken from the last to the first: a chunk's new place then covers only plaintext
+/// already moved on. Each chunk is moved and sealed while in cache, and the lines it lands on
+/// were read moments before, so the data crosses the memory bus once each way, where sealing
+/// into a second buffer also reads every line of that buffer before writing it.
+///
+/// With several threads the chunks are split into one run per thread. Run `r` owns the bytes
+/// from its first chunk's new place to its last chunk's end, which holds all of its plaintext
+/// but a head (from its first chunk's old place to its new place) that the run before it writes
+/// over; those heads are copied aside first (a few chunks per run).
+pub(crate) fn seal_in_place(
+    cipher: &PayloadCipher,
+    buffer: &mut Vec<u8>,
+    start: &[u8],
+    threads: Threads,
+) -> Result<()> {
+    let plaintext_len = buffer.len();
+    let chunks = plaintext_len / CHUNK_LEN + 1;
+    if chunks as u64 > payload::MAX_CHUNKS {
+        return Err(Error::MessageTooLong);
+    }
+    let sealed_len = usize::try_from(payload::sealed_len(plaintext_len as u64))
+        .map_err(|_| Error::MessageTooLong)?;
+    let shift = start.len();
+    let total = shift.checked_add(sealed_len).ok_or(Error::MessageTooLong)?;
+    buffer
+        .try_reserve_exact(total - plaintext_len)
+        .map_err(|_| {
+            Error::Io(io::Error::new(
+                io::ErrorKind::OutOfMemory,
+                format!(
+                    "cannot grow the {plaintext_len}-byte plaintext buffer to the {total}-byte backup"
+                ),
+            ))
+        })?;
+    buffer.resize(total, 0);
+    let runs = if threads.get() <= 1 || chunks < PARALLEL_THRESHOLD_CHUNKS {
+        1
+    } else {
+        threads.get().min(chunks)
+    };
+    // Run r: chunks first[r]..first[r + 1]; it owns buffer[owned[r]..owned[r + 1]].
+    let first: Vec<usize> = (0..=runs).map(|r| r * chunks / runs).collect();
+    let owned: Vec<usize> = (0..=runs)
+        .map(|r| match r {
+            0 => 0,
+            r if r == runs => total,
+            r => shift + first[r] * SEALED_CHUNK_LEN,
+        })
+        .collect();
+    // The plaintext each run needs from below its own bytes, taken before any run writes.
+    let heads: Vec<Vec<u8>> = (0..runs)
+        .map(|r| {
+            let from = (first[r] * CHUNK_LEN).min(plaintext_len);
+            buffer[from..owned[r].min(plaintext_len).max(from)].to_vec()
+        })
+        .collect();
+    let mut pieces = Vec::with_capacity(runs);
+    let mut rest: &mut [u8] = buffer;
+    for r in 0..runs {
+        let (piece, tail) = rest.split_at_mut(owned[r + 1] - owned[r]);
+        pieces.push((r, piece));
+        rest = tail;
+    }
+    let seal_run = |(r, piece): (usize, &mut [u8])| -> Result<()> {
+        let base = owned[r];
+        let head_from = first[r] * CHUNK_LEN;
+        for index in (first[r]..first[r + 1]).rev() {
+            let from = index * CHUNK_LEN;
+            let len = CHUNK_LEN.min(plaintext_len - from.min(plaintext_len));
+            let to = shift + index * SEALED_CHUNK_LEN - base;
+            // The part of the plaintext below this run's bytes comes from its head.
+            let below = (base.saturating_sub(from)).min(len);
+            let within = len - below;
+            if within > 0 {
+                let at = from + below - base;
+                piece.copy_within(at..at + within, to + below);
+            }
+            if below > 0 {
+                let at = from - head_from;
+                piece[to..to + below].copy_from_slice(&heads[r][at..at + below]);
+            }
+            cipher.seal_chunk(index as u64, &mut piece[to..to + len + TAG_LEN])?;
+        }
+        Ok(())
+    };
+    if runs == 1 {
+        pieces.into_iter().try_for_each(seal_run)?;
+    } else {
+        pool(threads)?.install(|| pieces.into_par_iter().try_for_each(seal_run))?;
+    }
+    buffer[..shift].copy_from_slice(start);
+    Ok(())
+}
+
 /// A zeroed buffer of `prefix.len() + sealed_len(plaintext_len)` bytes starting with `prefix`.
 /// `vec![0; n]` maps fresh zero pages lazily, so the pages are first touched by the parallel
 /// sealing tasks rather than zeroed up front by one thread.

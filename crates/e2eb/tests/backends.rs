@@ -199,6 +199,12 @@ proptest! {
         let expected = verdicts(&altered, Backend::RustCrypto);
         for backend in backends() {
             prop_assert!(backup(suite, backend, &plaintext, 2) == reference, "{}", backend);
+            let mut in_place = plaintext.clone();
+            encryptor(suite, &[SlotChoice::RecoveryKey], 2)
+                .backend(backend)
+                .encrypt_in_place(&mut in_place)
+                .unwrap();
+            prop_assert!(in_place == reference, "{} in place", backend);
             prop_assert_eq!(&verdicts(&altered, backend), &expected, "{}", backend);
         }
     }
@@ -244,7 +250,15 @@ fn encrypting_a_file_by_offsets_makes_the_same_backup() {
     use e2eb::ReadAt;
     let dir = tempfile_dir();
     for suite in Suite::ALL {
-        for len in [0, 1, 16384, 16385, 256 * 16384, 256 * 16384 + 1, 600 * 16384 - 3] {
+        for len in [
+            0,
+            1,
+            16384,
+            16385,
+            256 * 16384,
+            256 * 16384 + 1,
+            600 * 16384 - 3,
+        ] {
             let plaintext = plaintext(len);
             let reference = backup(suite, Backend::RustCrypto, &plaintext, 1);
             let path = dir.join(format!("plain-{len}"));
@@ -296,4 +310,62 @@ fn tempfile_dir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("e2eb-backends-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+#[test]
+fn encrypting_in_place_makes_the_same_backup() {
+    let sizes = [
+        0,
+        1,
+        16383,
+        16384,
+        16385,
+        7 * 16384 + 5,
+        8 * 16384,
+        40 * 16384 + 1,
+        300 * 16384 + 77,
+    ];
+    for suite in Suite::ALL {
+        for len in sizes {
+            let plaintext = plaintext(len);
+            for slots in [
+                &[SlotChoice::RecoveryKey][..],
+                &[
+                    SlotChoice::RecoveryKey,
+                    SlotChoice::Argon2id,
+                    SlotChoice::Scrypt,
+                ][..],
+            ] {
+                let reference = encryptor(suite, slots, 1)
+                    .backend(Backend::RustCrypto)
+                    .encrypt_to_vec(&plaintext)
+                    .unwrap();
+                for backend in backends() {
+                    for threads in [1, 2, 3, 7] {
+                        let mut data = plaintext.clone();
+                        encryptor(suite, slots, threads)
+                            .backend(backend)
+                            .encrypt_in_place(&mut data)
+                            .unwrap();
+                        assert!(
+                            data == reference,
+                            "{suite} {backend} {threads} thread(s), {} slot(s), {len} bytes",
+                            slots.len()
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_failed_in_place_encryption_leaves_the_plaintext() {
+    let mut data = plaintext(100_000);
+    let outcome = e2eb::Encryptor::new(Suite::Aes256Gcm).encrypt_in_place(&mut data);
+    assert!(
+        matches!(outcome, Err(Error::SlotCount { .. })),
+        "{outcome:?}"
+    );
+    assert!(data == plaintext(100_000));
 }
