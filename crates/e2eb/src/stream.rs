@@ -574,7 +574,7 @@ pub(crate) fn seal_in_memory(
 /// were read moments before, so the data crosses the memory bus once each way, where sealing
 /// into a second buffer also reads every line of that buffer before writing it.
 ///
-/// With several threads the chunks are split into one run per thread. Run `r` owns the bytes
+/// With several threads the chunks are split into runs, a few per thread. Run `r` owns the bytes
 /// from its first chunk's new place to its last chunk's end, which holds all of its plaintext
 /// but a head (from its first chunk's old place to its new place) that the run before it writes
 /// over; those heads are copied aside first (a few chunks per run).
@@ -604,10 +604,14 @@ pub(crate) fn seal_in_place(
             ))
         })?;
     buffer.resize(total, 0);
+    // A few runs per thread, so that a thread held up by the rest of the machine leaves its
+    // later runs to the others; each run costs only its head, a copy of tens of KiB.
     let runs = if threads.get() <= 1 || chunks < PARALLEL_THRESHOLD_CHUNKS {
         1
     } else {
-        threads.get().min(chunks)
+        (threads.get() * 4)
+            .min(chunks / PARALLEL_THRESHOLD_CHUNKS)
+            .max(1)
     };
     // Run r: chunks first[r]..first[r + 1]; it owns buffer[owned[r]..owned[r + 1]].
     let first: Vec<usize> = (0..=runs).map(|r| r * chunks / runs).collect();
