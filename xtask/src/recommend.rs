@@ -123,10 +123,12 @@ pub struct ThreadChoice {
     pub best_rate: f64,
 }
 
-/// The fewest threads whose stream encryption of `suite` with the default backend reaches 95 %
-/// of the best median throughput measured: more threads that buy almost nothing only take CPUs
-/// from the app.
+/// The fewest threads whose encryption of `suite` with the default backend reaches 95 % of the
+/// best median throughput measured: more threads that buy almost nothing only take CPUs from
+/// the app. In-memory figures are used where the run has them (the payload's own scaling); the
+/// streaming pipeline's otherwise.
 pub fn thread_choice(run: &Run, suite: &str) -> Option<ThreadChoice> {
+    let mode = thread_mode(run);
     let mut figures: Vec<_> = run
         .stream
         .iter()
@@ -134,6 +136,7 @@ pub fn thread_choice(run: &Run, suite: &str) -> Option<ThreadChoice> {
             figure.suite == suite
                 && figure.direction == "encrypt"
                 && figure.backend_name() == run.default_backend()
+                && figure.mode_name() == mode
         })
         .collect();
     figures.sort_by_key(|figure| figure.threads);
@@ -152,6 +155,15 @@ pub fn thread_choice(run: &Run, suite: &str) -> Option<ThreadChoice> {
         best_threads: best.threads,
         best_rate: best.bytes_per_second.median,
     })
+}
+
+/// The mode the thread recommendation is made from: `in-memory` where measured, else `stream`.
+pub fn thread_mode(run: &Run) -> &'static str {
+    if run.stream.iter().any(|f| f.mode_name() == "in-memory") {
+        "in-memory"
+    } else {
+        "stream"
+    }
 }
 
 /// A KDF setting picked for a target wall time.

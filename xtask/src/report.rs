@@ -185,12 +185,14 @@ pub fn charts_for(run: &Run) -> Vec<(String, Chart)> {
                     f.suite == suite
                         && f.direction == direction
                         && f.backend_name() == run.default_backend()
+                        && f.mode_name() == recommend::thread_mode(run)
                 })
                 .filter_map(|f| {
                     let one = run.stream.iter().find(|o| {
                         o.suite == f.suite
                             && o.direction == f.direction
                             && o.backend_name() == f.backend_name()
+                            && o.mode_name() == f.mode_name()
                             && o.threads == 1
                     })?;
                     let base = one.bytes_per_second.median;
@@ -227,8 +229,9 @@ pub fn charts_for(run: &Run) -> Vec<(String, Chart)> {
             "stream-speedup".into(),
             Chart {
                 title: format!(
-                    "Backup stream speedup over one thread ({} in memory, {})",
+                    "Backup speedup over one thread ({}, {}, {})",
                     mib(run.method.stream_plaintext_bytes),
+                    recommend::thread_mode(run),
                     run.default_backend()
                 ),
                 x_label: "threads".into(),
@@ -434,9 +437,11 @@ fn recommendations(run: &Run) -> String {
         Some(choice) => {
             let _ = write!(
                 out,
-                "- **Threads: {}.** Encrypting the backup stream with {} reaches {} GB/s",
+                "- **Threads: {}.** Encrypting a backup ({}) with {} and {} reaches {} GB/s",
                 choice.threads,
+                recommend::thread_mode(run),
                 suite_title(suite_name),
+                run.default_backend(),
                 gbps(choice.rate)
             );
             if let Some(speedup) = choice.speedup.filter(|_| choice.threads > 1) {
@@ -650,19 +655,26 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
         let _ = writeln!(
             out,
             "\n## Backup stream\n\nA whole backup in memory (header with a recovery-key slot, then \
-             the payload sealed in 16 KiB chunks by the parallel pipeline), {} of plaintext per \
-             pass, one pass per sample. Speedup is the median over the median at one thread; \
+             the payload sealed in 16 KiB chunks), {} of plaintext per pass, one pass per sample. \
+             Speedup is the median over the median at one thread of the same backend and mode; \
              efficiency is speedup per thread.\n",
             mib(run.method.stream_plaintext_bytes)
         );
-        out.push_str("| suite | direction | backend | threads | GB/s median (IQR) | speedup | efficiency |\n|---|---|---|---|---|---|---|\n");
+        out.push_str(
+            "*stream*: `encrypt_stream` / `decrypt_stream` from a byte slice into a `Vec`, the \
+             pipeline for any reader and writer, whose reads and writes (two copies) are the \
+             calling thread's alone; *in-memory*: `encrypt_into` / `decrypt_into`, each chunk \
+             copied and sealed by the thread that owns it.\n\n",
+        );
+        out.push_str("| suite | direction | backend | mode | threads | GB/s median (IQR) | speedup | efficiency |\n|---|---|---|---|---|---|---|---|\n");
         for figure in &run.stream {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
                 suite_title(&figure.suite),
                 figure.direction,
                 figure.backend_name(),
+                figure.mode_name(),
                 figure.threads,
                 gbps_iqr(&figure.bytes_per_second),
                 figure.speedup.map_or("–".into(), |s| format!("{s:.2}×")),
@@ -1171,10 +1183,11 @@ pub fn summary(run: &Run) -> String {
                 out,
                 "{:<36} {:>8} {:>16} {:>8}",
                 format!(
-                    "{} {} {}",
+                    "{} {} {} {}",
                     suite_title(&figure.suite),
                     figure.direction,
-                    figure.backend_name()
+                    figure.backend_name(),
+                    figure.mode_name()
                 ),
                 figure.threads,
                 gbps_iqr(&figure.bytes_per_second),
@@ -1252,7 +1265,7 @@ mod tests {
             "**Backend: ring.**",
             "`--backend auto` (the default) picks it",
             "| size | ring seal | rustcrypto seal | software-only seal |",
-            "| AES-256-GCM | encrypt | ring | 2 |",
+            "| AES-256-GCM | encrypt | ring | in-memory | 2 |",
             "2026-11-30T07-45-12Z.json",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");

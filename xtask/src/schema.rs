@@ -129,6 +129,10 @@ pub struct StreamFigure {
     /// backends existed (RustCrypto).
     #[serde(default)]
     pub backend: Option<String>,
+    /// `stream` (`encrypt_stream` / `decrypt_stream` from a slice into a `Vec`) or `in-memory`
+    /// (`encrypt_into` / `decrypt_into`); `None` in older files, which measured the stream.
+    #[serde(default)]
+    pub mode: Option<String>,
     /// Threads sealing or opening chunks.
     pub threads: usize,
     /// Plaintext bytes per pass.
@@ -346,6 +350,11 @@ impl StreamFigure {
     pub fn backend_name(&self) -> &str {
         self.backend.as_deref().unwrap_or(LEGACY_BACKEND)
     }
+
+    /// The mode, with older files read as the stream.
+    pub fn mode_name(&self) -> &str {
+        self.mode.as_deref().unwrap_or("stream")
+    }
 }
 
 /// `2026-11-30T07:45:12Z` → `2026-11-30T07-45-12Z`: colons are awkward in file names.
@@ -433,6 +442,7 @@ pub mod tests {
                         suite: suite.into(),
                         direction: direction.into(),
                         backend: Some("ring".into()),
+                        mode: Some("in-memory".into()),
                         threads,
                         plaintext_bytes: 8 << 20,
                         bytes_per_second: summary(&[rate * 0.99, rate, rate * 1.02]),
@@ -590,12 +600,14 @@ pub mod tests {
         for list in ["aead", "stream"] {
             for figure in value[list].as_array_mut().unwrap() {
                 figure.as_object_mut().unwrap().remove("backend");
+                figure.as_object_mut().unwrap().remove("mode");
             }
         }
         let run: Run = serde_json::from_value(value).unwrap();
         assert_eq!(run.default_backend(), "rustcrypto");
         assert_eq!(run.aead[0].backend_name(), "rustcrypto");
         assert_eq!(run.stream[0].backend_name(), "rustcrypto");
+        assert_eq!(run.stream[0].mode_name(), "stream");
         assert!(
             run.aead_figure("native", "aes-256-gcm", "seal", 16384)
                 .is_some()

@@ -308,7 +308,9 @@ pub fn run(options: Options) -> Result<(), String> {
         }
     }
     if wants(Section::Stream) {
+        // Two directions, two modes (stream, in memory).
         total += (profile.stream_suites.len()
+            * 2
             * 2
             * thread_counts.len()
             * e2eb::Backend::compiled().len()) as u64;

@@ -1,5 +1,6 @@
-//! The backup stream end to end in memory (header with a recovery-key slot, payload sealed in
-//! 16 KiB chunks by the parallel pipeline) across thread counts and AEAD backends.
+//! A whole backup in memory (header with a recovery-key slot, payload sealed in 16 KiB chunks)
+//! across thread counts and AEAD backends, two ways: through the streaming pipeline and memory
+//! to memory.
 
 use e2eb::{Backend, Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
 use e2eb_benches::measure::{self, Plan};
@@ -16,6 +17,26 @@ pub fn thread_counts(available: usize) -> Vec<usize> {
         .collect();
     counts.push(available);
     counts
+}
+
+/// How the payload reaches the library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// `encrypt_stream` / `decrypt_stream` from a byte slice into a `Vec`: the pipeline for any
+    /// reader and writer, whose reads and writes (two copies) are the calling thread's.
+    Stream,
+    /// `encrypt_into` / `decrypt_into`: memory to memory, each chunk copied and sealed by the
+    /// thread that owns it.
+    InMemory,
+}
+
+impl Mode {
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Stream => "stream",
+            Mode::InMemory => "in-memory",
+        }
+    }
 }
 
 pub fn measure(
@@ -39,66 +60,87 @@ pub fn measure(
     let mb = profile.stream_bytes >> 20;
     for &suite in &profile.stream_suites {
         for &backend in Backend::compiled() {
-            for &threads in thread_counts {
-                progress.start(format!(
-                    "stream {suite} {backend} encrypt {mb} MiB, {threads} threads"
-                ));
-                let mut failure = None;
-                let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
-                    backup.clear();
-                    if let Err(error) = Encryptor::new(suite)
-                        .recovery_key(recovery_key.clone())
-                        .threads(Threads::new(threads))
-                        .backend(backend)
-                        .encrypt_stream(&plaintext[..], &mut backup)
-                    {
-                        failure = Some(error);
-                    }
-                });
-                if let Some(error) = failure {
-                    return Err(format!("encrypting with {suite} ({backend}): {error}"));
-                }
-                figures.push(figure(
-                    suite,
-                    backend,
-                    "encrypt",
-                    threads,
-                    plaintext.len(),
-                    &samples,
-                ));
-                progress.done();
-            }
-            for &threads in thread_counts {
-                progress.start(format!(
-                    "stream {suite} {backend} decrypt {mb} MiB, {threads} threads"
-                ));
-                let decryptor = Decryptor::new(Secret::RecoveryKey(recovery_key.clone()))
-                    .threads(Threads::new(threads))
-                    .backend(backend);
-                let mut failure = None;
-                let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
-                    opened.clear();
-                    if let Err(error) = decryptor.decrypt_stream(&backup[..], &mut opened) {
-                        failure = Some(error);
-                    }
-                });
-                if let Some(error) = failure {
-                    return Err(format!("decrypting with {suite} ({backend}): {error}"));
-                }
-                if opened != plaintext {
-                    return Err(format!(
-                        "{suite} ({backend}): the stream did not round-trip"
+            for mode in [Mode::Stream, Mode::InMemory] {
+                for &threads in thread_counts {
+                    progress.start(format!(
+                        "{} {suite} {backend} encrypt {mb} MiB, {threads} threads",
+                        mode.name()
                     ));
+                    let encryptor = || {
+                        Encryptor::new(suite)
+                            .recovery_key(recovery_key.clone())
+                            .threads(Threads::new(threads))
+                            .backend(backend)
+                    };
+                    let mut failure = None;
+                    let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
+                        let outcome = match mode {
+                            Mode::Stream => {
+                                backup.clear();
+                                encryptor()
+                                    .encrypt_stream(&plaintext[..], &mut backup)
+                                    .map(drop)
+                            }
+                            Mode::InMemory => encryptor().encrypt_into(&plaintext, &mut backup),
+                        };
+                        if let Err(error) = outcome {
+                            failure = Some(error);
+                        }
+                    });
+                    if let Some(error) = failure {
+                        return Err(format!("encrypting with {suite} ({backend}): {error}"));
+                    }
+                    figures.push(figure(
+                        suite,
+                        backend,
+                        mode,
+                        "encrypt",
+                        threads,
+                        plaintext.len(),
+                        &samples,
+                    ));
+                    progress.done();
                 }
-                figures.push(figure(
-                    suite,
-                    backend,
-                    "decrypt",
-                    threads,
-                    plaintext.len(),
-                    &samples,
-                ));
-                progress.done();
+                for &threads in thread_counts {
+                    progress.start(format!(
+                        "{} {suite} {backend} decrypt {mb} MiB, {threads} threads",
+                        mode.name()
+                    ));
+                    let decryptor = Decryptor::new(Secret::RecoveryKey(recovery_key.clone()))
+                        .threads(Threads::new(threads))
+                        .backend(backend);
+                    let mut failure = None;
+                    let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
+                        let outcome = match mode {
+                            Mode::Stream => {
+                                opened.clear();
+                                decryptor.decrypt_stream(&backup[..], &mut opened).map(drop)
+                            }
+                            Mode::InMemory => decryptor.decrypt_into(&backup, &mut opened),
+                        };
+                        if let Err(error) = outcome {
+                            failure = Some(error);
+                        }
+                    });
+                    if let Some(error) = failure {
+                        return Err(format!("decrypting with {suite} ({backend}): {error}"));
+                    }
+                    if opened != plaintext {
+                        return Err(format!(
+                            "{suite} ({backend}): the payload did not round-trip"
+                        ));
+                    }
+                    figures.push(figure(
+                        suite,
+                        backend,
+                        mode,
+                        "decrypt",
+                        threads,
+                        plaintext.len(),
+                        &samples,
+                    ));
+                    progress.done();
+                }
             }
         }
     }
@@ -109,6 +151,7 @@ pub fn measure(
 fn figure(
     suite: Suite,
     backend: Backend,
+    mode: Mode,
     direction: &str,
     threads: usize,
     bytes: usize,
@@ -118,6 +161,7 @@ fn figure(
         suite: suite.name().into(),
         direction: direction.into(),
         backend: Some(backend.name().into()),
+        mode: Some(mode.name().into()),
         threads,
         plaintext_bytes: bytes as u64,
         bytes_per_second: Summary::of(samples).expect("at least one finite sample"),
@@ -126,7 +170,8 @@ fn figure(
     }
 }
 
-/// Fills in speedup (median over the median at one thread, same suite, direction and backend)
+/// Fills in speedup (median over the median at one thread, same suite, direction, backend and
+/// mode)
 /// and parallel efficiency (speedup per thread).
 pub fn add_speedups(figures: &mut [StreamFigure]) {
     let key = |figure: &StreamFigure| {
@@ -134,9 +179,10 @@ pub fn add_speedups(figures: &mut [StreamFigure]) {
             figure.suite.clone(),
             figure.direction.clone(),
             figure.backend_name().to_owned(),
+            figure.mode_name().to_owned(),
         )
     };
-    let baselines: Vec<((String, String, String), f64)> = figures
+    let baselines: Vec<((String, String, String, String), f64)> = figures
         .iter()
         .filter(|figure| figure.threads == 1)
         .map(|figure| (key(figure), figure.bytes_per_second.median))
@@ -171,14 +217,48 @@ mod tests {
     fn speedup_is_relative_to_one_thread_of_the_same_kind() {
         let reference = Backend::RustCrypto;
         let mut figures = vec![
-            figure(Suite::Aes256Gcm, reference, "encrypt", 1, 1, &[2.0]),
-            figure(Suite::Aes256Gcm, reference, "encrypt", 2, 1, &[3.0]),
-            figure(Suite::Aes256Gcm, reference, "decrypt", 2, 1, &[5.0]),
+            figure(
+                Suite::Aes256Gcm,
+                reference,
+                Mode::Stream,
+                "encrypt",
+                1,
+                1,
+                &[2.0],
+            ),
+            figure(
+                Suite::Aes256Gcm,
+                reference,
+                Mode::Stream,
+                "encrypt",
+                2,
+                1,
+                &[3.0],
+            ),
+            figure(
+                Suite::Aes256Gcm,
+                reference,
+                Mode::Stream,
+                "decrypt",
+                2,
+                1,
+                &[5.0],
+            ),
+            figure(
+                Suite::Aes256Gcm,
+                reference,
+                Mode::InMemory,
+                "encrypt",
+                2,
+                1,
+                &[5.0],
+            ),
         ];
         add_speedups(&mut figures);
         assert_eq!(figures[0].speedup, Some(1.0));
         assert_eq!(figures[1].speedup, Some(1.5));
         assert_eq!(figures[1].efficiency, Some(0.75));
         assert_eq!(figures[2].speedup, None, "no one-thread decrypt figure");
+        assert_eq!(figures[3].speedup, None, "no one-thread in-memory figure");
     }
 }
