@@ -14,8 +14,8 @@
 //! - `in-place` (encryption): `encrypt_in_place`, the plaintext buffer turned into the backup
 //!   (refilled with the plaintext before each pass, untimed).
 //!
-//! A second group seals 1 MiB that stays in the CPU's caches, on one thread, three ways per
-//! backend, to show what the format costs beside the bare AEAD once memory bandwidth is out of
+//! Second, 256 KiB and 1 MiB that stay in the CPU's caches are sealed on one thread, three ways
+//! per backend, to show what the format costs beside the bare AEAD once memory bandwidth is out of
 //! the picture: `raw` (the backend's out-of-place seal over the 64 chunks, fixed nonce), `chunks`
 //! (the payload layer: `PayloadCipher::seal_chunk_from`, with its nonces and index checks) and
 //! `backup` (`encrypt_into`: a whole backup, header and key schedule included).
@@ -173,17 +173,21 @@ fn payload(c: &mut Criterion) {
     assert!(opened == plaintext, "the payload round-trips");
 }
 
-const IN_CACHE_LEN: usize = 1 << 20;
-
 fn in_cache(c: &mut Criterion) {
-    let plaintext = e2eb_benches::pattern(IN_CACHE_LEN);
-    let mut sealed = vec![0u8; IN_CACHE_LEN / CHUNK_LEN * SEALED_CHUNK_LEN];
+    for (len, label) in [(256 << 10, "256KiB"), (1 << 20, "1MiB")] {
+        in_cache_of(c, len, label);
+    }
+}
+
+fn in_cache_of(c: &mut Criterion, len: usize, label: &str) {
+    let plaintext = e2eb_benches::pattern(len);
+    let mut sealed = vec![0u8; len / CHUNK_LEN * SEALED_CHUNK_LEN];
     let mut backup = Vec::new();
     let schedule = PayloadSchedule::derive(SUITE, &[0x42; 32], &[0; SALT_LEN], b"bench")
         .expect("a 32-byte key");
-    let mut group = c.benchmark_group(format!("payload-encrypt-1MiB-in-cache/{SUITE}"));
+    let mut group = c.benchmark_group(format!("payload-encrypt-{label}-in-cache/{SUITE}"));
     group
-        .throughput(Throughput::Bytes(IN_CACHE_LEN as u64))
+        .throughput(Throughput::Bytes(len as u64))
         .sample_size(30)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
