@@ -1172,7 +1172,7 @@ pub fn summary(run: &Run) -> String {
     if !run.stream.is_empty() {
         let _ = writeln!(
             out,
-            "\n{:<36} {:>8} {:>16} {:>8}",
+            "\n{:<44} {:>8} {:>16} {:>8}",
             format!("stream {}", mib(run.method.stream_plaintext_bytes)),
             "threads",
             "GB/s",
@@ -1181,7 +1181,7 @@ pub fn summary(run: &Run) -> String {
         for figure in &run.stream {
             let _ = writeln!(
                 out,
-                "{:<36} {:>8} {:>16} {:>8}",
+                "{:<44} {:>8} {:>16} {:>8}",
                 format!(
                     "{} {} {} {}",
                     suite_title(&figure.suite),
