@@ -1,47 +1,25 @@
 //! Timing one KDF derivation on this machine, and reading this process's memory.
 //!
-//! The e2eb library keeps its derivation private (`KdfParams::derive` is `pub(crate)`), so
-//! [`derive`] calls the same crates with the same features (the workspace's `argon2` with
-//! `parallel`, `scrypt` without) and the same mapping of parameters as SPEC.md and
-//! `e2eb::kdf`: Argon2id version 0x13 with a 32-byte tag, no secret and no associated data;
-//! scrypt per RFC 7914 with a 32-byte output; a 32-byte salt as e2eb writes. What e2eb adds
-//! around the KDF (NFC normalisation of the password, HKDF and one AEAD seal of the file key)
-//! takes microseconds. The `landing` bench checks the two against each other through
-//! `e2eb::Encryptor`.
+//! [`derive`] runs the e2eb library's own derivation (`e2eb::KdfParams::derive`, as a key slot
+//! does), so that what is tuned is what a backup will cost, including the library's own work
+//! around the KDF crates (it zeroes Argon2id's memory on every CPU, which the `argon2` crate
+//! alone does on one thread).
 
 use std::time::Instant;
 
-use e2eb::KdfParams;
+use e2eb::{KdfParams, Password};
 
 /// The password every timed derivation uses; the KDFs' cost does not depend on it.
-const PASSWORD: &[u8] = b"correct horse battery staple";
+const PASSWORD: &str = "correct horse battery staple";
 /// A fixed salt of e2eb's length (`e2eb::kdf::DEFAULT_SALT_LEN`).
 const SALT: [u8; 32] = [0x5a; 32];
 
 /// Runs one derivation with `params`.
 pub fn derive(params: &KdfParams) -> Result<(), String> {
-    params.validate().map_err(|error| error.to_string())?;
-    let mut key = [0u8; 32];
-    match params {
-        KdfParams::Argon2id(argon) => {
-            let argon_params =
-                argon2::Params::new(argon.memory_kib, argon.passes, argon.lanes, Some(key.len()))
-                    .map_err(|error| format!("argon2id {params}: {error}"))?;
-            argon2::Argon2::new(
-                argon2::Algorithm::Argon2id,
-                argon2::Version::V0x13,
-                argon_params,
-            )
-            .hash_password_into(PASSWORD, &SALT, &mut key)
-            .map_err(|error| format!("argon2id {params}: {error}"))?;
-        }
-        KdfParams::Scrypt(scrypt) => {
-            let scrypt_params = scrypt::Params::new(scrypt.log_n, scrypt.r, scrypt.p)
-                .map_err(|error| format!("scrypt {params}: {error}"))?;
-            scrypt::scrypt(PASSWORD, &SALT, &scrypt_params, &mut key)
-                .map_err(|error| format!("scrypt {params}: {error}"))?;
-        }
-    }
+    let password = Password::new(PASSWORD.into()).map_err(|error| error.to_string())?;
+    let key = params
+        .derive(&password, &SALT)
+        .map_err(|error| format!("{params}: {error}"))?;
     std::hint::black_box(key);
     Ok(())
 }

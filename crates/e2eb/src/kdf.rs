@@ -226,14 +226,11 @@ impl KdfParams {
         }
     }
 
-    /// Derives the 32-byte key-encryption key from `password` and `salt`.
+    /// Derives the 32-byte key-encryption key from `password` and `salt`, exactly as a slot's
+    /// KEK is derived (public so that tuning and benchmarks time the library's own code path).
     ///
     /// Callers check the parameters against [`KdfCaps`] first: this allocates what they ask.
-    pub(crate) fn derive(
-        &self,
-        password: &Password,
-        salt: &[u8],
-    ) -> Result<Zeroizing<[u8; KEK_LEN]>> {
+    pub fn derive(&self, password: &Password, salt: &[u8]) -> Result<Zeroizing<[u8; KEK_LEN]>> {
         self.validate()?;
         let input = password.kdf_input();
         let mut kek = Zeroizing::new([0u8; KEK_LEN]);
