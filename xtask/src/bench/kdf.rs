@@ -2,6 +2,7 @@
 //! process of its own (`xtask kdf-probe`) so that the child's peak resident memory belongs to
 //! that setting alone.
 
+use e2eb_measure::timing;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -172,7 +173,7 @@ pub fn probe(options: ProbeOptions) -> Result<(), String> {
         serde_json::from_str(&options.setting).map_err(|error| format!("--setting: {error}"))?;
     let params = setting.params();
     params.validate().map_err(|error| error.to_string())?;
-    let baseline = status_kib("VmRSS:");
+    let baseline = timing::current_rss_bytes();
     let warm_up = Instant::now();
     derive(params)?;
     let per_call = warm_up.elapsed();
@@ -190,8 +191,8 @@ pub fn probe(options: ProbeOptions) -> Result<(), String> {
     }
     let report = ProbeReport {
         seconds,
-        peak_rss_bytes: status_kib("VmHWM:").map(|kib| kib * 1024),
-        baseline_rss_bytes: baseline.map(|kib| kib * 1024),
+        peak_rss_bytes: timing::peak_rss_bytes(),
+        baseline_rss_bytes: baseline,
     };
     println!(
         "{}",
@@ -212,33 +213,9 @@ fn derive(params: KdfParams) -> Result<(), String> {
     Ok(())
 }
 
-/// A `kB` field of /proc/self/status, in KiB.
-fn status_kib(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    parse_status_kib(&status, field)
-}
-
-fn parse_status_kib(status: &str, field: &str) -> Option<u64> {
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix(field))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_proc_status_fields() {
-        let status = "Name:\txtask\nVmHWM:\t   20480 kB\nVmRSS:\t    5120 kB\n";
-        assert_eq!(parse_status_kib(status, "VmHWM:"), Some(20480));
-        assert_eq!(parse_status_kib(status, "VmRSS:"), Some(5120));
-        assert_eq!(parse_status_kib(status, "VmSwap:"), None);
-    }
 
     #[test]
     fn the_grid_covers_every_combination() {
