@@ -243,7 +243,7 @@ impl KdfParams {
                     Some(KEK_LEN),
                 )
                 .map_err(|error| Error::InvalidKdfParameters(format!("argon2id: {error}")))?;
-                let mut memory = argon2_memory(&argon_params)?;
+                let mut memory = Argon2Memory::allocate(&argon_params)?;
                 argon2::Argon2::new(
                     argon2::Algorithm::Argon2id,
                     argon2::Version::V0x13,
@@ -253,7 +253,7 @@ impl KdfParams {
                     input.as_bytes(),
                     salt,
                     kek.as_mut_slice(),
-                    &mut memory,
+                    &mut memory.blocks,
                 )
                 .map_err(|error| Error::InvalidKdfParameters(format!("argon2id: {error}")))?;
             }
@@ -268,27 +268,57 @@ impl KdfParams {
     }
 }
 
-/// Argon2id's memory, zeroed in parallel (one piece per lane, or per CPU where there are more)
-/// so that the page faults of the first touch, on some machines the cost of half a pass, are
-/// shared out like the passes themselves. The `argon2` crate's own allocation zeroes all of it
-/// on one thread before hashing starts (its blocks are 64-byte aligned, which the allocator's
-/// lazily zeroed pages do not serve), a serial cost that capped what more lanes could gain.
-/// Zeroing is not Argon2 work, so even one lane gets every CPU for it.
-fn argon2_memory(params: &argon2::Params) -> Result<Vec<argon2::Block>> {
-    use rayon::prelude::*;
-    let count = params.block_count();
-    let lanes = usize::try_from(params.p_cost()).unwrap_or(1);
-    let pieces = lanes.max(rayon::current_num_threads()).max(1);
-    let mut memory = Vec::new();
-    memory.try_reserve_exact(count).map_err(|_| {
-        Error::InvalidKdfParameters(format!("argon2id: cannot allocate {} KiB of memory", count))
-    })?;
-    (0..count)
-        .into_par_iter()
-        .with_min_len(count.div_ceil(pieces))
-        .map(|_| argon2::Block::new())
-        .collect_into_vec(&mut memory);
-    Ok(memory)
+/// Argon2id's working memory. Every block is derived from the password, and a single one lets
+/// an attacker test a guess for the price of a few BLAKE2b calls instead of a whole derivation,
+/// so the blocks are wiped when the derivation ends, whether it succeeded or not (the reference
+/// C code does the same; the `argon2` crate leaves this to whoever owns the memory).
+///
+/// Allocation and wiping are shared out over the CPUs (one piece per lane, or per CPU where
+/// there are more): the page faults of the first touch cost, on some machines, half a pass, and
+/// the `argon2` crate's own allocation would zero everything on one thread before hashing starts
+/// (its blocks are 64-byte aligned, which the allocator's lazily zeroed pages do not serve), a
+/// serial cost that capped what more lanes could gain. Neither is Argon2 work, so even one lane
+/// gets every CPU for them.
+struct Argon2Memory {
+    blocks: Vec<argon2::Block>,
+    piece_len: usize,
+}
+
+impl Argon2Memory {
+    fn allocate(params: &argon2::Params) -> Result<Argon2Memory> {
+        use rayon::prelude::*;
+        let count = params.block_count();
+        let lanes = usize::try_from(params.p_cost()).unwrap_or(1);
+        let pieces = lanes.max(rayon::current_num_threads()).max(1);
+        let piece_len = count.div_ceil(pieces).max(1);
+        let mut blocks = Vec::new();
+        blocks.try_reserve_exact(count).map_err(|_| {
+            Error::InvalidKdfParameters(format!(
+                "argon2id: cannot allocate {} KiB of memory",
+                count
+            ))
+        })?;
+        (0..count)
+            .into_par_iter()
+            .with_min_len(piece_len)
+            .map(|_| argon2::Block::new())
+            .collect_into_vec(&mut blocks);
+        Ok(Argon2Memory { blocks, piece_len })
+    }
+
+    fn wipe(&mut self) {
+        use rayon::prelude::*;
+        use zeroize::Zeroize;
+        self.blocks
+            .par_chunks_mut(self.piece_len)
+            .for_each(|piece| piece.iter_mut().for_each(Zeroize::zeroize));
+    }
+}
+
+impl Drop for Argon2Memory {
+    fn drop(&mut self) {
+        self.wipe();
+    }
 }
 
 fn unknown_key(key: &str, known: &str) -> Error {
@@ -575,6 +605,33 @@ mod tests {
         assert_eq!(parse_size("4096"), Ok(4096));
         assert!(parse_size("12 parsecs").is_err());
         assert!(parse_size("GiB").is_err());
+    }
+
+    #[test]
+    fn argon2_memory_is_wiped_after_a_derivation() {
+        let params = argon2::Params::new(48, 1, 3, Some(KEK_LEN)).unwrap();
+        let mut memory = Argon2Memory::allocate(&params).unwrap();
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password_into_with_memory(
+                b"password",
+                &[7u8; 32],
+                &mut [0u8; 32],
+                &mut memory.blocks,
+            )
+            .unwrap();
+        let written = memory
+            .blocks
+            .iter()
+            .filter(|block| block.as_ref().iter().any(|&word| word != 0))
+            .count();
+        assert!(written > 0, "the derivation left no block to wipe");
+        memory.wipe();
+        assert!(
+            memory
+                .blocks
+                .iter()
+                .all(|block| block.as_ref().iter().all(|&word| word == 0))
+        );
     }
 
     #[test]
