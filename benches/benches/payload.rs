@@ -9,8 +9,9 @@
 //!   the kernel's page faults on fresh memory are in the figure (`auto` backend only);
 //! - `stream`: `encrypt_stream` / `decrypt_stream` from a byte slice into a reused `Vec`: the
 //!   batched pipeline for any reader, with its two copies on the calling thread;
-//! - `by-offsets` (encryption): `encrypt_file` from a byte slice into a reused `Vec`: the path
-//!   the CLI takes for a named file, where the pool threads read the chunks they seal;
+//! - `by-offsets`: `encrypt_file` / `decrypt_file` from a byte slice into a reused `Vec`: the
+//!   path the CLI takes for a named file, where the pool threads read the chunks they seal or
+//!   open;
 //! - `in-place` (encryption): `encrypt_in_place`, the plaintext buffer turned into the backup
 //!   (refilled with the plaintext before each pass, untimed).
 //!
@@ -157,6 +158,14 @@ fn payload(c: &mut Criterion) {
                     opened.clear();
                     decryptor(backend, threads)
                         .decrypt_stream(&sealed[..], &mut opened)
+                        .expect("decrypts")
+                })
+            });
+            group.bench_function(id("by-offsets"), |b| {
+                b.iter(|| {
+                    opened.clear();
+                    decryptor(backend, threads)
+                        .decrypt_file(sealed.as_slice(), &mut opened)
                         .expect("decrypts")
                 })
             });

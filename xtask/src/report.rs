@@ -663,8 +663,11 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
         out.push_str(
             "*stream*: `encrypt_stream` / `decrypt_stream` from a byte slice into a `Vec`, the \
              pipeline for any reader and writer, whose reads and writes (two copies) are the \
-             calling thread's alone; *in-memory*: `encrypt_into` / `decrypt_into`, each chunk \
-             copied and sealed by the thread that owns it.\n\n",
+             calling thread's alone; *by-offsets* (where measured): `encrypt_file` / \
+             `decrypt_file` from a byte slice into a `Vec`, the CLI's path for a named file, \
+             where the pool threads read the chunks they seal or open and the calling thread \
+             only writes; *in-memory*: `encrypt_into` / `decrypt_into`, each chunk copied and \
+             sealed by the thread that owns it.\n\n",
         );
         out.push_str("| suite | direction | backend | mode | threads | GB/s median (IQR) | speedup | efficiency |\n|---|---|---|---|---|---|---|---|\n");
         for figure in &run.stream {

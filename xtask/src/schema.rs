@@ -129,8 +129,9 @@ pub struct StreamFigure {
     /// backends existed (RustCrypto).
     #[serde(default)]
     pub backend: Option<String>,
-    /// `stream` (`encrypt_stream` / `decrypt_stream` from a slice into a `Vec`) or `in-memory`
-    /// (`encrypt_into` / `decrypt_into`); `None` in older files, which measured the stream.
+    /// `stream` (`encrypt_stream` / `decrypt_stream` from a slice into a `Vec`), `by-offsets`
+    /// (`encrypt_file` / `decrypt_file` from a slice) or `in-memory` (`encrypt_into` /
+    /// `decrypt_into`); `None` in older files, which measured the stream.
     #[serde(default)]
     pub mode: Option<String>,
     /// Threads sealing or opening chunks.

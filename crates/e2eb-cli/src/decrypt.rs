@@ -30,16 +30,25 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
 
     let progress = Progress::new(progress::wanted(args.run.quiet), "decrypting", input.len());
     let label = input.label().to_string();
-    let reader = progress.wrap(input.into_reader());
-    // The secret and the header are checked before the output exists, so a wrong password
-    // never creates (or briefly holds open) a file.
-    let unlocked = decryptor
-        .unlock(reader)
-        .map_err(|error| Failure::library(error, Some(&label)))?;
-    let mut output = plan.open()?;
-    unlocked
-        .decrypt_to(&mut output)
-        .map_err(|error| Failure::library(error, Some(&label)))?;
+    let failure = |error| Failure::library(error, Some(&label));
+    // A named file is read at explicit offsets, by the threads that open its chunks; anything
+    // else (stdin, a pipe, a device) in one stream. Either way the secret and the header are
+    // checked before the output exists, so a wrong password never creates (or briefly holds
+    // open) a file.
+    let by_offsets = input.is_named_regular_file();
+    let reader = input.into_reader();
+    let mut output;
+    if by_offsets {
+        let unlocked = decryptor
+            .unlock_file(progress.wrap_at(reader))
+            .map_err(failure)?;
+        output = plan.open()?;
+        unlocked.decrypt_to(&mut output).map_err(failure)?;
+    } else {
+        let unlocked = decryptor.unlock(progress.wrap(reader)).map_err(failure)?;
+        output = plan.open()?;
+        unlocked.decrypt_to(&mut output).map_err(failure)?;
+    }
     drop(progress);
     output.commit()
 }

@@ -114,9 +114,21 @@ fn apis(
         let outcome = decryptor(threads).and_then(|d| d.decrypt_to_vec(backup));
         outcomes.push((name, outcome.map_err(|e| (class(e), Vec::new()))));
     }
-    for (name, threads) in [("stream/1", 1), ("stream/2", 2)] {
+    // `file`: the by-offsets path (`decrypt_file`), where the pool threads read the chunks.
+    for (name, threads, by_offsets) in [
+        ("stream/1", 1, false),
+        ("stream/2", 2, false),
+        ("file/1", 1, true),
+        ("file/2", 2, true),
+    ] {
         let mut out = Vec::new();
-        let outcome = decryptor(threads).and_then(|d| d.decrypt_stream(backup, &mut out));
+        let outcome = decryptor(threads).and_then(|d| {
+            if by_offsets {
+                d.decrypt_file(backup, &mut out)
+            } else {
+                d.decrypt_stream(backup, &mut out)
+            }
+        });
         outcomes.push((
             name,
             match outcome {

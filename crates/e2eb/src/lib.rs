@@ -277,6 +277,25 @@ impl Decryptor {
         )
     }
 
+    /// Decrypts the backup `source` holds (a regular file, read from its start at explicit
+    /// offsets) into `writer`: what [`Decryptor::decrypt_stream`] writes, faster on several
+    /// threads because each one reads the chunks it opens. Only authenticated chunks reach
+    /// `writer`. Returns the plaintext length.
+    pub fn decrypt_file<R: ReadAt + ?Sized, W: Write>(&self, source: &R, writer: W) -> Result<u64> {
+        self.unlock_file(source)?.decrypt_to(writer)
+    }
+
+    /// As [`Decryptor::unlock`], for a backup read at explicit offsets from the start of
+    /// `source`: the secret and the header are checked before any output exists.
+    pub fn unlock_file<R: ReadAt>(&self, source: R) -> Result<UnlockedFile<R>> {
+        let opened = self.open(&mut stream::ReadAtCursor::new(&source))?;
+        Ok(UnlockedFile {
+            opened,
+            source,
+            threads: self.threads,
+        })
+    }
+
     /// Decrypts a backup held in memory, in parallel when more than one thread is set; all or
     /// nothing.
     pub fn decrypt_to_vec(&self, backup: &[u8]) -> Result<Vec<u8>> {
@@ -368,6 +387,36 @@ impl<R: Read> UnlockedBackup<R> {
     /// A `Read` adapter over the chunks, on the calling thread.
     pub fn into_reader(self) -> DecryptReader<R> {
         DecryptReader::new(self.opened.cipher, self.reader, self.opened.chunks_offset)
+    }
+}
+
+/// A backup read at explicit offsets whose secret has been checked.
+pub struct UnlockedFile<R: ReadAt> {
+    opened: Opened,
+    source: R,
+    threads: Threads,
+}
+
+impl<R: ReadAt> std::fmt::Debug for UnlockedFile<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnlockedFile")
+            .field("threads", &self.threads)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: ReadAt> UnlockedFile<R> {
+    /// Decrypts the chunks into `writer` (each pool thread reading the chunks it opens when
+    /// more than one thread was set), releasing only authenticated chunks, in order. Returns
+    /// the plaintext length.
+    pub fn decrypt_to<W: Write>(self, writer: W) -> Result<u64> {
+        stream::open_payload_at(
+            &self.opened.cipher,
+            &self.source,
+            self.opened.chunks_offset,
+            writer,
+            self.threads,
+        )
     }
 }
 

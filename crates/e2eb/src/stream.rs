@@ -65,21 +65,93 @@ struct Batch {
     last: bool,
     /// Raised after the batch's authenticated chunks are written (a truncation found at EOF).
     deferred: Option<Error>,
+    /// Bytes of `buffer`, from its start, that may hold data of this call (wiped before the
+    /// buffer is kept for another call).
+    dirty: usize,
 }
 
 impl Batch {
     fn new(chunks: usize) -> Batch {
         Batch {
-            buffer: vec![0; chunks * SEALED_CHUNK_LEN],
+            buffer: spare_buffers::take(chunks * SEALED_CHUNK_LEN),
             first_index: 0,
             used: 0,
             last: false,
             deferred: None,
+            dirty: 0,
         }
     }
 
     fn chunk_count(&self) -> u64 {
         self.used.div_ceil(SEALED_CHUNK_LEN) as u64
+    }
+
+    /// How many chunks the buffer holds.
+    fn capacity(&self) -> u64 {
+        (self.buffer.len() / SEALED_CHUNK_LEN) as u64
+    }
+
+    /// Notes that `buffer[..end]` may hold data.
+    fn touch(&mut self, end: usize) {
+        self.dirty = self.dirty.max(end);
+    }
+
+    /// Notes what tasks that each read into one chunk left there: `Ok(n)` bytes from the chunk's
+    /// start (plus `extra`, such as a tag written after them), or, after an error, anything.
+    fn touch_chunks(&mut self, outcomes: &[Result<usize>], extra: usize) {
+        let end = outcomes
+            .iter()
+            .enumerate()
+            .map(|(position, outcome)| {
+                position * SEALED_CHUNK_LEN
+                    + outcome
+                        .as_ref()
+                        .map_or(SEALED_CHUNK_LEN, |&read| read + extra)
+            })
+            .max()
+            .unwrap_or(0);
+        self.touch(end);
+    }
+}
+
+impl Drop for Batch {
+    fn drop(&mut self) {
+        spare_buffers::give_back(std::mem::take(&mut self.buffer), self.dirty);
+    }
+}
+
+/// Batch buffers of finished calls, kept for later ones: a process that makes many backups
+/// would otherwise allocate and zero (and fault in) megabytes of buffers per backup, which costs
+/// more than sealing a backup of a few MiB. At most `LIMIT` buffers (16 MiB) are kept, like
+/// rayon's threads, for the life of the process.
+mod spare_buffers {
+    use std::sync::Mutex;
+
+    const LIMIT: usize = 4;
+    static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+
+    /// A zeroed buffer of `len` bytes.
+    pub(super) fn take(len: usize) -> Vec<u8> {
+        let reused = SPARE.lock().ok().and_then(|mut spare| {
+            let position = spare.iter().position(|buffer| buffer.len() == len)?;
+            Some(spare.swap_remove(position))
+        });
+        reused.unwrap_or_else(|| vec![0; len])
+    }
+
+    /// Keeps `buffer`, whose first `dirty` bytes are wiped first, if there is room.
+    pub(super) fn give_back(mut buffer: Vec<u8>, dirty: usize) {
+        let Ok(mut spare) = SPARE.lock() else {
+            return;
+        };
+        if buffer.is_empty() || spare.len() >= LIMIT {
+            return;
+        }
+        // Plaintext must not outlive the call in a buffer its caller cannot see. The buffer
+        // stays reachable from `SPARE`, so these stores cannot be optimised away.
+        let dirty = dirty.min(buffer.len());
+        buffer[..dirty].fill(0);
+        spare.push(buffer);
     }
 }
 
@@ -227,7 +299,13 @@ pub(crate) fn seal_payload<R: Read, W: Write>(
                 .map(|chunk| IoSliceMut::new(&mut chunk[..CHUNK_LEN]))
                 .collect();
             let capacity = slots.len() * CHUNK_LEN;
-            let read = read_vectored_up_to(&mut reader, &mut slots)?;
+            let outcome = read_vectored_up_to(&mut reader, &mut slots);
+            drop(slots);
+            if outcome.is_err() {
+                // A failed read may have filled part of the buffer.
+                batch.touch(batch.buffer.len());
+            }
+            let read = outcome?;
             plaintext_len += read as u64;
             let full_chunks = read / CHUNK_LEN;
             batch.last = read < capacity;
@@ -236,6 +314,7 @@ pub(crate) fn seal_payload<R: Read, W: Write>(
             } else {
                 full_chunks * SEALED_CHUNK_LEN
             };
+            batch.touch(batch.used);
             serial_index += batch.chunk_count();
             Ok(())
         },
@@ -296,6 +375,27 @@ impl<T: ReadAt + ?Sized> ReadAt for &T {
     }
 }
 
+/// Reads a [`ReadAt`] source in order from its start, as a `Read`: for the header, before the
+/// chunks are read at their offsets.
+pub(crate) struct ReadAtCursor<'a, R: ?Sized> {
+    source: &'a R,
+    offset: u64,
+}
+
+impl<'a, R: ReadAt + ?Sized> ReadAtCursor<'a, R> {
+    pub(crate) fn new(source: &'a R) -> ReadAtCursor<'a, R> {
+        ReadAtCursor { source, offset: 0 }
+    }
+}
+
+impl<R: ReadAt + ?Sized> Read for ReadAtCursor<'_, R> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let read = self.source.read_at(buffer, self.offset)?;
+        self.offset += read as u64;
+        Ok(read)
+    }
+}
+
 /// Fills `buffer` from `offset` until it is full or the source ends; returns how much was read.
 fn read_full_at<R: ReadAt + ?Sized>(source: &R, buffer: &mut [u8], offset: u64) -> Result<usize> {
     let mut filled = 0;
@@ -310,6 +410,29 @@ fn read_full_at<R: ReadAt + ?Sized>(source: &R, buffer: &mut [u8], offset: u64) 
     Ok(filled)
 }
 
+/// The lowest index of a chunk found shorter than a full one, shared by the tasks of a by-offsets
+/// call: the payload ends there, so chunks past it need neither a read (each a system call that
+/// returns nothing) nor any cryptography. Only where the payload ends depends on it, never
+/// which chunk is reported: the first short chunk in index order is still the one taken.
+struct PayloadEnd(std::sync::atomic::AtomicU64);
+
+impl Default for PayloadEnd {
+    fn default() -> PayloadEnd {
+        PayloadEnd(std::sync::atomic::AtomicU64::new(u64::MAX))
+    }
+}
+
+impl PayloadEnd {
+    fn found_at(&self, index: u64) {
+        self.0
+            .fetch_min(index, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn is_before(&self, index: u64) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed) < index
+    }
+}
+
 /// Reads and seals the chunks of `batch` (from `batch.first_index` on) out of `source`, each
 /// chunk by the task that reads it; then marks where the message ends, if it ends in this
 /// batch: at the first chunk that is not full (which can be empty). Chunks past that one were
@@ -317,16 +440,23 @@ fn read_full_at<R: ReadAt + ?Sized>(source: &R, buffer: &mut [u8], offset: u64) 
 fn read_and_seal_batch<R: ReadAt + ?Sized>(
     cipher: &PayloadCipher,
     source: &R,
+    end: &PayloadEnd,
     batch: &mut Batch,
     parallel: bool,
 ) -> Result<()> {
     let first = batch.first_index;
     let read_and_seal = |position: usize, chunk: &mut [u8]| -> Result<usize> {
         let index = first + position as u64;
+        if end.is_before(index) {
+            return Ok(0);
+        }
         let offset = index
             .checked_mul(CHUNK_LEN as u64)
             .ok_or(Error::MessageTooLong)?;
         let read = read_full_at(source, &mut chunk[..CHUNK_LEN], offset)?;
+        if read < CHUNK_LEN {
+            end.found_at(index);
+        }
         cipher.seal_chunk(index, &mut chunk[..read + TAG_LEN])?;
         Ok(read)
     };
@@ -349,6 +479,7 @@ fn read_and_seal_batch<R: ReadAt + ?Sized>(
         }
         lengths
     };
+    batch.touch_chunks(&lengths, TAG_LEN);
     batch.last = false;
     batch.used = 0;
     for outcome in lengths {
@@ -374,62 +505,217 @@ pub(crate) fn seal_payload_at<R: ReadAt + ?Sized, W: Write>(
     threads: Threads,
 ) -> Result<u64> {
     let mut plaintext_len = 0u64;
-    let mut write = |batch: &Batch| -> Result<()> {
-        plaintext_len += batch.used as u64 - batch.chunk_count() * TAG_LEN as u64;
-        writer
-            .write_all(&batch.buffer[..batch.used])
-            .map_err(Error::from_io)
+    let end = PayloadEnd::default();
+    run_by_offsets(
+        threads,
+        |batch, parallel| read_and_seal_batch(cipher, source, &end, batch, parallel),
+        |batch| {
+            plaintext_len += batch.used as u64 - batch.chunk_count() * TAG_LEN as u64;
+            writer
+                .write_all(&batch.buffer[..batch.used])
+                .map_err(Error::from_io)
+        },
+    )?;
+    writer.flush().map_err(Error::from_io)?;
+    Ok(plaintext_len)
+}
+
+/// Reads and opens the sealed chunks of `batch` (from `batch.first_index` on) out of `source`,
+/// where chunk `i` starts at `chunks_offset + i * SEALED_CHUNK_LEN`, each chunk by the task that
+/// reads it. Finality is a matter of length (SPEC.md §7): a full chunk is opened as an inner
+/// chunk, a shorter one as the final chunk, and the payload ends at the first chunk that is not
+/// full. A batch that ends the payload without a valid final chunk keeps its truncation in
+/// `deferred`, raised once its authenticated chunks are written, as the streaming path does.
+fn read_and_open_batch<R: ReadAt + ?Sized>(
+    cipher: &PayloadCipher,
+    source: &R,
+    chunks_offset: u64,
+    end: &PayloadEnd,
+    batch: &mut Batch,
+    parallel: bool,
+) -> Result<()> {
+    let first = batch.first_index;
+    let read_and_open = |position: usize, chunk: &mut [u8]| -> Result<usize> {
+        let index = first + position as u64;
+        if end.is_before(index) {
+            return Ok(0);
+        }
+        let offset = index
+            .checked_mul(SEALED_CHUNK_LEN as u64)
+            .and_then(|relative| relative.checked_add(chunks_offset))
+            .ok_or(Error::MessageTooLong)?;
+        let read = read_full_at(source, chunk, offset)?;
+        if read < SEALED_CHUNK_LEN {
+            end.found_at(index);
+        }
+        if read >= TAG_LEN {
+            cipher.open_chunk(index, &mut chunk[..read], offset)?;
+        }
+        Ok(read)
     };
+    let outcomes: Vec<Result<usize>> = if parallel {
+        batch
+            .buffer
+            .par_chunks_mut(SEALED_CHUNK_LEN)
+            .enumerate()
+            .map(|(position, chunk)| read_and_open(position, chunk))
+            .collect()
+    } else {
+        let mut outcomes = Vec::with_capacity(batch.buffer.len() / SEALED_CHUNK_LEN);
+        for (position, chunk) in batch.buffer.chunks_mut(SEALED_CHUNK_LEN).enumerate() {
+            let outcome = read_and_open(position, chunk);
+            let stop = !matches!(outcome, Ok(SEALED_CHUNK_LEN));
+            outcomes.push(outcome);
+            if stop {
+                break;
+            }
+        }
+        outcomes
+    };
+    batch.touch_chunks(&outcomes, 0);
+    batch.last = false;
+    batch.used = 0;
+    batch.deferred = None;
+    // In chunk order, so that the first failing chunk is the one reported; chunks past the end
+    // were read past it (or raced a growing file) and are ignored.
+    for (position, outcome) in outcomes.into_iter().enumerate() {
+        let read = outcome?;
+        if read < SEALED_CHUNK_LEN {
+            let index = first + position as u64;
+            batch.last = true;
+            if read == 0 {
+                batch.deferred = Some(Error::Truncated(Truncation::MissingFinalChunk { index }));
+            } else if read < TAG_LEN {
+                batch.deferred = Some(Error::Truncated(Truncation::FinalChunkTooShort { index }));
+            } else {
+                batch.used += read;
+            }
+            return Ok(());
+        }
+        batch.used += SEALED_CHUNK_LEN;
+    }
+    Ok(())
+}
+
+/// Decrypts the chunks `source` holds from `chunks_offset` on into `writer`, releasing only
+/// authenticated chunks, in order. With more than one thread, pool tasks read and open each
+/// batch while the calling thread writes the plaintext of the one before, so the copy out of
+/// the file is shared out like the cryptography. Returns the plaintext length.
+pub(crate) fn open_payload_at<R: ReadAt + ?Sized, W: Write>(
+    cipher: &PayloadCipher,
+    source: &R,
+    chunks_offset: u64,
+    mut writer: W,
+    threads: Threads,
+) -> Result<u64> {
+    let mut plaintext_len = 0u64;
+    let end = PayloadEnd::default();
+    run_by_offsets(
+        threads,
+        |batch, parallel| read_and_open_batch(cipher, source, chunks_offset, &end, batch, parallel),
+        |batch| {
+            plaintext_len += write_plaintexts(&mut writer, batch)?;
+            Ok(())
+        },
+    )?;
+    writer.flush().map_err(Error::from_io)?;
+    Ok(plaintext_len)
+}
+
+/// Drives batches whose chunks `process` both reads (at offsets derived from the batch's first
+/// index) and seals or opens, until a batch is the last; `drain` gets them in order, and a
+/// batch's deferred error is raised after it is drained. With more than one thread, `process`
+/// runs on the pool for one batch while the calling thread drains the one before.
+fn run_by_offsets(
+    threads: Threads,
+    process: impl Fn(&mut Batch, bool) -> Result<()> + Sync,
+    mut drain: impl FnMut(&Batch) -> Result<()>,
+) -> Result<()> {
     if threads.get() <= 1 {
         let mut batch = Batch::new(SERIAL_BATCH_CHUNKS);
         loop {
-            read_and_seal_batch(cipher, source, &mut batch, false)?;
-            write(&batch)?;
+            process(&mut batch, false)?;
+            drain(&batch)?;
+            if let Some(error) = batch.deferred.take() {
+                return Err(error);
+            }
             if batch.last {
-                break;
+                return Ok(());
             }
             batch.first_index += SERIAL_BATCH_CHUNKS as u64;
         }
-    } else {
-        let pool = pool(threads)?;
-        std::thread::scope(|scope| -> Result<()> {
-            let (to_crypto, crypto_inbox) = std::sync::mpsc::channel::<Batch>();
-            let (to_writer, writer_inbox) = std::sync::mpsc::channel::<(Batch, Result<()>)>();
-            let pool = &*pool;
-            scope.spawn(move || {
-                for mut batch in crypto_inbox {
-                    let outcome =
-                        pool.install(|| read_and_seal_batch(cipher, source, &mut batch, true));
-                    if to_writer.send((batch, outcome)).is_err() {
-                        break;
-                    }
-                }
-            });
-            // Two batches in flight: the pool works on one while this thread writes the other.
-            let mut next_index = 0u64;
-            for _ in 0..2 {
-                let mut batch = Batch::new(PARALLEL_BATCH_CHUNKS);
-                batch.first_index = next_index;
-                next_index += PARALLEL_BATCH_CHUNKS as u64;
-                to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
-            }
-            loop {
-                let (mut batch, outcome) = writer_inbox.recv().map_err(|_| pipeline_stopped())?;
-                outcome?;
-                write(&batch)?;
-                if batch.last {
-                    // The batch behind it lies past the end: dropping the sender lets the
-                    // crypto thread finish it and stop.
-                    return Ok(());
-                }
-                batch.first_index = next_index;
-                next_index += PARALLEL_BATCH_CHUNKS as u64;
-                to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
-            }
-        })?;
     }
-    writer.flush().map_err(Error::from_io)?;
-    Ok(plaintext_len)
+    let pool = pool(threads)?;
+    // The first batch is small (1 MiB) and done before any pipeline starts: a payload that ends
+    // in it needs no second thread, and the reads past its end (each position of a batch reads)
+    // stay few.
+    let mut first = Batch::new(SERIAL_BATCH_CHUNKS);
+    process(&mut first, false)?;
+    if first.last {
+        drain(&first)?;
+        return first.deferred.take().map_or(Ok(()), Err);
+    }
+    std::thread::scope(|scope| -> Result<()> {
+        let (to_crypto, crypto_inbox) = std::sync::mpsc::channel::<Batch>();
+        let (to_drain, drain_inbox) = std::sync::mpsc::channel::<(Batch, Result<()>)>();
+        let pool = &*pool;
+        let process = &process;
+        scope.spawn(move || {
+            for mut batch in crypto_inbox {
+                let outcome = pool.install(|| process(&mut batch, true));
+                if to_drain.send((batch, outcome)).is_err() {
+                    break;
+                }
+            }
+        });
+        // Two batches in flight: the pool works on one while this thread drains the other.
+        let mut next_index = first.capacity();
+        for _ in 0..2 {
+            let mut batch = Batch::new(PARALLEL_BATCH_CHUNKS);
+            batch.first_index = next_index;
+            next_index += batch.capacity();
+            to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
+        }
+        let mut ready = Some(first);
+        loop {
+            let mut batch = match ready.take() {
+                Some(batch) => batch,
+                None => {
+                    let (batch, outcome) = drain_inbox.recv().map_err(|_| pipeline_stopped())?;
+                    outcome?;
+                    batch
+                }
+            };
+            drain(&batch)?;
+            if let Some(error) = batch.deferred.take() {
+                return Err(error);
+            }
+            if batch.last {
+                // The batches behind it lie past the end: dropping the sender lets the crypto
+                // thread finish them and stop.
+                return Ok(());
+            }
+            if batch.capacity() < PARALLEL_BATCH_CHUNKS as u64 {
+                // The small first batch: its buffer is not the pipeline's size.
+                batch = Batch::new(PARALLEL_BATCH_CHUNKS);
+            }
+            batch.first_index = next_index;
+            next_index += batch.capacity();
+            to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
+        }
+    })
+}
+
+/// Writes the plaintext of `batch`'s opened chunks (each chunk less its tag) to `writer` in one
+/// vectored write where the writer supports it; returns how many bytes that was.
+fn write_plaintexts<W: Write>(writer: &mut W, batch: &Batch) -> Result<u64> {
+    let plaintexts: Vec<IoSlice<'_>> = batch.buffer[..batch.used]
+        .chunks(SEALED_CHUNK_LEN)
+        .map(|chunk| IoSlice::new(&chunk[..chunk.len() - TAG_LEN]))
+        .collect();
+    let len = plaintexts.iter().map(|slice| slice.len() as u64).sum();
+    write_all_vectored(writer, plaintexts).map_err(Error::from_io)?;
+    Ok(len)
 }
 
 /// Decrypts the chunks `reader` yields (after the payload prefix) into `writer`, releasing
@@ -450,7 +736,10 @@ pub(crate) fn open_payload<R: Read, W: Write>(
             if threads.get() <= 1 {
                 batch.first_index = serial_index;
             }
-            batch.used = read_up_to(&mut reader, &mut batch.buffer)?;
+            let outcome = read_up_to(&mut reader, &mut batch.buffer);
+            // A failed read may have filled part of the buffer.
+            batch.touch(outcome.as_ref().map_or(batch.buffer.len(), |&read| read));
+            batch.used = outcome?;
             batch.last = batch.used < batch.buffer.len();
             batch.deferred = None;
             serial_index += batch.chunk_count();
@@ -486,15 +775,8 @@ pub(crate) fn open_payload<R: Read, W: Write>(
             Ok(())
         },
         |batch| {
-            let plaintexts: Vec<IoSlice<'_>> = batch.buffer[..batch.used]
-                .chunks(SEALED_CHUNK_LEN)
-                .map(|chunk| IoSlice::new(&chunk[..chunk.len() - TAG_LEN]))
-                .collect();
-            plaintext_len += plaintexts
-                .iter()
-                .map(|slice| slice.len() as u64)
-                .sum::<u64>();
-            write_all_vectored(&mut writer, plaintexts).map_err(Error::from_io)
+            plaintext_len += write_plaintexts(&mut writer, batch)?;
+            Ok(())
         },
     )?;
     writer.flush().map_err(Error::from_io)?;
@@ -1063,5 +1345,45 @@ impl<R: Read + Seek> Seek for SeekableDecryptReader<R> {
         })?;
         self.position = position;
         Ok(position)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batch_buffers_kept_for_later_calls_come_back_wiped() {
+        // A size no pipeline uses, so that only this test takes such buffers.
+        let len = 7 * SEALED_CHUNK_LEN;
+        let mut batch = Batch {
+            buffer: spare_buffers::take(len),
+            first_index: 0,
+            used: 0,
+            last: false,
+            deferred: None,
+            dirty: 0,
+        };
+        batch.buffer[..3 * SEALED_CHUNK_LEN + 5].fill(0xaa);
+        batch.touch_chunks(
+            &[
+                Ok(SEALED_CHUNK_LEN),
+                Err(Error::MessageTooLong),
+                Ok(0),
+                Ok(5),
+            ],
+            0,
+        );
+        assert_eq!(batch.dirty, 3 * SEALED_CHUNK_LEN + 5);
+        let address = batch.buffer.as_ptr();
+        drop(batch);
+        let again = spare_buffers::take(len);
+        // No other unit test here runs a pipeline, so the cache had room and this is the same
+        // buffer.
+        assert_eq!(again.as_ptr(), address, "the buffer was not kept");
+        assert!(
+            again.iter().all(|&byte| byte == 0),
+            "the kept buffer was not wiped"
+        );
     }
 }

@@ -23,8 +23,9 @@ const PAYLOAD_SALT: std::ops::Range<usize> = HEADER_LEN..HEADER_LEN + 24;
 const COMMITMENT: std::ops::Range<usize> = HEADER_LEN + 24..HEADER_LEN + PREFIX_LEN;
 const CHUNKS: usize = HEADER_LEN + PREFIX_LEN;
 
-/// Decrypts through the one-shot API on one and two threads and through the streaming reader;
-/// all three must fail with the same class, and that class is returned.
+/// Decrypts through the one-shot API on one and two threads, `decrypt_into`, the by-offsets path
+/// on one and two threads and the streaming reader; all must fail with the same class, and that
+/// class is returned.
 fn failure(backup: &[u8], secret: impl Fn() -> Secret) -> Error {
     let serial = decryptor(secret(), 1)
         .decrypt_to_vec(backup)
@@ -43,6 +44,16 @@ fn failure(backup: &[u8], secret: impl Fn() -> Secret) -> Error {
         "decrypt_into left {} bytes after failing",
         reused.len()
     );
+    for threads in [1, 2] {
+        let by_offsets = decryptor(secret(), threads)
+            .decrypt_file(backup, &mut Vec::new())
+            .expect_err("decrypt_file must fail");
+        assert_eq!(
+            serial.class(),
+            by_offsets.class(),
+            "{serial} / decrypt_file on {threads} thread(s): {by_offsets}"
+        );
+    }
     let streamed = match decryptor(secret(), 1).reader(backup) {
         Err(error) => error,
         Ok(mut reader) => Error::from_io(
@@ -555,4 +566,88 @@ fn slots_are_bound_to_the_suite() {
         failure(&backup, rk),
         Error::NoSlotOpened { tried: 1, .. }
     ));
+}
+
+/// The streaming and by-offsets paths report the same error, and release only whole chunks of
+/// the message before the failing one, on a backup of several parallel batches that is damaged
+/// in its second batch, cut at a batch boundary, or cut inside its final chunk.
+#[test]
+fn streaming_and_by_offsets_decryption_fail_alike_and_release_only_a_valid_prefix() {
+    let chunks = 600;
+    let backup = backup(Suite::Aes256Gcm, chunks * 16384 + 100);
+    let chunk_start = |i: usize| CHUNKS + i * SEALED_CHUNK_LEN;
+    let mut damaged = backup.clone();
+    damaged[chunk_start(300) + 7] ^= 1;
+    // (case, input, error class, index of the chunk that fails)
+    let cases: [(&str, &[u8], &str, usize); 3] = [
+        ("damaged chunk 300", &damaged, "ChunkCorrupt", 300),
+        (
+            "cut after chunk 511",
+            &backup[..chunk_start(512)],
+            "Truncated",
+            512,
+        ),
+        (
+            "cut inside the final chunk",
+            &backup[..backup.len() - 1],
+            "ChunkCorrupt",
+            600,
+        ),
+    ];
+    let message = plaintext(chunks * 16384 + 100);
+    for (name, input, class, failing_chunk) in cases {
+        for threads in [1, 2] {
+            let mut streamed = Vec::new();
+            let stream_error = decryptor(rk(), threads)
+                .decrypt_stream(input, &mut streamed)
+                .expect_err(name);
+            let mut by_offsets = Vec::new();
+            let file_error = decryptor(rk(), threads)
+                .decrypt_file(input, &mut by_offsets)
+                .expect_err(name);
+            assert_eq!(stream_error.class(), class, "{name}: {stream_error}");
+            assert_eq!(file_error.to_string(), stream_error.to_string(), "{name}");
+            for released in [&streamed, &by_offsets] {
+                assert!(
+                    message.starts_with(released),
+                    "{name}: released bytes are not the message"
+                );
+                assert_eq!(
+                    released.len() % 16384,
+                    0,
+                    "{name}: a partial chunk was released"
+                );
+                assert!(
+                    released.len() <= failing_chunk * 16384,
+                    "{name}: released past the failure"
+                );
+            }
+        }
+    }
+}
+
+/// `decrypt_file` on a real file: the whole message, and a truncated file refused.
+#[test]
+fn decrypt_file_reads_a_file_at_offsets() {
+    let message = plaintext(5 * 16384 + 3);
+    let backup = backup(Suite::ChaCha20Poly1305, message.len());
+    let directory = std::env::temp_dir().join(format!("e2eb-decrypt-file-{}", std::process::id()));
+    std::fs::create_dir_all(&directory).unwrap();
+    let path = directory.join("backup.e2eb");
+    std::fs::write(&path, &backup).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let mut opened = Vec::new();
+    let len = decryptor(rk(), 2).decrypt_file(&file, &mut opened).unwrap();
+    assert_eq!(len, message.len() as u64);
+    assert!(opened == message);
+
+    std::fs::write(&path, &backup[..backup.len() - 20]).unwrap();
+    let file = std::fs::File::open(&path).unwrap();
+    let error = decryptor(rk(), 2)
+        .unlock_file(&file)
+        .expect("the header is intact")
+        .decrypt_to(&mut Vec::new())
+        .expect_err("a truncated file must fail");
+    assert_eq!(error.class(), "ChunkCorrupt", "{error}");
+    std::fs::remove_dir_all(&directory).unwrap();
 }

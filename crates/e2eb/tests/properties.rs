@@ -40,6 +40,13 @@ fn all_apis_decrypt(backup: &[u8], slot: SlotChoice) -> Vec<Result<Vec<u8>, Stri
                 .map(|_| out)
                 .map_err(|e| e.to_string()),
         );
+        let mut out = Vec::new();
+        outcomes.push(
+            decryptor(secret_for(slot), threads)
+                .decrypt_file(backup, &mut out)
+                .map(|_| out)
+                .map_err(|e| e.to_string()),
+        );
     }
     outcomes.push(
         decryptor(secret_for(slot), 1)

@@ -91,6 +91,15 @@ fn every_api_agrees_for_every_suite_slot_and_size() {
                         plain == message,
                         "{context}: decrypt_stream on {threads} thread(s)"
                     );
+                    let mut by_offsets = Vec::new();
+                    let len_read = decryptor(secret_for(slot), threads)
+                        .decrypt_file(&serial[..], &mut by_offsets)
+                        .unwrap();
+                    assert_eq!(len_read, len as u64, "{context}: decrypt_file's length");
+                    assert!(
+                        by_offsets == message,
+                        "{context}: decrypt_file on {threads} thread(s)"
+                    );
                 }
                 let mut streamed = Vec::new();
                 decryptor(secret_for(slot), 1)

@@ -1,6 +1,6 @@
 //! A whole backup in memory (header with a recovery-key slot, payload sealed in 16 KiB chunks)
-//! across thread counts and AEAD backends, two ways: through the streaming pipeline and memory
-//! to memory.
+//! across thread counts and AEAD backends, three ways: through the streaming pipeline, by
+//! offsets (as the CLI reads a named file) and memory to memory.
 
 use e2eb::{Backend, Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
 use e2eb_benches::measure::{self, Plan};
@@ -28,6 +28,9 @@ enum Mode {
     /// `encrypt_into` / `decrypt_into`: memory to memory, each chunk copied and sealed by the
     /// thread that owns it.
     InMemory,
+    /// `encrypt_file` / `decrypt_file` from a byte slice into a `Vec`: the CLI's path for a
+    /// named file, where the pool threads read the chunks they seal or open.
+    ByOffsets,
 }
 
 impl Mode {
@@ -35,6 +38,7 @@ impl Mode {
         match self {
             Mode::Stream => "stream",
             Mode::InMemory => "in-memory",
+            Mode::ByOffsets => "by-offsets",
         }
     }
 }
@@ -60,7 +64,7 @@ pub fn measure(
     let mb = profile.stream_bytes >> 20;
     for &suite in &profile.stream_suites {
         for &backend in Backend::compiled() {
-            for mode in [Mode::Stream, Mode::InMemory] {
+            for mode in [Mode::Stream, Mode::ByOffsets, Mode::InMemory] {
                 for &threads in thread_counts {
                     progress.start(format!(
                         "{} {suite} {backend} encrypt {mb} MiB, {threads} threads",
@@ -82,6 +86,12 @@ pub fn measure(
                                     .map(drop)
                             }
                             Mode::InMemory => encryptor().encrypt_into(&plaintext, &mut backup),
+                            Mode::ByOffsets => {
+                                backup.clear();
+                                encryptor()
+                                    .encrypt_file(plaintext.as_slice(), &mut backup)
+                                    .map(drop)
+                            }
                         };
                         if let Err(error) = outcome {
                             failure = Some(error);
@@ -117,6 +127,12 @@ pub fn measure(
                                 decryptor.decrypt_stream(&backup[..], &mut opened).map(drop)
                             }
                             Mode::InMemory => decryptor.decrypt_into(&backup, &mut opened),
+                            Mode::ByOffsets => {
+                                opened.clear();
+                                decryptor
+                                    .decrypt_file(backup.as_slice(), &mut opened)
+                                    .map(drop)
+                            }
                         };
                         if let Err(error) = outcome {
                             failure = Some(error);
