@@ -8,6 +8,7 @@
 //! - `cargo xtask tune --from reports/<host>/<run>.json [--target-ms 1000]`: the KDF setting
 //!   for a target time on the device that recorded the run.
 //! - `cargo xtask argon2-reference`: e2eb's Argon2id against the reference C implementation.
+//! - `cargo xtask versus-age`: the CLI against `age` on the same file.
 
 mod argon2_reference;
 mod bench;
@@ -21,6 +22,7 @@ mod schema;
 mod stats;
 mod tune;
 mod vectors;
+mod versus_age;
 
 use std::process::ExitCode;
 
@@ -47,6 +49,9 @@ enum Task {
     /// Time e2eb's Argon2id against the reference C implementation (fetched with pip and built
     /// with gcc at run time), at one and two lanes.
     Argon2Reference(argon2_reference::Options),
+    /// Time `e2eb encrypt` and `decrypt` against `age` (X25519 recipient) on the same file in
+    /// the page cache, output to /dev/null, in interleaved rounds.
+    VersusAge(versus_age::Options),
     /// Runs one KDF setting in this process and prints its timings and peak memory (started by
     /// `bench`, one process per setting).
     #[command(hide = true)]
@@ -63,6 +68,7 @@ fn main() -> ExitCode {
         Task::FuzzCorpus => fuzz_corpus::run(),
         Task::KdfProbe(options) => bench::kdf::probe(options),
         Task::Argon2Reference(options) => argon2_reference::run(options),
+        Task::VersusAge(options) => versus_age::run(options),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -24,7 +24,7 @@ struct Measured {
     max_rss_kib: u64,
 }
 
-fn e2eb_binary() -> Result<PathBuf, String> {
+pub fn e2eb_binary() -> Result<PathBuf, String> {
     let status = Command::new(env!("CARGO"))
         .args(["build", "--release", "--quiet", "-p", "e2eb-cli"])
         .status()

@@ -44,6 +44,13 @@ fn verdicts(backup: &[u8], backend: Backend) -> Vec<Result<Vec<u8>, &'static str
                 .map(|_| out)
                 .map_err(class),
         );
+        let mut out = Vec::new();
+        outcomes.push(
+            decryptor(threads)
+                .decrypt_file(backup, &mut out)
+                .map(|_| out)
+                .map_err(class),
+        );
     }
     let mut out = Vec::new();
     outcomes.push(
@@ -303,6 +310,40 @@ fn a_read_error_while_encrypting_a_file_is_reported() {
             Err(Error::Io(error)) => assert!(error.to_string().contains("on fire"), "{error}"),
             other => panic!("{threads} thread(s): {other:?}"),
         }
+    }
+}
+
+#[test]
+fn decrypting_by_offsets_survives_short_reads_and_reports_read_errors() {
+    let plaintext = plaintext(600 * 16384 - 3);
+    let backup = backup(Suite::Aes256Gcm, Backend::RustCrypto, &plaintext, 2);
+    for threads in [1, 2] {
+        let trickle = Trickle {
+            bytes: backup.clone(),
+            fail_from: u64::MAX,
+        };
+        let mut opened = Vec::new();
+        decryptor(secret_for(SlotChoice::RecoveryKey), threads)
+            .decrypt_file(&trickle, &mut opened)
+            .unwrap();
+        assert!(opened == plaintext, "short reads, {threads} thread(s)");
+
+        let failing = Trickle {
+            bytes: backup.clone(),
+            fail_from: 5 << 20,
+        };
+        let mut released = Vec::new();
+        let outcome = decryptor(secret_for(SlotChoice::RecoveryKey), threads)
+            .decrypt_file(&failing, &mut released);
+        match outcome {
+            Err(Error::Io(error)) => assert!(error.to_string().contains("on fire"), "{error}"),
+            other => panic!("{threads} thread(s): {other:?}"),
+        }
+        assert!(
+            plaintext.starts_with(&released),
+            "only authenticated plaintext is released"
+        );
+        assert!(released.len() < 5 << 20);
     }
 }
 
