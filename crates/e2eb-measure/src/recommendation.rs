@@ -418,7 +418,7 @@ fn render_recommendation(out: &mut String, recommendation: &Recommendation, repo
         (None, Some(error)) => {
             let _ = writeln!(
                 out,
-                "  time       {} predicted ± {:.0} % (the model's largest held-out error), \
+                "  time       {} predicted ± {:.0} % (the model's largest error on points left out of its fit), \
                  {percent:.0} % of the {target} target",
                 attacker::human_duration(recommendation.seconds),
                 error * 100.0
