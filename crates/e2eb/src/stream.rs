@@ -106,14 +106,15 @@ impl Batch {
             self.touch(self.buffer.len());
             return;
         }
+        // A chunk that read nothing holds no data (at most the tag of an empty final chunk, which
+        // is ciphertext); counting the positions past the end would wipe whole batches for
+        // nothing.
         let end = outcomes
             .iter()
             .enumerate()
-            .map(|(position, outcome)| {
-                position * SEALED_CHUNK_LEN
-                    + outcome
-                        .as_ref()
-                        .map_or(SEALED_CHUNK_LEN, |&read| read + extra)
+            .filter_map(|(position, outcome)| match outcome {
+                Ok(read) if *read > 0 => Some(position * SEALED_CHUNK_LEN + read + extra),
+                _ => None,
             })
             .max()
             .unwrap_or(0);
@@ -1403,6 +1404,8 @@ mod tests {
             dirty: 0,
         };
         batch.buffer[..3 * SEALED_CHUNK_LEN + 5].fill(0xaa);
+        batch.touch_chunks(&[Ok(3), Ok(0), Ok(0)], 0);
+        assert_eq!(batch.dirty, 3, "chunks that read nothing hold nothing");
         batch.touch_chunks(&[Ok(SEALED_CHUNK_LEN), Ok(7), Ok(0), Ok(5)], 0);
         assert_eq!(batch.dirty, 3 * SEALED_CHUNK_LEN + 5);
         batch.touch_chunks(&[Ok(1), Err(Error::MessageTooLong)], 0);
