@@ -67,8 +67,8 @@ struct Batch {
     last: bool,
     /// Raised after the batch's authenticated chunks are written (a truncation found at EOF).
     deferred: Option<Error>,
-    /// Bytes of `buffer`, from its start, that may hold data of this call (wiped before the
-    /// buffer is kept for another call).
+    /// Bytes of `buffer`, from its start, that may hold plaintext of this call (wiped before the
+    /// buffer is kept for another call; ciphertext needs no wiping).
     dirty: usize,
 }
 
@@ -98,10 +98,10 @@ impl Batch {
         self.dirty = self.dirty.max(end);
     }
 
-    /// Notes what tasks that read into chunks left there: `Ok(n)` bytes from the chunk's start
-    /// (plus `extra`, such as a tag written after them). After an error a read may have left
-    /// anything anywhere (a read of several chunks fails as one), so all of the buffer counts.
-    fn touch_chunks(&mut self, outcomes: &[Result<usize>], extra: usize) {
+    /// Notes what tasks that read and opened chunks left there: `Ok(n)` bytes of plaintext from
+    /// the chunk's start. After an error a read may have left anything anywhere (a read of
+    /// several chunks fails as one), so all of the buffer counts.
+    fn touch_chunks(&mut self, outcomes: &[Result<usize>]) {
         if outcomes.iter().any(Result::is_err) {
             self.touch(self.buffer.len());
             return;
@@ -113,7 +113,7 @@ impl Batch {
             .iter()
             .enumerate()
             .filter_map(|(position, outcome)| match outcome {
-                Ok(read) if *read > 0 => Some(position * SEALED_CHUNK_LEN + read + extra),
+                Ok(read) if *read > 0 => Some(position * SEALED_CHUNK_LEN + read),
                 _ => None,
             })
             .max()
@@ -322,17 +322,21 @@ pub(crate) fn seal_payload<R: Read, W: Write>(
             } else {
                 full_chunks * SEALED_CHUNK_LEN
             };
-            batch.touch(batch.used);
             serial_index += batch.chunk_count();
             Ok(())
         },
         |batch, parallel| {
             let first = batch.first_index;
-            for_each_chunk(
+            let outcome = for_each_chunk(
                 &mut batch.buffer[..batch.used],
                 parallel,
                 |position, chunk| cipher.seal_chunk(first + position, chunk),
-            )
+            );
+            if outcome.is_err() {
+                // Sealed chunks are ciphertext, but a failed batch may keep plaintext.
+                batch.touch(batch.used);
+            }
+            outcome
         },
         |batch| {
             writer
@@ -487,7 +491,10 @@ fn read_and_seal_batch<R: ReadAt + ?Sized>(
         }
         lengths
     };
-    batch.touch_chunks(&lengths, TAG_LEN);
+    // Every chunk read is sealed at once, so only a failed batch may keep plaintext.
+    if lengths.iter().any(Result::is_err) {
+        batch.touch(batch.buffer.len());
+    }
     batch.last = false;
     batch.used = 0;
     for outcome in lengths {
@@ -608,7 +615,7 @@ fn read_and_open_batch<R: ReadAt + ?Sized>(
         }
         outcomes
     };
-    batch.touch_chunks(&outcomes, 0);
+    batch.touch_chunks(&outcomes);
     batch.last = false;
     batch.used = 0;
     batch.deferred = None;
@@ -1404,11 +1411,11 @@ mod tests {
             dirty: 0,
         };
         batch.buffer[..3 * SEALED_CHUNK_LEN + 5].fill(0xaa);
-        batch.touch_chunks(&[Ok(3), Ok(0), Ok(0)], 0);
+        batch.touch_chunks(&[Ok(3), Ok(0), Ok(0)]);
         assert_eq!(batch.dirty, 3, "chunks that read nothing hold nothing");
-        batch.touch_chunks(&[Ok(SEALED_CHUNK_LEN), Ok(7), Ok(0), Ok(5)], 0);
+        batch.touch_chunks(&[Ok(SEALED_CHUNK_LEN), Ok(7), Ok(0), Ok(5)]);
         assert_eq!(batch.dirty, 3 * SEALED_CHUNK_LEN + 5);
-        batch.touch_chunks(&[Ok(1), Err(Error::MessageTooLong)], 0);
+        batch.touch_chunks(&[Ok(1), Err(Error::MessageTooLong)]);
         assert_eq!(
             batch.dirty, len,
             "after a failed read all of the buffer counts"
