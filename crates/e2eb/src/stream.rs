@@ -138,7 +138,8 @@ mod spare_buffers {
     const LIMIT: usize = 4;
     static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
-    /// A zeroed buffer of `len` bytes.
+    /// A buffer of `len` bytes, holding zeros or an earlier call's ciphertext (never plaintext:
+    /// that is wiped before a buffer is kept).
     pub(super) fn take(len: usize) -> Vec<u8> {
         let reused = SPARE.lock().ok().and_then(|mut spare| {
             let position = spare.iter().position(|buffer| buffer.len() == len)?;
