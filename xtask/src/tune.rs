@@ -58,7 +58,7 @@ pub struct Options {
         long,
         value_name = "USD",
         default_value_t = attacker::DEFAULT_USD_PER_GPU_HOUR,
-        value_parser = parse_price
+        value_parser = attacker::parse_usd_per_gpu_hour
     )]
     pub usd_per_gpu_hour: f64,
 
@@ -72,13 +72,6 @@ pub enum Kdf {
     Argon2id,
     Scrypt,
     Both,
-}
-
-fn parse_price(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(price) if price.is_finite() && price > 0.0 => Ok(price),
-        _ => Err(format!("{text:?} is not a positive price")),
-    }
 }
 
 pub fn run(options: Options) -> Result<(), String> {

@@ -151,17 +151,7 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
         payload_error: payload.as_ref().err().map(ToString::to_string),
     };
 
-    let mut stdout = io::stdout().lock();
-    let printed = if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)
-            .map_err(io::Error::from)
-            .and_then(|()| writeln!(stdout))
-    } else {
-        write_text(&mut stdout, &report)
-    };
-    printed
-        .and_then(|()| stdout.flush())
-        .map_err(|error| Failure::io("cannot write stdout", &error))?;
+    crate::output::print_report(&report, args.json, write_text)?;
 
     match payload {
         Ok(_) => Ok(()),

@@ -399,3 +399,22 @@ impl Write for Output {
         Ok(())
     }
 }
+
+/// Prints `report` to stdout, as pretty JSON with `json`, else through `write_text`.
+pub fn print_report<T: serde::Serialize>(
+    report: &T,
+    json: bool,
+    write_text: impl FnOnce(&mut io::StdoutLock<'static>, &T) -> io::Result<()>,
+) -> Result<(), Failure> {
+    let mut stdout = io::stdout().lock();
+    let printed = if json {
+        serde_json::to_writer_pretty(&mut stdout, report)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(stdout))
+    } else {
+        write_text(&mut stdout, report)
+    };
+    printed
+        .and_then(|()| stdout.flush())
+        .map_err(|error| Failure::io("cannot write stdout", &error))
+}

@@ -62,7 +62,7 @@ pub struct TuneArgs {
         long,
         value_name = "USD",
         default_value_t = attacker::DEFAULT_USD_PER_GPU_HOUR,
-        value_parser = parse_price
+        value_parser = attacker::parse_usd_per_gpu_hour
     )]
     pub usd_per_gpu_hour: f64,
 
@@ -80,13 +80,6 @@ pub enum TuneKdf {
     Argon2id,
     Scrypt,
     Both,
-}
-
-fn parse_price(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(price) if price.is_finite() && price > 0.0 => Ok(price),
-        _ => Err(format!("{text:?} is not a positive price")),
-    }
 }
 
 pub fn run(args: TuneArgs) -> Result<(), Failure> {
@@ -178,9 +171,9 @@ mod tests {
 
     #[test]
     fn prices_must_be_positive() {
-        assert_eq!(parse_price("0.8"), Ok(0.8));
+        assert_eq!(attacker::parse_usd_per_gpu_hour("0.8"), Ok(0.8));
         for bad in ["0", "-1", "nan", "inf", "cheap"] {
-            assert!(parse_price(bad).is_err(), "{bad}");
+            assert!(attacker::parse_usd_per_gpu_hour(bad).is_err(), "{bad}");
         }
     }
 }

@@ -324,17 +324,7 @@ fn inspect(args: WhatsappInspectArgs) -> Result<(), Failure> {
         md5_trailer_matches: inspection.md5_trailer_matches,
         ciphertext_len: inspection.ciphertext_len(),
     };
-    let mut stdout = io::stdout().lock();
-    let printed = if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &report)
-            .map_err(io::Error::from)
-            .and_then(|()| writeln!(stdout))
-    } else {
-        write_text(&mut stdout, &report)
-    };
-    printed
-        .and_then(|()| stdout.flush())
-        .map_err(|error| Failure::io("cannot write stdout", &error))?;
+    crate::output::print_report(&report, args.json, write_text)?;
     if report.ciphertext_len.is_none() {
         return Err(Failure::with_status(
             format!("{label}: too short to hold an authentication tag after its prefix"),

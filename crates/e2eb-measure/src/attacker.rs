@@ -44,6 +44,14 @@ pub struct Gpu {
 /// `--usd-per-gpu-hour`.
 pub const DEFAULT_USD_PER_GPU_HOUR: f64 = 0.50;
 
+/// Parses a `--usd-per-gpu-hour` value: a finite, positive price.
+pub fn parse_usd_per_gpu_hour(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(price) if price.is_finite() && price > 0.0 => Ok(price),
+        _ => Err(format!("{text:?} is not a positive price")),
+    }
+}
+
 /// The reference GPU: NVIDIA GeForce RTX 4090.
 pub fn rtx_4090(usd_per_hour: f64) -> Gpu {
     Gpu {

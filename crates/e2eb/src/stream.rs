@@ -553,69 +553,78 @@ fn read_and_open_batch<R: ReadAt + ?Sized>(
     let first = batch.first_index;
     // Sealed chunks lie back to back in the file as in the buffer, so a run of them is one read:
     // a system call per chunk cost as much as a tenth of the decryption.
-    let read_and_open_run = |run: usize, chunks: &mut [u8]| -> Vec<Result<usize>> {
-        let first_position = run * READ_RUN_CHUNKS;
-        let count = chunks.len().div_ceil(SEALED_CHUNK_LEN);
-        let first_index = first + first_position as u64;
-        if end.is_before(first_index) {
-            return (0..count).map(|_| Ok(0)).collect();
-        }
-        let read = first_index
-            .checked_mul(SEALED_CHUNK_LEN as u64)
-            .and_then(|relative| relative.checked_add(chunks_offset))
-            .ok_or(Error::MessageTooLong)
-            .and_then(|offset| read_full_at(source, chunks, offset));
-        let read = match read {
-            Ok(read) => read,
-            // Reported as the run's first chunk's failure, which ends the payload there.
-            Err(error) => {
-                return std::iter::once(Err(error))
-                    .chain((1..count).map(|_| Ok(0)))
-                    .collect();
+    // Fills one outcome per chunk of the run (left `Ok(0)` past the end); says whether every
+    // chunk was full, so that the payload goes on after it.
+    let read_and_open_run =
+        |run: usize, chunks: &mut [u8], outcomes: &mut [Result<usize>]| -> bool {
+            let first_index = first + (run * READ_RUN_CHUNKS) as u64;
+            if end.is_before(first_index) {
+                return false;
             }
-        };
-        chunks
-            .chunks_mut(SEALED_CHUNK_LEN)
-            .enumerate()
-            .map(|(k, chunk)| {
+            let read = first_index
+                .checked_mul(SEALED_CHUNK_LEN as u64)
+                .and_then(|relative| relative.checked_add(chunks_offset))
+                .ok_or(Error::MessageTooLong)
+                .and_then(|offset| read_full_at(source, chunks, offset));
+            let read = match read {
+                Ok(read) => read,
+                // Reported as the run's first chunk's failure, which ends the payload there.
+                Err(error) => {
+                    outcomes[0] = Err(error);
+                    return false;
+                }
+            };
+            let mut full = true;
+            for (k, (chunk, outcome)) in chunks
+                .chunks_mut(SEALED_CHUNK_LEN)
+                .zip(outcomes.iter_mut())
+                .enumerate()
+            {
                 let index = first_index + k as u64;
                 let len = read
                     .saturating_sub(k * SEALED_CHUNK_LEN)
                     .min(SEALED_CHUNK_LEN);
                 if len < SEALED_CHUNK_LEN {
                     end.found_at(index);
+                    full = false;
                 }
-                if len >= TAG_LEN {
+                *outcome = if len >= TAG_LEN {
                     let offset = chunks_offset + payload::chunk_offset(index);
-                    cipher.open_chunk(index, &mut chunk[..len], offset)?;
-                }
-                Ok(len)
-            })
-            .collect()
-    };
+                    cipher
+                        .open_chunk(index, &mut chunk[..len], offset)
+                        .map(|()| len)
+                } else {
+                    Ok(len)
+                };
+                full &= outcome.is_ok();
+            }
+            full
+        };
     let run_len = READ_RUN_CHUNKS * SEALED_CHUNK_LEN;
-    let outcomes: Vec<Result<usize>> = if parallel {
-        let runs: Vec<Vec<Result<usize>>> = batch
+    let mut outcomes: Vec<Result<usize>> = (0..batch.buffer.len() / SEALED_CHUNK_LEN)
+        .map(|_| Ok(0))
+        .collect();
+    if parallel {
+        batch
             .buffer
             .par_chunks_mut(run_len)
+            .zip(outcomes.par_chunks_mut(READ_RUN_CHUNKS))
             .enumerate()
-            .map(|(run, chunks)| read_and_open_run(run, chunks))
-            .collect();
-        runs.into_iter().flatten().collect()
+            .for_each(|(run, (chunks, outcomes))| {
+                read_and_open_run(run, chunks, outcomes);
+            });
     } else {
-        let mut outcomes = Vec::with_capacity(batch.buffer.len() / SEALED_CHUNK_LEN);
-        for (run, chunks) in batch.buffer.chunks_mut(run_len).enumerate() {
-            let run_outcomes = read_and_open_run(run, chunks);
-            let stop = run_outcomes
-                .iter()
-                .any(|outcome| !matches!(outcome, Ok(SEALED_CHUNK_LEN)));
-            outcomes.extend(run_outcomes);
-            if stop {
+        for (run, (chunks, outcomes)) in batch
+            .buffer
+            .chunks_mut(run_len)
+            .zip(outcomes.chunks_mut(READ_RUN_CHUNKS))
+            .enumerate()
+        {
+            if !read_and_open_run(run, chunks, outcomes) {
                 break;
             }
         }
-        outcomes
-    };
+    }
     batch.touch_chunks(&outcomes);
     batch.last = false;
     batch.used = 0;
