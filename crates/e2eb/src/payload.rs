@@ -211,6 +211,14 @@ impl PayloadCipher {
         Ok(())
     }
 
+    /// Seals chunk `index` in place in `chunk`, which holds its plaintext, and returns the tag:
+    /// for sealing a chunk where it lies and moving it (and adding the tag) afterwards.
+    pub fn seal_chunk_detached(&self, index: u64, chunk: &mut [u8]) -> Result<[u8; TAG_LEN]> {
+        check_index(index)?;
+        debug_assert!(chunk.len() <= CHUNK_LEN);
+        Ok(self.aead.seal_in_place(&self.nonce(index), chunk))
+    }
+
     /// Opens chunk `index` in place; on success the first `sealed.len() - TAG_LEN` bytes are
     /// the plaintext. `offset` (of the chunk in the whole file) only goes into the error.
     pub fn open_chunk(&self, index: u64, sealed: &mut [u8], offset: u64) -> Result<()> {

@@ -908,9 +908,12 @@ pub(crate) fn seal_in_memory(
 ///
 /// Chunk `k` moves right, from `k * CHUNK_LEN` to `start.len() + k * SEALED_CHUNK_LEN`, so the
 /// chunks are taken from the last to the first: a chunk's new place then covers only plaintext
-/// already moved on. Each chunk is moved and sealed while in cache, and the lines it lands on
-/// were read moments before, so the data crosses the memory bus once each way, where sealing
-/// into a second buffer also reads every line of that buffer before writing it.
+/// already moved on. A chunk is sealed where it lies, so that its loads stream in from memory
+/// while the cipher works (a copy first would wait on memory with nothing to overlap), and then
+/// moved, while in cache, onto lines read moments before: the data crosses the memory bus once
+/// each way, where sealing into a second buffer also reads every line of that buffer before
+/// writing it. The first chunks of a run, whose plaintext starts below the run's own bytes, are
+/// assembled in place from the run's head and then sealed.
 ///
 /// With several threads the chunks are split into runs, a few per thread. Run `r` owns the bytes
 /// from its first chunk's new place to its last chunk's end, which holds all of its plaintext
@@ -941,7 +944,6 @@ pub(crate) fn seal_in_place(
                 ),
             ))
         })?;
-    buffer.resize(total, 0);
     // A few runs per thread, so that a thread held up by the rest of the machine leaves its
     // later runs to the others; each run costs only its head, a copy of the header plus 16
     // bytes per chunk before the run (under 1/1000 of the data).
@@ -952,6 +954,9 @@ pub(crate) fn seal_in_place(
             .min(chunks / PARALLEL_THRESHOLD_CHUNKS)
             .max(1)
     };
+    // Everything that can fail comes before the buffer changes.
+    let pool = if runs > 1 { Some(pool(threads)?) } else { None };
+    buffer.resize(total, 0);
     // Run r: chunks first[r]..first[r + 1]; it owns buffer[owned[r]..owned[r + 1]].
     let first: Vec<usize> = (0..=runs).map(|r| r * chunks / runs).collect();
     let owned: Vec<usize> = (0..=runs)
@@ -982,6 +987,17 @@ pub(crate) fn seal_in_place(
             let from = index * CHUNK_LEN;
             let len = CHUNK_LEN.min(plaintext_len - from.min(plaintext_len));
             let to = shift + index * SEALED_CHUNK_LEN - base;
+            if from >= base {
+                // The whole plaintext lies in this run's bytes: seal it where it lies, while
+                // the loads stream from memory under the cipher's work, then move the
+                // ciphertext, now in cache, to its place. Moving first would read the chunk
+                // from memory with nothing to overlap the wait.
+                let at = from - base;
+                let tag = cipher.seal_chunk_detached(index as u64, &mut piece[at..at + len])?;
+                piece.copy_within(at..at + len, to);
+                piece[to + len..to + len + TAG_LEN].copy_from_slice(&tag);
+                continue;
+            }
             // The part of the plaintext below this run's bytes comes from its head.
             let below = (base.saturating_sub(from)).min(len);
             let within = len - below;
@@ -997,10 +1013,9 @@ pub(crate) fn seal_in_place(
         }
         Ok(())
     };
-    if runs == 1 {
-        pieces.into_iter().try_for_each(seal_run)?;
-    } else {
-        pool(threads)?.install(|| pieces.into_par_iter().try_for_each(seal_run))?;
+    match pool {
+        Some(pool) => pool.install(|| pieces.into_par_iter().try_for_each(seal_run))?,
+        None => pieces.into_iter().try_for_each(seal_run)?,
     }
     buffer[..shift].copy_from_slice(start);
     Ok(())

@@ -400,6 +400,26 @@ fn encrypting_in_place_makes_the_same_backup() {
     }
 }
 
+/// Far into a large buffer each run's first few chunks start below the run's own bytes (the
+/// header and 16 bytes per earlier chunk push the sealed chunks past their plaintext by more than
+/// a chunk), and are assembled from the run's head; the rest are sealed where they lie and moved.
+/// 1100 chunks on 7 threads make 17 runs, the last starting 1035 chunks in, 2 chunks below.
+#[test]
+fn encrypting_a_large_buffer_in_place_makes_the_same_backup() {
+    let plaintext = plaintext(1100 * 16384 + 5);
+    let reference = backup(Suite::Aes256Gcm, Backend::RustCrypto, &plaintext, 2);
+    for backend in backends() {
+        for threads in [2, 7] {
+            let mut data = plaintext.clone();
+            encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], threads)
+                .backend(backend)
+                .encrypt_in_place(&mut data)
+                .unwrap();
+            assert!(data == reference, "{backend} {threads} thread(s)");
+        }
+    }
+}
+
 #[test]
 fn a_failed_in_place_encryption_leaves_the_plaintext() {
     let mut data = plaintext(100_000);
