@@ -38,6 +38,35 @@ pub fn bytes_per_second(plan: &Plan, bytes: u64, operation: impl FnMut()) -> Vec
         .collect()
 }
 
+/// Like [`bytes_per_second`] for a long operation (one call per sample; `plan.sample_time` is
+/// not used) that needs its input made afresh each time, as an operation that consumes or
+/// overwrites it: `prepare` runs untimed before every call of `operation`, warm-up included,
+/// and both are handed `input`.
+pub fn bytes_per_second_prepared<T: ?Sized>(
+    plan: &Plan,
+    bytes: u64,
+    input: &mut T,
+    mut prepare: impl FnMut(&mut T),
+    mut operation: impl FnMut(&mut T),
+) -> Vec<f64> {
+    let mut timed_call = || {
+        prepare(input);
+        let start = Instant::now();
+        operation(input);
+        start.elapsed().as_secs_f64()
+    };
+    let warm_up = Instant::now();
+    loop {
+        timed_call();
+        if warm_up.elapsed() >= plan.warm_up {
+            break;
+        }
+    }
+    (0..plan.samples.max(1))
+        .map(|_| bytes as f64 / timed_call())
+        .collect()
+}
+
 /// Warms up and returns how many calls fill `plan.sample_time`.
 fn calls_per_sample(plan: &Plan, operation: &mut impl FnMut()) -> u64 {
     let start = Instant::now();
@@ -69,6 +98,40 @@ mod tests {
         assert_eq!(seconds.len(), 3);
         assert_eq!(calls, 1 + 3, "one warm-up call, then one call per sample");
         assert!(seconds.iter().all(|&s| s >= 0.0));
+    }
+
+    #[test]
+    fn prepared_calls_time_the_operation_alone() {
+        let mut prepared = 0;
+        let mut operated = 0;
+        let plan = Plan {
+            warm_up: Duration::ZERO,
+            samples: 4,
+            sample_time: Duration::from_secs(60),
+        };
+        let mut input = 0u32;
+        let throughput = bytes_per_second_prepared(
+            &plan,
+            1 << 20,
+            &mut input,
+            |input| {
+                prepared += 1;
+                *input = prepared;
+                std::thread::sleep(Duration::from_millis(20));
+            },
+            |input| {
+                operated += 1;
+                assert_eq!(*input, operated, "prepared just before");
+            },
+        );
+        assert_eq!(throughput.len(), 4);
+        assert_eq!(
+            (prepared, operated),
+            (5, 5),
+            "one warm-up call, then one per sample"
+        );
+        // A 20 ms preparation counted in the time would cap the rate near 50 MB/s.
+        assert!(throughput.iter().all(|&rate| rate > 1e9), "{throughput:?}");
     }
 
     #[test]

@@ -130,8 +130,9 @@ pub struct StreamFigure {
     #[serde(default)]
     pub backend: Option<String>,
     /// `stream` (`encrypt_stream` / `decrypt_stream` from a slice into a `Vec`), `by-offsets`
-    /// (`encrypt_file` / `decrypt_file` from a slice) or `in-memory` (`encrypt_into` /
-    /// `decrypt_into`); `None` in older files, which measured the stream.
+    /// (`encrypt_file` / `decrypt_file` from a slice), `in-memory` (`encrypt_into` /
+    /// `decrypt_into`) or `in-place` (`encrypt_in_place`, encryption only); `None` in older
+    /// files, which measured the stream.
     #[serde(default)]
     pub mode: Option<String>,
     /// Threads sealing or opening chunks.

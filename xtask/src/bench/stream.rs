@@ -31,6 +31,9 @@ enum Mode {
     /// `encrypt_file` / `decrypt_file` from a byte slice into a `Vec`: the CLI's path for a
     /// named file, where the pool threads read the chunks they seal or open.
     ByOffsets,
+    /// `encrypt_in_place` (encryption only): the plaintext buffer, refilled untimed before each
+    /// pass, turned into the backup.
+    InPlace,
 }
 
 impl Mode {
@@ -39,6 +42,7 @@ impl Mode {
             Mode::Stream => "stream",
             Mode::InMemory => "in-memory",
             Mode::ByOffsets => "by-offsets",
+            Mode::InPlace => "in-place",
         }
     }
 }
@@ -61,10 +65,11 @@ pub fn measure(
     // Output buffers are reused so that page faults on fresh memory stay out of the figures.
     let mut backup = Vec::with_capacity(profile.stream_bytes + profile.stream_bytes / 64 + 4096);
     let mut opened = Vec::with_capacity(profile.stream_bytes);
+    let mut in_place = Vec::with_capacity(backup.capacity());
     let mb = profile.stream_bytes >> 20;
     for &suite in &profile.stream_suites {
         for &backend in Backend::compiled() {
-            for mode in [Mode::Stream, Mode::ByOffsets, Mode::InMemory] {
+            for mode in [Mode::Stream, Mode::ByOffsets, Mode::InMemory, Mode::InPlace] {
                 for &threads in thread_counts {
                     progress.start(format!(
                         "{} {suite} {backend} encrypt {mb} MiB, {threads} threads",
@@ -77,26 +82,40 @@ pub fn measure(
                             .backend(backend)
                     };
                     let mut failure = None;
-                    let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
-                        let outcome = match mode {
-                            Mode::Stream => {
-                                backup.clear();
-                                encryptor()
-                                    .encrypt_stream(&plaintext[..], &mut backup)
-                                    .map(drop)
+                    // Only in-place encryption needs a fresh input (its plaintext becomes the
+                    // backup), refilled untimed before each pass.
+                    let samples = measure::bytes_per_second_prepared(
+                        &plan,
+                        plaintext.len() as u64,
+                        &mut in_place,
+                        |in_place| {
+                            if mode == Mode::InPlace {
+                                in_place.clear();
+                                in_place.extend_from_slice(&plaintext);
                             }
-                            Mode::InMemory => encryptor().encrypt_into(&plaintext, &mut backup),
-                            Mode::ByOffsets => {
-                                backup.clear();
-                                encryptor()
-                                    .encrypt_file(plaintext.as_slice(), &mut backup)
-                                    .map(drop)
+                        },
+                        |in_place| {
+                            let outcome = match mode {
+                                Mode::Stream => {
+                                    backup.clear();
+                                    encryptor()
+                                        .encrypt_stream(&plaintext[..], &mut backup)
+                                        .map(drop)
+                                }
+                                Mode::InMemory => encryptor().encrypt_into(&plaintext, &mut backup),
+                                Mode::ByOffsets => {
+                                    backup.clear();
+                                    encryptor()
+                                        .encrypt_file(plaintext.as_slice(), &mut backup)
+                                        .map(drop)
+                                }
+                                Mode::InPlace => encryptor().encrypt_in_place(in_place),
+                            };
+                            if let Err(error) = outcome {
+                                failure = Some(error);
                             }
-                        };
-                        if let Err(error) = outcome {
-                            failure = Some(error);
-                        }
-                    });
+                        },
+                    );
                     if let Some(error) = failure {
                         return Err(format!("encrypting with {suite} ({backend}): {error}"));
                     }
@@ -110,6 +129,20 @@ pub fn measure(
                         &samples,
                     ));
                     progress.done();
+                }
+                if mode == Mode::InPlace {
+                    // Decryption has no in-place mode; check the backup once instead.
+                    let opened = Decryptor::new(Secret::RecoveryKey(recovery_key.clone()))
+                        .backend(backend)
+                        .decrypt_to_vec(&in_place)
+                        .map_err(|error| format!("{suite} ({backend}) in place: {error}"))?;
+                    if opened != plaintext {
+                        return Err(format!(
+                            "{suite} ({backend}): the payload encrypted in place did not \
+                             round-trip"
+                        ));
+                    }
+                    continue;
                 }
                 for &threads in thread_counts {
                     progress.start(format!(
@@ -133,6 +166,7 @@ pub fn measure(
                                     .decrypt_file(backup.as_slice(), &mut opened)
                                     .map(drop)
                             }
+                            Mode::InPlace => unreachable!("no in-place decryption"),
                         };
                         if let Err(error) = outcome {
                             failure = Some(error);
