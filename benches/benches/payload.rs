@@ -12,8 +12,8 @@
 //! - `by-offsets`: `encrypt_file` / `decrypt_file` from a byte slice into a reused `Vec`: the
 //!   path the CLI takes for a named file, where the pool threads read the chunks they seal or
 //!   open;
-//! - `in-place` (encryption): `encrypt_in_place`, the plaintext buffer turned into the backup
-//!   (refilled with the plaintext before each pass, untimed).
+//! - `in-place`: `encrypt_in_place` / `decrypt_in_place`, the plaintext buffer turned into the
+//!   backup and back (refilled before each pass, untimed).
 //!
 //! Second, 256 KiB and 1 MiB that stay in the CPU's caches are sealed on one thread, three ways
 //! per backend, to show what the format costs beside the bare AEAD once memory bandwidth is out of
@@ -167,6 +167,22 @@ fn payload(c: &mut Criterion) {
                     decryptor(backend, threads)
                         .decrypt_file(sealed.as_slice(), &mut opened)
                         .expect("decrypts")
+                })
+            });
+            group.bench_function(id("in-place"), |b| {
+                let mut buffer = Vec::with_capacity(sealed.len());
+                b.iter_custom(|passes| {
+                    let mut timed = Duration::ZERO;
+                    for _ in 0..passes {
+                        buffer.clear();
+                        buffer.extend_from_slice(&sealed);
+                        let start = std::time::Instant::now();
+                        decryptor(backend, threads)
+                            .decrypt_in_place(&mut buffer)
+                            .expect("decrypts");
+                        timed += start.elapsed();
+                    }
+                    timed
                 })
             });
         }

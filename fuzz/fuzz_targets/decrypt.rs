@@ -26,6 +26,16 @@ fuzz_target!(|data: &[u8]| {
         let one_shot = decryptor(secret, 1).decrypt_to_vec(data);
         let parallel = decryptor(secret, 2).decrypt_to_vec(data);
         assert_eq!(one_shot.as_ref().ok(), parallel.as_ref().ok());
+        let mut in_place = data.to_vec();
+        let in_place_outcome = decryptor(secret, 2).decrypt_in_place(&mut in_place);
+        assert_eq!(
+            in_place_outcome.as_ref().err().map(|e| e.class()),
+            one_shot.as_ref().err().map(|e| e.class())
+        );
+        match &one_shot {
+            Ok(plaintext) => assert_eq!(&in_place, plaintext),
+            Err(_) => assert!(in_place.is_empty() || in_place == data),
+        }
         let mut streamed = Vec::new();
         let stream = decryptor(secret, 2).decrypt_stream(data, &mut streamed);
         assert_eq!(stream.is_ok(), one_shot.is_ok());

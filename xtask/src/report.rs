@@ -667,9 +667,10 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
              `decrypt_file` from a byte slice into a `Vec`, the CLI's path for a named file, \
              where the pool threads read the chunks they seal or open and the calling thread \
              only writes; *in-memory*: `encrypt_into` / `decrypt_into`, each chunk copied and \
-             sealed by the thread that owns it; *in-place* (encryption, where measured): \
-             `encrypt_in_place`, the plaintext buffer (refilled untimed before each pass) turned \
-             into the backup, each chunk sealed where it lies and then moved into place.\n\n",
+             sealed by the thread that owns it; *in-place* (where measured): \
+             `encrypt_in_place` / `decrypt_in_place`, the buffer (refilled untimed before each \
+             pass) turned into the backup or back, each chunk sealed or opened where it lies and \
+             then moved into place.\n\n",
         );
         out.push_str("| suite | direction | backend | mode | threads | GB/s median (IQR) | speedup | efficiency |\n|---|---|---|---|---|---|---|---|\n");
         for figure in &run.stream {

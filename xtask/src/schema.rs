@@ -131,7 +131,7 @@ pub struct StreamFigure {
     pub backend: Option<String>,
     /// `stream` (`encrypt_stream` / `decrypt_stream` from a slice into a `Vec`), `by-offsets`
     /// (`encrypt_file` / `decrypt_file` from a slice), `in-memory` (`encrypt_into` /
-    /// `decrypt_into`) or `in-place` (`encrypt_in_place`, encryption only); `None` in older
+    /// `decrypt_into`) or `in-place` (`encrypt_in_place` / `decrypt_in_place`); `None` in older
     /// files, which measured the stream.
     #[serde(default)]
     pub mode: Option<String>,

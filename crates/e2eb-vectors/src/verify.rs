@@ -114,6 +114,20 @@ fn apis(
         let outcome = decryptor(threads).and_then(|d| d.decrypt_to_vec(backup));
         outcomes.push((name, outcome.map_err(|e| (class(e), Vec::new()))));
     }
+    // In place, a failure leaves the backup as it was or nothing: anything else counts as
+    // released.
+    for (name, threads) in [("in-place/1", 1), ("in-place/2", 2)] {
+        let mut data = backup.to_vec();
+        let outcome = decryptor(threads).and_then(|d| d.decrypt_in_place(&mut data));
+        outcomes.push((
+            name,
+            match outcome {
+                Ok(()) => Ok(data),
+                Err(e) if data == backup => Err((class(e), Vec::new())),
+                Err(e) => Err((class(e), data)),
+            },
+        ));
+    }
     // `file`: the by-offsets path (`decrypt_file`), where the pool threads read the chunks.
     for (name, threads, by_offsets) in [
         ("stream/1", 1, false),

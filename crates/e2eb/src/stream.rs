@@ -944,46 +944,25 @@ pub(crate) fn seal_in_place(
                 ),
             ))
         })?;
-    // A few runs per thread, so that a thread held up by the rest of the machine leaves its
-    // later runs to the others; each run costs only its head, a copy of the header plus 16
-    // bytes per chunk before the run (under 1/1000 of the data).
-    let runs = if threads.get() <= 1 || chunks < PARALLEL_THRESHOLD_CHUNKS {
-        1
-    } else {
-        (threads.get() * 4)
-            .min(chunks / PARALLEL_THRESHOLD_CHUNKS)
-            .max(1)
-    };
+    let runs = InPlaceRuns::new(threads, chunks, shift, total);
     // Everything that can fail comes before the buffer changes.
-    let pool = if runs > 1 { Some(pool(threads)?) } else { None };
+    let pool = if runs.count > 1 {
+        Some(pool(threads)?)
+    } else {
+        None
+    };
     buffer.resize(total, 0);
-    // Run r: chunks first[r]..first[r + 1]; it owns buffer[owned[r]..owned[r + 1]].
-    let first: Vec<usize> = (0..=runs).map(|r| r * chunks / runs).collect();
-    let owned: Vec<usize> = (0..=runs)
-        .map(|r| match r {
-            0 => 0,
-            r if r == runs => total,
-            r => shift + first[r] * SEALED_CHUNK_LEN,
-        })
-        .collect();
     // The plaintext each run needs from below its own bytes, taken before any run writes.
-    let heads: Vec<Vec<u8>> = (0..runs)
+    let heads: Vec<Vec<u8>> = (0..runs.count)
         .map(|r| {
-            let from = (first[r] * CHUNK_LEN).min(plaintext_len);
-            buffer[from..owned[r].min(plaintext_len).max(from)].to_vec()
+            let from = (runs.first[r] * CHUNK_LEN).min(plaintext_len);
+            buffer[from..runs.owned[r].min(plaintext_len).max(from)].to_vec()
         })
         .collect();
-    let mut pieces = Vec::with_capacity(runs);
-    let mut rest: &mut [u8] = buffer;
-    for r in 0..runs {
-        let (piece, tail) = rest.split_at_mut(owned[r + 1] - owned[r]);
-        pieces.push((r, piece));
-        rest = tail;
-    }
     let seal_run = |(r, piece): (usize, &mut [u8])| -> Result<()> {
-        let base = owned[r];
-        let head_from = first[r] * CHUNK_LEN;
-        for index in (first[r]..first[r + 1]).rev() {
+        let base = runs.owned[r];
+        let head_from = runs.first[r] * CHUNK_LEN;
+        for index in (runs.first[r]..runs.first[r + 1]).rev() {
             let from = index * CHUNK_LEN;
             let len = CHUNK_LEN.min(plaintext_len - from.min(plaintext_len));
             let to = shift + index * SEALED_CHUNK_LEN - base;
@@ -1013,11 +992,147 @@ pub(crate) fn seal_in_place(
         }
         Ok(())
     };
+    let pieces = runs.pieces(buffer);
     match pool {
         Some(pool) => pool.install(|| pieces.into_par_iter().try_for_each(seal_run))?,
         None => pieces.into_iter().try_for_each(seal_run)?,
     }
     buffer[..shift].copy_from_slice(start);
+    Ok(())
+}
+
+/// How a buffer holding `shift` bytes (header and payload prefix) and then `chunks` sealed chunks
+/// is split for work in place: run `r` takes chunks `first[r]..first[r + 1]` and owns
+/// `owned[r]..owned[r + 1]`, from where its first sealed chunk starts (0 for the first run) to
+/// where the next run's does (the buffer's end for the last). A run's plaintext also starts
+/// within its own bytes, but for its first chunks, which start lower (by the header and 16 bytes
+/// per earlier chunk) and overlap the run before it.
+struct InPlaceRuns {
+    count: usize,
+    first: Vec<usize>,
+    owned: Vec<usize>,
+}
+
+impl InPlaceRuns {
+    fn new(threads: Threads, chunks: usize, shift: usize, total: usize) -> InPlaceRuns {
+        // A few runs per thread, so that a thread held up by the rest of the machine leaves its
+        // later runs to the others; a run costs only the bytes it shares with the run before
+        // it, the header plus 16 bytes per earlier chunk (under 1/1000 of the data).
+        let count = if threads.get() <= 1 || chunks < PARALLEL_THRESHOLD_CHUNKS {
+            1
+        } else {
+            (threads.get() * 4)
+                .min(chunks / PARALLEL_THRESHOLD_CHUNKS)
+                .max(1)
+        };
+        let first = (0..=count).map(|r| r * chunks / count).collect();
+        let owned = (0..=count)
+            .map(|r| match r {
+                0 => 0,
+                r if r == count => total,
+                r => shift + r * chunks / count * SEALED_CHUNK_LEN,
+            })
+            .collect();
+        InPlaceRuns {
+            count,
+            first,
+            owned,
+        }
+    }
+
+    /// The buffer split at the runs' boundaries, each piece with its run's index.
+    fn pieces<'a>(&self, buffer: &'a mut [u8]) -> Vec<(usize, &'a mut [u8])> {
+        let mut pieces = Vec::with_capacity(self.count);
+        let mut rest = buffer;
+        for r in 0..self.count {
+            let (piece, tail) = rest.split_at_mut(self.owned[r + 1] - self.owned[r]);
+            pieces.push((r, piece));
+            rest = tail;
+        }
+        pieces
+    }
+}
+
+/// Turns `buffer`, which holds `shift` bytes (header and payload prefix) and then the sealed
+/// chunks, into the plaintext, in place; all or nothing. Chunk `k` moves left, from
+/// `shift + k * SEALED_CHUNK_LEN` to `k * CHUNK_LEN`, so the chunks are taken from the first to
+/// the last, and each is opened where it lies (its loads streaming in under the cipher's work)
+/// and then moved, in cache, onto bytes already opened. With several threads, the plaintext of
+/// a run's first chunks that lands below the run's own bytes is kept aside and copied into place
+/// once every run is done. A chunk that fails to authenticate fails the whole call, the lowest
+/// such chunk naming the error; `buffer` is then wiped and emptied. An impossible payload length
+/// is found before anything changes.
+pub(crate) fn open_in_place(
+    cipher: &PayloadCipher,
+    buffer: &mut Vec<u8>,
+    shift: usize,
+    threads: Threads,
+    chunks_offset: u64,
+) -> Result<()> {
+    use zeroize::{Zeroize, Zeroizing};
+    let total = buffer.len();
+    let sealed_len = total.saturating_sub(shift);
+    let plaintext_len = usize::try_from(payload::plaintext_len(sealed_len as u64)?)
+        .map_err(|_| Error::MessageTooLong)?;
+    let chunks = plaintext_len / CHUNK_LEN + 1;
+    let runs = InPlaceRuns::new(threads, chunks, shift, total);
+    let pool = if runs.count > 1 {
+        Some(pool(threads)?)
+    } else {
+        None
+    };
+    // The plaintext of run r that lands below its own bytes: from its first chunk's new place
+    // to its own first byte.
+    let mut below_runs: Vec<Zeroizing<Vec<u8>>> = (0..runs.count)
+        .map(|r| {
+            let from = (runs.first[r] * CHUNK_LEN).min(plaintext_len);
+            Zeroizing::new(vec![
+                0u8;
+                runs.owned[r].min(plaintext_len).saturating_sub(from)
+            ])
+        })
+        .collect();
+    let open_run = |((r, piece), below_run): ((usize, &mut [u8]), &mut Zeroizing<Vec<u8>>)| {
+        let base = runs.owned[r];
+        let below_from = runs.first[r] * CHUNK_LEN;
+        for index in runs.first[r]..runs.first[r + 1] {
+            let to = index * CHUNK_LEN;
+            let len = CHUNK_LEN.min(plaintext_len - to.min(plaintext_len));
+            let at = shift + index * SEALED_CHUNK_LEN - base;
+            let offset = chunks_offset + payload::chunk_offset(index as u64);
+            cipher.open_chunk(index as u64, &mut piece[at..at + len + TAG_LEN], offset)?;
+            let below = base.saturating_sub(to).min(len);
+            if below > 0 {
+                let into = to - below_from;
+                below_run[into..into + below].copy_from_slice(&piece[at..at + below]);
+            }
+            if len > below {
+                piece.copy_within(at + below..at + len, to + below - base);
+            }
+        }
+        Ok(())
+    };
+    let work = runs.pieces(buffer).into_iter().zip(below_runs.iter_mut());
+    let outcomes: Vec<Result<()>> = match pool {
+        Some(pool) => pool.install(|| {
+            work.collect::<Vec<_>>()
+                .into_par_iter()
+                .map(open_run)
+                .collect()
+        }),
+        None => work.map(open_run).collect(),
+    };
+    // Runs are in chunk order and each stops at its first failure: the first error is the
+    // lowest failing chunk's, as in a serial run.
+    if let Some(error) = outcomes.into_iter().find_map(Result::err) {
+        buffer.zeroize();
+        return Err(error);
+    }
+    for (r, below_run) in below_runs.iter().enumerate() {
+        let from = runs.first[r] * CHUNK_LEN;
+        buffer[from..from + below_run.len()].copy_from_slice(below_run);
+    }
+    buffer.truncate(plaintext_len);
     Ok(())
 }
 

@@ -51,6 +51,14 @@ fn verdicts(backup: &[u8], backend: Backend) -> Vec<Result<Vec<u8>, &'static str
                 .map(|_| out)
                 .map_err(class),
         );
+        let mut data = backup.to_vec();
+        let outcome = decryptor(threads).decrypt_in_place(&mut data);
+        assert!(
+            outcome.is_ok() || data.is_empty() || data == backup,
+            "a failed decryption in place left {} changed bytes",
+            data.len()
+        );
+        outcomes.push(outcome.map(|()| data).map_err(class));
     }
     let mut out = Vec::new();
     outcomes.push(
@@ -393,6 +401,14 @@ fn encrypting_in_place_makes_the_same_backup() {
                             "{suite} {backend} {threads} thread(s), {} slot(s), {len} bytes",
                             slots.len()
                         );
+                        decryptor(secret_for(slots[0]), threads)
+                            .backend(backend)
+                            .decrypt_in_place(&mut data)
+                            .unwrap();
+                        assert!(
+                            data == plaintext,
+                            "{suite} {backend} {threads} thread(s), {len} bytes, back"
+                        );
                     }
                 }
             }
@@ -402,10 +418,11 @@ fn encrypting_in_place_makes_the_same_backup() {
 
 /// Far into a large buffer each run's first few chunks start below the run's own bytes (the
 /// header and 16 bytes per earlier chunk push the sealed chunks past their plaintext by more than
-/// a chunk), and are assembled from the run's head; the rest are sealed where they lie and moved.
-/// 1100 chunks on 7 threads make 17 runs, the last starting 1035 chunks in, 2 chunks below.
+/// a chunk): encryption assembles them from the run's head, decryption keeps their plaintext
+/// aside until every run is done. 1100 chunks on 7 threads make 17 runs, the last starting 1036
+/// chunks in, 2 chunks below.
 #[test]
-fn encrypting_a_large_buffer_in_place_makes_the_same_backup() {
+fn a_large_buffer_round_trips_in_place() {
     let plaintext = plaintext(1100 * 16384 + 5);
     let reference = backup(Suite::Aes256Gcm, Backend::RustCrypto, &plaintext, 2);
     for backend in backends() {
@@ -416,6 +433,51 @@ fn encrypting_a_large_buffer_in_place_makes_the_same_backup() {
                 .encrypt_in_place(&mut data)
                 .unwrap();
             assert!(data == reference, "{backend} {threads} thread(s)");
+            decryptor(secret_for(SlotChoice::RecoveryKey), threads)
+                .backend(backend)
+                .decrypt_in_place(&mut data)
+                .unwrap();
+            assert!(data == plaintext, "{backend} {threads} thread(s) back");
+        }
+    }
+}
+
+/// A large backup damaged in two runs fails as a serial decryption would, naming the lower chunk,
+/// and leaves nothing of what the runs had opened; a wrong key leaves the backup as it was.
+#[test]
+fn a_failed_decryption_in_place_names_the_lowest_chunk_and_keeps_nothing() {
+    let plaintext = plaintext(1100 * 16384 + 5);
+    let reference = backup(Suite::Aes256Gcm, Backend::RustCrypto, &plaintext, 2);
+    let chunks_offset =
+        reference.len() - e2eb::payload::sealed_len(plaintext.len() as u64) as usize;
+    let mut damaged = reference.clone();
+    for index in [700usize, 1050] {
+        damaged[chunks_offset + index * 16400 + 99] ^= 1;
+    }
+    for backend in backends() {
+        for threads in [1, 2, 7] {
+            let mut data = damaged.clone();
+            let outcome = decryptor(secret_for(SlotChoice::RecoveryKey), threads)
+                .backend(backend)
+                .decrypt_in_place(&mut data);
+            assert!(
+                matches!(outcome, Err(Error::ChunkCorrupt { index: 700, offset })
+                    if offset == (chunks_offset + 700 * 16400) as u64),
+                "{backend} {threads}: {outcome:?}"
+            );
+            assert!(data.is_empty(), "{backend} {threads}");
+
+            let mut data = reference.clone();
+            let wrong = e2eb::Secret::RecoveryKey(e2eb::RecoveryKey::from_bytes([9; 32]));
+            let outcome = e2eb::Decryptor::new(wrong)
+                .threads(e2eb::Threads::new(threads))
+                .backend(backend)
+                .decrypt_in_place(&mut data);
+            assert!(outcome.is_err(), "{backend} {threads}");
+            assert!(
+                data == reference,
+                "{backend} {threads}: a wrong key changed the backup"
+            );
         }
     }
 }

@@ -1,6 +1,6 @@
 //! A whole backup in memory (header with a recovery-key slot, payload sealed in 16 KiB chunks)
-//! across thread counts and AEAD backends, three ways: through the streaming pipeline, by
-//! offsets (as the CLI reads a named file) and memory to memory.
+//! across thread counts and AEAD backends, four ways: through the streaming pipeline, by
+//! offsets (as the CLI reads a named file), memory to memory, and in place.
 
 use e2eb::{Backend, Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
 use e2eb_benches::measure::{self, Plan};
@@ -31,8 +31,8 @@ enum Mode {
     /// `encrypt_file` / `decrypt_file` from a byte slice into a `Vec`: the CLI's path for a
     /// named file, where the pool threads read the chunks they seal or open.
     ByOffsets,
-    /// `encrypt_in_place` (encryption only): the plaintext buffer, refilled untimed before each
-    /// pass, turned into the backup.
+    /// `encrypt_in_place` / `decrypt_in_place`: the plaintext buffer turned into the backup and
+    /// back, refilled untimed before each pass.
     InPlace,
 }
 
@@ -82,8 +82,8 @@ pub fn measure(
                             .backend(backend)
                     };
                     let mut failure = None;
-                    // Only in-place encryption needs a fresh input (its plaintext becomes the
-                    // backup), refilled untimed before each pass.
+                    // Only in place does a pass consume its input (the plaintext becomes the
+                    // backup), so only there is it refilled, untimed, before each pass.
                     let samples = measure::bytes_per_second_prepared(
                         &plan,
                         plaintext.len() as u64,
@@ -131,18 +131,9 @@ pub fn measure(
                     progress.done();
                 }
                 if mode == Mode::InPlace {
-                    // Decryption has no in-place mode; check the backup once instead.
-                    let opened = Decryptor::new(Secret::RecoveryKey(recovery_key.clone()))
-                        .backend(backend)
-                        .decrypt_to_vec(&in_place)
-                        .map_err(|error| format!("{suite} ({backend}) in place: {error}"))?;
-                    if opened != plaintext {
-                        return Err(format!(
-                            "{suite} ({backend}): the payload encrypted in place did not \
-                             round-trip"
-                        ));
-                    }
-                    continue;
+                    // In-place decryption opens the in-place backup.
+                    backup.clear();
+                    backup.extend_from_slice(&in_place);
                 }
                 for &threads in thread_counts {
                     progress.start(format!(
@@ -153,31 +144,48 @@ pub fn measure(
                         .threads(Threads::new(threads))
                         .backend(backend);
                     let mut failure = None;
-                    let samples = measure::bytes_per_second(&plan, plaintext.len() as u64, || {
-                        let outcome = match mode {
-                            Mode::Stream => {
-                                opened.clear();
-                                decryptor.decrypt_stream(&backup[..], &mut opened).map(drop)
+                    let samples = measure::bytes_per_second_prepared(
+                        &plan,
+                        plaintext.len() as u64,
+                        &mut in_place,
+                        |in_place| {
+                            if mode == Mode::InPlace {
+                                in_place.clear();
+                                in_place.extend_from_slice(&backup);
                             }
-                            Mode::InMemory => decryptor.decrypt_into(&backup, &mut opened),
-                            Mode::ByOffsets => {
-                                opened.clear();
-                                decryptor
-                                    .decrypt_file(backup.as_slice(), &mut opened)
-                                    .map(drop)
+                        },
+                        |in_place| {
+                            let outcome = match mode {
+                                Mode::Stream => {
+                                    opened.clear();
+                                    decryptor.decrypt_stream(&backup[..], &mut opened).map(drop)
+                                }
+                                Mode::InMemory => decryptor.decrypt_into(&backup, &mut opened),
+                                Mode::ByOffsets => {
+                                    opened.clear();
+                                    decryptor
+                                        .decrypt_file(backup.as_slice(), &mut opened)
+                                        .map(drop)
+                                }
+                                Mode::InPlace => decryptor.decrypt_in_place(in_place),
+                            };
+                            if let Err(error) = outcome {
+                                failure = Some(error);
                             }
-                            Mode::InPlace => unreachable!("no in-place decryption"),
-                        };
-                        if let Err(error) = outcome {
-                            failure = Some(error);
-                        }
-                    });
+                        },
+                    );
                     if let Some(error) = failure {
                         return Err(format!("decrypting with {suite} ({backend}): {error}"));
                     }
-                    if opened != plaintext {
+                    let result = if mode == Mode::InPlace {
+                        &in_place
+                    } else {
+                        &opened
+                    };
+                    if *result != plaintext {
                         return Err(format!(
-                            "{suite} ({backend}): the payload did not round-trip"
+                            "{suite} ({backend}, {}): the payload did not round-trip",
+                            mode.name()
                         ));
                     }
                     figures.push(figure(
