@@ -107,19 +107,10 @@ fn payload(c: &mut Criterion) {
                 })
             });
             group.bench_function(id("in-place"), |b| {
-                let mut buffer = Vec::with_capacity(sealed.len());
-                b.iter_custom(|passes| {
-                    let mut timed = Duration::ZERO;
-                    for _ in 0..passes {
-                        buffer.clear();
-                        buffer.extend_from_slice(&plaintext);
-                        let start = std::time::Instant::now();
-                        encryptor(backend, threads)
-                            .encrypt_in_place(&mut buffer)
-                            .expect("encrypts");
-                        timed += start.elapsed();
-                    }
-                    timed
+                time_in_place(b, &plaintext, sealed.len(), |buffer| {
+                    encryptor(backend, threads)
+                        .encrypt_in_place(buffer)
+                        .expect("encrypts")
                 })
             });
             group.bench_function(id("by-offsets"), |b| {
@@ -170,19 +161,10 @@ fn payload(c: &mut Criterion) {
                 })
             });
             group.bench_function(id("in-place"), |b| {
-                let mut buffer = Vec::with_capacity(sealed.len());
-                b.iter_custom(|passes| {
-                    let mut timed = Duration::ZERO;
-                    for _ in 0..passes {
-                        buffer.clear();
-                        buffer.extend_from_slice(&sealed);
-                        let start = std::time::Instant::now();
-                        decryptor(backend, threads)
-                            .decrypt_in_place(&mut buffer)
-                            .expect("decrypts");
-                        timed += start.elapsed();
-                    }
-                    timed
+                time_in_place(b, &sealed, sealed.len(), |buffer| {
+                    decryptor(backend, threads)
+                        .decrypt_in_place(buffer)
+                        .expect("decrypts")
                 })
             });
         }
@@ -196,6 +178,28 @@ fn payload(c: &mut Criterion) {
     }
     group.finish();
     assert!(opened == plaintext, "the payload round-trips");
+}
+
+/// Times `operation` on a buffer (of `capacity`, so that it never grows while timed) refilled
+/// with `input` before each pass, untimed: in place, a pass consumes its input.
+fn time_in_place(
+    b: &mut criterion::Bencher<'_>,
+    input: &[u8],
+    capacity: usize,
+    mut operation: impl FnMut(&mut Vec<u8>),
+) {
+    let mut buffer = Vec::with_capacity(capacity);
+    b.iter_custom(|passes| {
+        let mut timed = Duration::ZERO;
+        for _ in 0..passes {
+            buffer.clear();
+            buffer.extend_from_slice(input);
+            let start = std::time::Instant::now();
+            operation(&mut buffer);
+            timed += start.elapsed();
+        }
+        timed
+    })
 }
 
 fn in_cache(c: &mut Criterion) {

@@ -82,18 +82,12 @@ pub fn measure(
                             .backend(backend)
                     };
                     let mut failure = None;
-                    // Only in place does a pass consume its input (the plaintext becomes the
-                    // backup), so only there is it refilled, untimed, before each pass.
-                    let samples = measure::bytes_per_second_prepared(
+                    let samples = timed_passes(
                         &plan,
-                        plaintext.len() as u64,
+                        mode,
+                        plaintext.len(),
                         &mut in_place,
-                        |in_place| {
-                            if mode == Mode::InPlace {
-                                in_place.clear();
-                                in_place.extend_from_slice(&plaintext);
-                            }
-                        },
+                        &plaintext,
                         |in_place| {
                             let outcome = match mode {
                                 Mode::Stream => {
@@ -144,16 +138,12 @@ pub fn measure(
                         .threads(Threads::new(threads))
                         .backend(backend);
                     let mut failure = None;
-                    let samples = measure::bytes_per_second_prepared(
+                    let samples = timed_passes(
                         &plan,
-                        plaintext.len() as u64,
+                        mode,
+                        plaintext.len(),
                         &mut in_place,
-                        |in_place| {
-                            if mode == Mode::InPlace {
-                                in_place.clear();
-                                in_place.extend_from_slice(&backup);
-                            }
-                        },
+                        &backup,
                         |in_place| {
                             let outcome = match mode {
                                 Mode::Stream => {
@@ -204,6 +194,31 @@ pub fn measure(
     }
     add_speedups(&mut figures);
     Ok(figures)
+}
+
+/// Plaintext bytes per second of `operation` over `plan`'s passes, each over `plaintext_len`
+/// bytes of plaintext. Only in place does a pass consume its input (the plaintext becomes the backup, or
+/// the backup the plaintext), so only then is `input` copied into `buffer`, untimed, before each.
+fn timed_passes(
+    plan: &Plan,
+    mode: Mode,
+    plaintext_len: usize,
+    buffer: &mut Vec<u8>,
+    input: &[u8],
+    operation: impl FnMut(&mut Vec<u8>),
+) -> Vec<f64> {
+    measure::bytes_per_second_prepared(
+        plan,
+        plaintext_len as u64,
+        buffer,
+        |buffer| {
+            if mode == Mode::InPlace {
+                buffer.clear();
+                buffer.extend_from_slice(input);
+            }
+        },
+        operation,
+    )
 }
 
 fn figure(
