@@ -22,6 +22,7 @@ use std::time::Instant;
 use e2eb::slot::SealedFileKey;
 use e2eb::{Argon2idParams, KdfParams, KeySlot, Password, Secret};
 
+use crate::schema::{Argon2Implementation, Argon2Reference};
 use crate::stats::Summary;
 
 /// Options of `cargo xtask argon2-reference`.
@@ -56,18 +57,90 @@ struct Contender {
 }
 
 pub fn run(options: Options) -> Result<(), String> {
+    eprintln!(
+        "Argon2id m={} MiB, t={}, p in {:?}: {} rounds, interleaved",
+        options.memory_mib, options.passes, options.lanes, options.rounds
+    );
+    let comparison = compare(&options, |round| {
+        eprint!("\rround {}/{}", round + 1, options.rounds)
+    })?;
+    eprintln!();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    println!(
+        "\nArgon2id m={} MiB t={}; seconds per derivation, median (IQR) [min–max]; load average \
+         at the end: {}",
+        options.memory_mib,
+        options.passes,
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    for implementation in &comparison.implementations {
+        print!("{:<44}", implementation.name);
+        for (&lanes, summary) in comparison.lanes.iter().zip(&implementation.seconds) {
+            print!(
+                "  p={lanes}: {:.3} ({:.3}) [{:.3}–{:.3}]",
+                summary.median, summary.iqr, summary.min, summary.max
+            );
+        }
+        println!();
+    }
+    println!();
+    for line in ratios(&comparison) {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// Builds the reference code and times it against e2eb, `options.rounds` interleaved rounds;
+/// `on_round` hears of each finished round. The C builds come first in the result, e2eb last.
+pub fn compare(options: &Options, on_round: impl FnMut(usize)) -> Result<Argon2Reference, String> {
     if options.lanes.is_empty() || options.rounds == 0 {
         return Err("nothing to measure: give --lanes and --rounds".into());
     }
     let scratch =
         std::env::temp_dir().join(format!("e2eb-argon2-reference-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
-    let outcome = measure(&options, &scratch);
+    let outcome = measure(options, &scratch, on_round);
     let _ = std::fs::remove_dir_all(&scratch);
     outcome
 }
 
-fn measure(options: &Options, scratch: &Path) -> Result<(), String> {
+/// The speedups over the first lane count, then e2eb's time over each C build's, one line each.
+pub fn ratios(comparison: &Argon2Reference) -> Vec<String> {
+    let mut lines = Vec::new();
+    let lanes = &comparison.lanes;
+    for lane_index in 1..lanes.len() {
+        for implementation in &comparison.implementations {
+            lines.push(format!(
+                "{:<44}  speedup of p={} over p={}: {:.2}×",
+                implementation.name,
+                lanes[lane_index],
+                lanes[0],
+                implementation.seconds[0].median / implementation.seconds[lane_index].median
+            ));
+        }
+    }
+    if let Some(e2eb) = comparison.e2eb() {
+        for (lane_index, &lane_count) in lanes.iter().enumerate() {
+            for reference in comparison.references() {
+                lines.push(format!(
+                    "p={lane_count}: e2eb's time over {}'s: {:.3}",
+                    reference.name,
+                    e2eb.seconds[lane_index].median / reference.seconds[lane_index].median
+                ));
+            }
+        }
+    }
+    lines
+}
+
+fn measure(
+    options: &Options,
+    scratch: &Path,
+    mut on_round: impl FnMut(usize),
+) -> Result<Argon2Reference, String> {
     let source = match &options.source {
         Some(source) => source.clone(),
         None => fetch(scratch)?,
@@ -108,10 +181,6 @@ fn measure(options: &Options, scratch: &Path) -> Result<(), String> {
         }
     }
 
-    eprintln!(
-        "Argon2id m={} MiB, t={}, p in {:?}: {} rounds, interleaved",
-        options.memory_mib, options.passes, options.lanes, options.rounds
-    );
     // samples[contender][lane index]
     let mut samples = vec![vec![Vec::new(); options.lanes.len()]; contenders.len()];
     for round in 0..options.rounds {
@@ -122,62 +191,25 @@ fn measure(options: &Options, scratch: &Path) -> Result<(), String> {
                 samples[index][lane_index].push(start.elapsed().as_secs_f64());
             }
         }
-        eprint!("\rround {}/{}", round + 1, options.rounds);
+        on_round(round);
     }
-    eprintln!();
-
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "\nArgon2id m={} MiB t={}; seconds per derivation, median (IQR) [min–max]; load average \
-         at the end: {}",
-        options.memory_mib,
-        options.passes,
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    let summaries: Vec<Vec<Summary>> = samples
-        .iter()
-        .map(|per_lane| {
-            per_lane
-                .iter()
-                .map(|s| Summary::of(s).expect("at least one finite sample"))
-                .collect()
-        })
-        .collect();
-    for (contender, per_lane) in contenders.iter().zip(&summaries) {
-        print!("{:<44}", contender.name);
-        for (&lanes, summary) in options.lanes.iter().zip(per_lane) {
-            print!(
-                "  p={lanes}: {:.3} ({:.3}) [{:.3}–{:.3}]",
-                summary.median, summary.iqr, summary.min, summary.max
-            );
-        }
-        println!();
-    }
-    let e2eb = &summaries[contenders.len() - 1];
-    println!();
-    for (lane_index, &lanes) in options.lanes.iter().enumerate().skip(1) {
-        for (contender, per_lane) in contenders.iter().zip(&summaries) {
-            println!(
-                "{:<44}  speedup of p={lanes} over p={}: {:.2}×",
-                contender.name,
-                options.lanes[0],
-                per_lane[0].median / per_lane[lane_index].median
-            );
-        }
-    }
-    for (lane_index, &lanes) in options.lanes.iter().enumerate() {
-        for (contender, per_lane) in contenders.iter().zip(&summaries).take(contenders.len() - 1) {
-            println!(
-                "p={lanes}: e2eb's time over {}'s: {:.3}",
-                contender.name,
-                e2eb[lane_index].median / per_lane[lane_index].median
-            );
-        }
-    }
-    Ok(())
+    Ok(Argon2Reference {
+        memory_kib,
+        passes: options.passes,
+        lanes: options.lanes.clone(),
+        rounds: options.rounds,
+        implementations: contenders
+            .into_iter()
+            .zip(samples)
+            .map(|(contender, per_lane)| Argon2Implementation {
+                name: contender.name,
+                seconds: per_lane
+                    .iter()
+                    .map(|s| Summary::of(s).expect("at least one finite sample"))
+                    .collect(),
+            })
+            .collect(),
+    })
 }
 
 /// Downloads and unpacks the source distribution; returns the reference code's folder.

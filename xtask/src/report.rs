@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::charts::{self, Chart, Guide, Point, Scale, Series};
 use crate::recommend::{self, KdfChoice};
-use crate::schema::{self, KdfFigure, KdfSetting, Run};
+use crate::schema::{self, Argon2Reference, KdfFigure, KdfSetting, Run};
 use crate::stats::Summary;
 
 /// Options of `cargo xtask report`.
@@ -722,6 +722,9 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
         scrypt_table(&mut out, run);
         chart_link(&mut out, charts, "kdf-scrypt", "scrypt time");
     }
+    if let Some(comparison) = &run.argon2_reference {
+        argon2_reference_table(&mut out, comparison);
+    }
 
     out.push_str("\n## Host and build\n\n| | |\n|---|---|\n");
     let features: Vec<String> = host
@@ -1220,6 +1223,18 @@ pub fn summary(run: &Run) -> String {
     } else if !run.kdf.is_empty() {
         let _ = writeln!(out, "\nKDF settings measured: {}", run.kdf.len());
     }
+    if let Some(comparison) = &run.argon2_reference {
+        let _ = writeln!(
+            out,
+            "\nArgon2id m={} t={} against the reference C code, {} rounds:",
+            mib(u64::from(comparison.memory_kib) << 10),
+            comparison.passes,
+            comparison.rounds
+        );
+        for line in crate::argon2_reference::ratios(comparison) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     if !run.notes.is_empty() {
         out.push('\n');
         for note in &run.notes {
@@ -1227,6 +1242,69 @@ pub fn summary(run: &Run) -> String {
         }
     }
     out
+}
+
+/// e2eb's Argon2id beside the reference C code: times per lane count, each implementation's
+/// speedup over one lane, and e2eb's time over each C build's.
+fn argon2_reference_table(out: &mut String, comparison: &Argon2Reference) {
+    let _ = writeln!(
+        out,
+        "\n### Argon2id against the reference C code\n\nm = {}, t = {}: seconds per derivation, \
+         median (IQR), {} interleaved rounds, each running every implementation once per lane \
+         count. The reference C code (the source distribution of `argon2-cffi-bindings`, fetched \
+         with pip) is built with gcc at run time, once for its AVX2 code path and once for this \
+         CPU (`-march=native`); its times are one process per derivation. Both sides allocate \
+         their memory afresh for each derivation and wipe it, and their hashes are checked to \
+         agree first.\n",
+        mib(u64::from(comparison.memory_kib) << 10),
+        comparison.passes,
+        comparison.rounds
+    );
+    out.push_str("| implementation |");
+    for lanes in &comparison.lanes {
+        let _ = write!(out, " p = {lanes} |");
+    }
+    for lanes in comparison.lanes.iter().skip(1) {
+        let _ = write!(out, " p = {lanes} over p = {} |", comparison.lanes[0]);
+    }
+    out.push_str("\n|---|");
+    for _ in 0..comparison.lanes.len() * 2 - 1 {
+        out.push_str("---|");
+    }
+    out.push('\n');
+    for implementation in &comparison.implementations {
+        let _ = write!(out, "| {} |", implementation.name);
+        for summary in &implementation.seconds {
+            let _ = write!(out, " {} |", seconds_iqr(summary));
+        }
+        for summary in implementation.seconds.iter().skip(1) {
+            let _ = write!(
+                out,
+                " {:.2}× |",
+                implementation.seconds[0].median / summary.median
+            );
+        }
+        out.push('\n');
+    }
+    if let Some(e2eb) = comparison.e2eb() {
+        out.push('\n');
+        for reference in comparison.references() {
+            let ratios: Vec<String> = comparison
+                .lanes
+                .iter()
+                .zip(e2eb.seconds.iter().zip(&reference.seconds))
+                .map(|(lanes, (own, theirs))| {
+                    format!("{:.3} at p = {lanes}", own.median / theirs.median)
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "e2eb's time over {}'s: {}.",
+                reference.name,
+                ratios.join(", ")
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -1273,9 +1351,18 @@ mod tests {
             "| size | ring seal | rustcrypto seal | software-only seal |",
             "| AES-256-GCM | encrypt | ring | in-memory | 2 |",
             "2026-11-30T07-45-12Z.json",
+            "### Argon2id against the reference C code",
+            "| implementation | p = 1 | p = 2 | p = 2 over p = 1 |",
+            "| e2eb (argon2 crate, parallel) | 450 ms (10.0 ms) | 265 ms (5.0 ms) | 1.70× |",
+            "e2eb's time over C reference, AVX2 (AVX2)'s: 1.023 at p = 1, 1.082 at p = 2.",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
+        let summary = summary(&run);
+        assert!(
+            summary.contains("p=2: e2eb's time over C reference, AVX2 (AVX2)'s: 1.082"),
+            "{summary}"
+        );
     }
 
     #[test]

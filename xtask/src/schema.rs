@@ -35,8 +35,48 @@ pub struct Run {
     pub stream: Vec<StreamFigure>,
     /// Password KDF wall time and peak memory per setting.
     pub kdf: Vec<KdfFigure>,
+    /// e2eb's Argon2id against the reference C implementation, where it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub argon2_reference: Option<Argon2Reference>,
     /// What was skipped or went wrong, in words.
     pub notes: Vec<String>,
+}
+
+/// e2eb's Argon2id and the reference C implementation (built at run time), timed side by side
+/// in interleaved rounds at one setting and several lane counts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Argon2Reference {
+    /// Argon2id `m`, KiB.
+    pub memory_kib: u32,
+    /// Argon2id `t`.
+    pub passes: u32,
+    /// The lane counts (`p`) measured, in order.
+    pub lanes: Vec<u32>,
+    /// Rounds; each ran every implementation once per lane count.
+    pub rounds: usize,
+    /// The C builds first, e2eb last.
+    pub implementations: Vec<Argon2Implementation>,
+}
+
+/// One implementation's wall times in an [`Argon2Reference`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Argon2Implementation {
+    /// What it is, e.g. `C reference, AVX2 (AVX2)` or `e2eb (argon2 crate, parallel)`.
+    pub name: String,
+    /// Seconds per derivation, one summary per entry of `lanes`.
+    pub seconds: Vec<Summary>,
+}
+
+impl Argon2Reference {
+    /// e2eb's entry (the last).
+    pub fn e2eb(&self) -> Option<&Argon2Implementation> {
+        self.implementations.last()
+    }
+
+    /// The C builds (all but the last).
+    pub fn references(&self) -> &[Argon2Implementation] {
+        &self.implementations[..self.implementations.len().saturating_sub(1)]
+    }
 }
 
 /// Sampling settings and measurement methods, so a reader can judge the figures.
@@ -576,8 +616,35 @@ pub mod tests {
             aead,
             stream,
             kdf,
+            argon2_reference: Some(Argon2Reference {
+                memory_kib: 256 * 1024,
+                passes: 2,
+                lanes: vec![1, 2],
+                rounds: 3,
+                implementations: vec![
+                    Argon2Implementation {
+                        name: "C reference, AVX2 (AVX2)".into(),
+                        seconds: vec![summary(&[0.44, 0.45, 0.43]), summary(&[0.25, 0.24])],
+                    },
+                    Argon2Implementation {
+                        name: "e2eb (argon2 crate, parallel)".into(),
+                        seconds: vec![summary(&[0.45, 0.46, 0.44]), summary(&[0.27, 0.26])],
+                    },
+                ],
+            }),
             notes: vec!["a note".into()],
         }
+    }
+
+    /// Files written before the reference comparison existed load without it.
+    #[test]
+    fn files_without_the_argon2_reference_load() {
+        let mut value = serde_json::to_value(sample_run()).unwrap();
+        value.as_object_mut().unwrap().remove("argon2_reference");
+        let run: Run = serde_json::from_value(value).unwrap();
+        assert_eq!(run.argon2_reference, None);
+        let text = serde_json::to_string(&run).unwrap();
+        assert!(!text.contains("argon2_reference"), "absent, not null");
     }
 
     #[test]

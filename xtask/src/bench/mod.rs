@@ -101,6 +101,9 @@ pub struct Profile {
     pub kdf_budget: Duration,
     /// Wall times for which a recommended Argon2id setting is picked and measured.
     pub check_targets: Vec<f64>,
+    /// Rounds of e2eb's Argon2id against the reference C code (0: not measured, so nothing is
+    /// fetched or built).
+    pub argon2_reference_rounds: usize,
 }
 
 const KIB: usize = 1024;
@@ -133,6 +136,7 @@ impl Profile {
                 kdf_max_samples: 3,
                 kdf_budget: Duration::ZERO,
                 check_targets: vec![],
+                argon2_reference_rounds: 0,
             },
             ProfileName::Quick => Profile {
                 name: "quick",
@@ -158,6 +162,7 @@ impl Profile {
                 kdf_max_samples: 5,
                 kdf_budget: Duration::from_millis(1500),
                 check_targets: vec![0.25, 1.0, 3.0],
+                argon2_reference_rounds: 5,
             },
             ProfileName::Full => Profile {
                 name: "full",
@@ -183,6 +188,7 @@ impl Profile {
                 kdf_max_samples: 7,
                 kdf_budget: Duration::from_secs(3),
                 check_targets: vec![0.25, 1.0, 3.0],
+                argon2_reference_rounds: 9,
             },
         }
     }
@@ -308,15 +314,17 @@ pub fn run(options: Options) -> Result<(), String> {
         }
     }
     if wants(Section::Stream) {
-        // Two directions, two modes (stream, in memory).
+        // Two directions, four modes (stream, by offsets, in memory, in place).
         total += (profile.stream_suites.len()
             * 2
-            * 2
+            * 4
             * thread_counts.len()
             * e2eb::Backend::compiled().len()) as u64;
     }
     if wants(Section::Kdf) {
-        total += kdf::grid(&profile).len() as u64 + profile.check_targets.len() as u64;
+        total += kdf::grid(&profile).len() as u64
+            + profile.check_targets.len() as u64
+            + profile.argon2_reference_rounds as u64;
     }
 
     let progress = Progress::new(total);
@@ -325,6 +333,7 @@ pub fn run(options: Options) -> Result<(), String> {
     let mut soft = None;
     let mut stream_figures = Vec::new();
     let mut kdf_figures = Vec::new();
+    let mut argon2_reference = None;
     if wants(Section::Aead) {
         aead_figures.extend(aead::native(&profile, &progress));
         if let Some(probe) = &soft_probe {
@@ -355,6 +364,14 @@ pub fn run(options: Options) -> Result<(), String> {
         let (figures, errors) = kdf::measure(&profile, logical_cpus, host.memory_bytes, &progress);
         kdf_figures = figures;
         notes.extend(errors);
+        if profile.argon2_reference_rounds > 0 {
+            match versus_argon2_reference(&profile, logical_cpus, host.memory_bytes, &progress) {
+                Ok(comparison) => argon2_reference = Some(comparison),
+                Err(error) => notes.push(format!(
+                    "Argon2id against the reference C code: not measured ({error})"
+                )),
+            }
+        }
     }
     let measure_seconds = started.elapsed().as_secs_f64();
     progress.0.finish_and_clear();
@@ -401,6 +418,7 @@ pub fn run(options: Options) -> Result<(), String> {
         aead: aead_figures,
         stream: stream_figures,
         kdf: kdf_figures,
+        argon2_reference,
         notes,
     };
     let path = run.save(&reports)?;
@@ -416,6 +434,56 @@ pub fn run(options: Options) -> Result<(), String> {
         println!("report: {}", written.join(", "));
     }
     Ok(())
+}
+
+/// The Argon2id setting of the comparison with the reference C code: e2eb's default memory and
+/// passes, at one lane, two, and every CPU where there are more.
+const REFERENCE_MEMORY_MIB: u32 = 256;
+const REFERENCE_PASSES: u32 = 2;
+
+/// e2eb's Argon2id against the reference C code (fetched with pip and built with gcc first),
+/// in the profile's number of interleaved rounds; a progress step per round.
+fn versus_argon2_reference(
+    profile: &Profile,
+    logical_cpus: usize,
+    memory_bytes: Option<u64>,
+    progress: &Progress,
+) -> Result<crate::schema::Argon2Reference, String> {
+    let rounds = profile.argon2_reference_rounds;
+    let fits = memory_bytes.is_none_or(|bytes| bytes / 4 >= u64::from(REFERENCE_MEMORY_MIB) << 20);
+    if !fits {
+        progress.skip(rounds as u64);
+        return Err(format!(
+            "{REFERENCE_MEMORY_MIB} MiB is more than a quarter of this host's memory"
+        ));
+    }
+    let mut lanes = vec![1];
+    if logical_cpus >= 2 {
+        lanes.push(2);
+    }
+    if logical_cpus > 2 {
+        lanes.push(u32::try_from(logical_cpus).unwrap_or(u32::MAX));
+    }
+    progress.start(format!(
+        "Argon2id m={REFERENCE_MEMORY_MIB} MiB, t={REFERENCE_PASSES} against the reference C \
+         code (fetching and building it first)"
+    ));
+    let options = crate::argon2_reference::Options {
+        memory_mib: REFERENCE_MEMORY_MIB,
+        passes: REFERENCE_PASSES,
+        lanes,
+        rounds,
+        source: None,
+    };
+    let mut done = 0;
+    let outcome = crate::argon2_reference::compare(&options, |_| {
+        done += 1;
+        progress.done();
+    });
+    if outcome.is_err() {
+        progress.skip((rounds - done) as u64);
+    }
+    outcome
 }
 
 /// Why the results carry no cycles per byte.
