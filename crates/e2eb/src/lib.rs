@@ -335,17 +335,10 @@ impl Decryptor {
     /// comes before any chunk is opened (wrong secret, damaged header, impossible length), and
     /// wiped and emptied when a chunk fails to authenticate.
     pub fn decrypt_in_place(&self, data: &mut Vec<u8>) -> Result<()> {
-        let mut reader = &data[..];
-        let opened = self.open(&mut reader)?;
-        let shift = data.len() - reader.len();
-        debug_assert_eq!(shift as u64, opened.chunks_offset);
-        stream::open_in_place(
-            &opened.cipher,
-            data,
-            shift,
-            self.threads,
-            opened.chunks_offset,
-        )
+        let opened = self.open(&mut &data[..])?;
+        // The header and prefix were read from `data`, so they fit in it.
+        let shift = opened.chunks_offset as usize;
+        stream::open_in_place(&opened.cipher, data, shift, self.threads)
     }
 
     /// A `Read` adapter that decrypts `reader` chunk by chunk on the calling thread.

@@ -1025,12 +1025,12 @@ impl InPlaceRuns {
                 .min(chunks / PARALLEL_THRESHOLD_CHUNKS)
                 .max(1)
         };
-        let first = (0..=count).map(|r| r * chunks / count).collect();
+        let first: Vec<usize> = (0..=count).map(|r| r * chunks / count).collect();
         let owned = (0..=count)
             .map(|r| match r {
                 0 => 0,
                 r if r == count => total,
-                r => shift + r * chunks / count * SEALED_CHUNK_LEN,
+                r => shift + first[r] * SEALED_CHUNK_LEN,
             })
             .collect();
         InPlaceRuns {
@@ -1054,7 +1054,8 @@ impl InPlaceRuns {
 }
 
 /// Turns `buffer`, which holds `shift` bytes (header and payload prefix) and then the sealed
-/// chunks, into the plaintext, in place; all or nothing. Chunk `k` moves left, from
+/// chunks, into the plaintext, in place; all or nothing. Errors give chunk offsets counted
+/// from the buffer's start. Chunk `k` moves left, from
 /// `shift + k * SEALED_CHUNK_LEN` to `k * CHUNK_LEN`, so the chunks are taken from the first to
 /// the last, and each is opened where it lies (its loads streaming in under the cipher's work)
 /// and then moved, in cache, onto bytes already opened. With several threads, the plaintext of
@@ -1067,7 +1068,6 @@ pub(crate) fn open_in_place(
     buffer: &mut Vec<u8>,
     shift: usize,
     threads: Threads,
-    chunks_offset: u64,
 ) -> Result<()> {
     use zeroize::{Zeroize, Zeroizing};
     let total = buffer.len();
@@ -1099,7 +1099,7 @@ pub(crate) fn open_in_place(
             let to = index * CHUNK_LEN;
             let len = CHUNK_LEN.min(plaintext_len - to.min(plaintext_len));
             let at = shift + index * SEALED_CHUNK_LEN - base;
-            let offset = chunks_offset + payload::chunk_offset(index as u64);
+            let offset = (shift + index * SEALED_CHUNK_LEN) as u64;
             cipher.open_chunk(index as u64, &mut piece[at..at + len + TAG_LEN], offset)?;
             let below = base.saturating_sub(to).min(len);
             if below > 0 {

@@ -197,8 +197,9 @@ pub fn measure(
 }
 
 /// Plaintext bytes per second of `operation` over `plan`'s passes, each over `plaintext_len`
-/// bytes of plaintext. Only in place does a pass consume its input (the plaintext becomes the backup, or
-/// the backup the plaintext), so only then is `input` copied into `buffer`, untimed, before each.
+/// bytes of plaintext. Only in place does a pass consume its input (the plaintext becomes the
+/// backup, or the backup the plaintext), so only then is `input` copied into `buffer`, untimed,
+/// before each.
 fn timed_passes(
     plan: &Plan,
     mode: Mode,
