@@ -27,6 +27,32 @@ pub fn pattern(len: usize) -> Vec<u8> {
     bytes
 }
 
+/// Lays `plaintext` out in `buffer` as a backup buffer's windows hold it (what a caller's reads
+/// into `e2eb::BackupBuffer::chunks_mut` leave): chunk `i` at
+/// `chunks_offset + i * SEALED_CHUNK_LEN`, each followed by room for its tag.
+pub fn lay_out(buffer: &mut Vec<u8>, plaintext: &[u8], chunks_offset: usize) {
+    use e2eb::payload::{CHUNK_LEN, SEALED_CHUNK_LEN};
+    buffer.resize(
+        chunks_offset + e2eb::payload::sealed_len(plaintext.len() as u64) as usize,
+        0,
+    );
+    for (chunk, part) in buffer[chunks_offset..]
+        .chunks_mut(SEALED_CHUNK_LEN)
+        .zip(plaintext.chunks(CHUNK_LEN))
+    {
+        chunk[..part.len()].copy_from_slice(part);
+    }
+}
+
+/// The plaintext windows of a laid-out backup: each chunk less its tag.
+pub fn windows(buffer: &[u8], chunks_offset: usize) -> impl Iterator<Item = &[u8]> {
+    use e2eb::payload::SEALED_CHUNK_LEN;
+    use e2eb::suite::TAG_LEN;
+    buffer[chunks_offset..]
+        .chunks(SEALED_CHUNK_LEN)
+        .map(|chunk| &chunk[..chunk.len() - TAG_LEN])
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -13,7 +13,11 @@
 //!   path the CLI takes for a named file, where the pool threads read the chunks they seal or
 //!   open;
 //! - `in-place`: `encrypt_in_place` / `decrypt_in_place`, the plaintext buffer turned into the
-//!   backup and back (refilled before each pass, untimed).
+//!   backup and back (refilled before each pass, untimed);
+//! - `buffer`: `Encryptor::backup_buffer_in` + `BackupBuffer::seal` / `Decryptor::open_buffer`,
+//!   every chunk sealed or opened where it lies in the backup, nothing moved (the plaintext, laid
+//!   out in the chunks' windows as a caller's reads would put it, or the backup is refilled
+//!   before each pass, untimed).
 //!
 //! Second, 256 KiB and 1 MiB that stay in the CPU's caches are sealed on one thread, three ways
 //! per backend, to show what the format costs beside the bare AEAD once memory bandwidth is out of
@@ -85,6 +89,7 @@ fn payload(c: &mut Criterion) {
     assert!(opened == plaintext, "the payload round-trips");
     let mut scratch = sealed.clone();
     let backends = Backend::compiled();
+    let chunks_offset = sealed.len() - e2eb::payload::sealed_len(PLAINTEXT_LEN as u64) as usize;
 
     let mut group = c.benchmark_group(format!("payload-encrypt-256MiB/{SUITE}"));
     configure(&mut group);
@@ -120,6 +125,19 @@ fn payload(c: &mut Criterion) {
                         .encrypt_file(&plaintext.as_slice(), &mut scratch)
                         .expect("encrypts")
                 })
+            });
+            group.bench_function(id("buffer"), |b| {
+                time_refilled(
+                    b,
+                    sealed.len(),
+                    |buffer| e2eb_benches::lay_out(buffer, &plaintext, chunks_offset),
+                    |buffer| {
+                        let backup = encryptor(backend, threads)
+                            .backup_buffer_in(PLAINTEXT_LEN, std::mem::take(buffer))
+                            .expect("makes the buffer");
+                        *buffer = backup.seal().expect("encrypts");
+                    },
+                )
             });
         }
         group.bench_function(BenchmarkId::new("in-memory-fresh/auto", threads), |b| {
@@ -167,6 +185,13 @@ fn payload(c: &mut Criterion) {
                         .expect("decrypts")
                 })
             });
+            group.bench_function(id("buffer"), |b| {
+                time_in_place(b, &sealed, sealed.len(), |buffer| {
+                    decryptor(backend, threads)
+                        .open_buffer(buffer)
+                        .expect("decrypts");
+                })
+            });
         }
         group.bench_function(BenchmarkId::new("in-memory-fresh/auto", threads), |b| {
             b.iter(|| {
@@ -186,14 +211,32 @@ fn time_in_place(
     b: &mut criterion::Bencher<'_>,
     input: &[u8],
     capacity: usize,
+    operation: impl FnMut(&mut Vec<u8>),
+) {
+    time_refilled(
+        b,
+        capacity,
+        |buffer| {
+            buffer.clear();
+            buffer.extend_from_slice(input);
+        },
+        operation,
+    )
+}
+
+/// Times `operation` on a buffer (of `capacity`, so that it never grows while timed) that
+/// `refill` prepares before each pass, untimed.
+fn time_refilled(
+    b: &mut criterion::Bencher<'_>,
+    capacity: usize,
+    mut refill: impl FnMut(&mut Vec<u8>),
     mut operation: impl FnMut(&mut Vec<u8>),
 ) {
     let mut buffer = Vec::with_capacity(capacity);
     b.iter_custom(|passes| {
         let mut timed = Duration::ZERO;
         for _ in 0..passes {
-            buffer.clear();
-            buffer.extend_from_slice(input);
+            refill(&mut buffer);
             let start = std::time::Instant::now();
             operation(&mut buffer);
             timed += start.elapsed();

@@ -36,6 +36,16 @@ fuzz_target!(|data: &[u8]| {
             Ok(plaintext) => assert_eq!(&in_place, plaintext),
             Err(_) => assert!(in_place.is_empty() || in_place == data),
         }
+        let mut buffer = data.to_vec();
+        let opened = decryptor(secret, 2).open_buffer(&mut buffer).map(|opened| opened.to_vec());
+        assert_eq!(
+            opened.as_ref().err().map(|e| e.class()),
+            one_shot.as_ref().err().map(|e| e.class())
+        );
+        match &one_shot {
+            Ok(plaintext) => assert_eq!(opened.as_ref().ok(), Some(plaintext)),
+            Err(_) => assert!(buffer == data || buffer.iter().all(|&byte| byte == 0)),
+        }
         let mut streamed = Vec::new();
         let stream = decryptor(secret, 2).decrypt_stream(data, &mut streamed);
         assert_eq!(stream.is_ok(), one_shot.is_ok());

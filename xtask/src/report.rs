@@ -670,7 +670,11 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
              sealed by the thread that owns it; *in-place* (where measured): \
              `encrypt_in_place` / `decrypt_in_place`, the buffer (refilled untimed before each \
              pass) turned into the backup or back, each chunk sealed or opened where it lies and \
-             then moved into place.\n\n",
+             then moved into place; *buffer* (where measured): `Encryptor::backup_buffer_in` + \
+             `BackupBuffer::seal` / `Decryptor::open_buffer`, every chunk sealed or opened where \
+             it lies in the backup and nothing moved (the plaintext, laid out in the chunks' \
+             windows as a caller's reads would put it, or the backup refilled untimed before \
+             each pass).\n\n",
         );
         out.push_str("| suite | direction | backend | mode | threads | GB/s median (IQR) | speedup | efficiency |\n|---|---|---|---|---|---|---|---|\n");
         for figure in &run.stream {
@@ -690,6 +694,7 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
             );
         }
         chart_link(&mut out, charts, "stream-speedup", "stream speedup");
+        memory_ceiling_table(&mut out, run);
     }
 
     if run.kdf.iter().any(|f| f.role == "grid") {
@@ -1204,6 +1209,15 @@ pub fn summary(run: &Run) -> String {
             );
         }
     }
+    for ceiling in &run.memory_ceiling {
+        let _ = writeln!(
+            out,
+            "{:<44} {:>8} {:>16}",
+            "memory ceiling (read and write in place)",
+            ceiling.threads,
+            gbps_iqr(&ceiling.bytes_per_second)
+        );
+    }
     let checks: Vec<&KdfFigure> = run.kdf.iter().filter(|f| f.role == "check").collect();
     if !checks.is_empty() {
         let _ = writeln!(
@@ -1242,6 +1256,68 @@ pub fn summary(run: &Run) -> String {
         }
     }
     out
+}
+
+/// The memory ceiling per thread count, with how close the fastest in-place encryption came
+/// to it and what speedup it leaves room for.
+fn memory_ceiling_table(out: &mut String, run: &Run) {
+    if run.memory_ceiling.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n### Memory ceiling\n\nOne pass that reads and writes every byte of a buffer laid out \
+         as the backups above ({}), in the same 16 KiB pieces shared out over the threads, with \
+         no cryptography (each byte XORed with a constant), refilled untimed before each pass as \
+         the in-place modes' buffers are. No mode that seals or opens in place can beat it on \
+         as many threads; where one thread already comes close, no speedup can be large. \
+         *Fastest in place* is the fastest `in-place` or `buffer` encryption (any suite and \
+         backend) on that many threads.\n\n\
+         | threads | GB/s median (IQR) | fastest in place | share of the ceiling | most speedup it allows (ceiling over the fastest on 1 thread) |\n\
+         |---|---|---|---|---|",
+        mib(run.memory_ceiling[0].bytes)
+    );
+    let fastest = |threads: usize| {
+        run.stream
+            .iter()
+            .filter(|figure| {
+                figure.threads == threads
+                    && figure.direction == "encrypt"
+                    && matches!(figure.mode_name(), "in-place" | "buffer")
+            })
+            .max_by(|a, b| {
+                a.bytes_per_second
+                    .median
+                    .total_cmp(&b.bytes_per_second.median)
+            })
+    };
+    let single = fastest(1).map(|figure| figure.bytes_per_second.median);
+    for ceiling in &run.memory_ceiling {
+        let best = fastest(ceiling.threads);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            ceiling.threads,
+            gbps_iqr(&ceiling.bytes_per_second),
+            best.map_or("–".into(), |figure| format!(
+                "{} ({} {} {})",
+                gbps(figure.bytes_per_second.median),
+                suite_title(&figure.suite),
+                figure.backend_name(),
+                figure.mode_name()
+            )),
+            best.map_or("–".into(), |figure| format!(
+                "{:.0} %",
+                100.0 * figure.bytes_per_second.median / ceiling.bytes_per_second.median
+            )),
+            single
+                .filter(|&rate| rate > 0.0)
+                .map_or("–".into(), |rate| format!(
+                    "{:.2}×",
+                    ceiling.bytes_per_second.median / rate
+                )),
+        );
+    }
 }
 
 /// e2eb's Argon2id beside the reference C code: times per lane count, each implementation's
@@ -1354,6 +1430,8 @@ mod tests {
             "### Argon2id against the reference C code",
             "| implementation | p = 1 | p = 2 | p = 2 over p = 1 |",
             "| e2eb (argon2 crate, parallel) | 450 ms (10.0 ms) | 265 ms (5.0 ms) | 1.70× |",
+            "### Memory ceiling",
+            "| 2 | 11.50 (0.50) | 9.00 (AES-256-GCM ring buffer) | 78 % | 2.30× |",
             "e2eb's time over C reference, AVX2 (AVX2)'s: 1.023 at p = 1, 1.082 at p = 2.",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
@@ -1361,6 +1439,11 @@ mod tests {
         let summary = summary(&run);
         assert!(
             summary.contains("p=2: e2eb's time over C reference, AVX2 (AVX2)'s: 1.082"),
+            "{summary}"
+        );
+        assert!(
+            summary
+                .contains("memory ceiling (read and write in place)            2     11.50 (0.50)"),
             "{summary}"
         );
     }

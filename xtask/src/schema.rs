@@ -33,6 +33,10 @@ pub struct Run {
     pub aead: Vec<AeadFigure>,
     /// Payload stream throughput per suite, direction and thread count.
     pub stream: Vec<StreamFigure>,
+    /// How fast this machine reads and writes memory in place, per thread count: the ceiling of
+    /// the in-place stream modes (runs since it was added, with the `stream` section).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub memory_ceiling: Vec<MemoryFigure>,
     /// Password KDF wall time and peak memory per setting.
     pub kdf: Vec<KdfFigure>,
     /// e2eb's Argon2id against the reference C implementation, where it was measured.
@@ -40,6 +44,20 @@ pub struct Run {
     pub argon2_reference: Option<Argon2Reference>,
     /// What was skipped or went wrong, in words.
     pub notes: Vec<String>,
+}
+
+/// One pass that reads and writes every byte of a buffer laid out as the stream section's
+/// backups, in 16 KiB pieces shared out over `threads` threads, with no cryptography (each byte
+/// XORed with a constant), the buffer refilled untimed before each pass as the in-place modes'
+/// is: no mode that seals or opens in place can beat it on that many threads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MemoryFigure {
+    /// Threads sharing the pass.
+    pub threads: usize,
+    /// Bytes of the buffer per pass.
+    pub bytes: u64,
+    /// Bytes read (and as many written) per second.
+    pub bytes_per_second: Summary,
 }
 
 /// e2eb's Argon2id and the reference C implementation (built at run time), timed side by side
@@ -494,6 +512,19 @@ pub mod tests {
                 }
             }
         }
+        for (threads, rate) in [(1usize, 5e9), (2, 9e9)] {
+            stream.push(StreamFigure {
+                suite: "aes-256-gcm".into(),
+                direction: "encrypt".into(),
+                backend: Some("ring".into()),
+                mode: Some("buffer".into()),
+                threads,
+                plaintext_bytes: 8 << 20,
+                bytes_per_second: summary(&[rate * 0.99, rate, rate * 1.02]),
+                speedup: Some(rate / 5e9),
+                efficiency: Some(rate / 5e9 / threads as f64),
+            });
+        }
         let mut kdf = Vec::new();
         for lanes in [1, 2] {
             for passes in [1, 3] {
@@ -615,6 +646,18 @@ pub mod tests {
             },
             aead,
             stream,
+            memory_ceiling: vec![
+                MemoryFigure {
+                    threads: 1,
+                    bytes: 8 << 20,
+                    bytes_per_second: summary(&[6e9, 6.2e9, 6.1e9]),
+                },
+                MemoryFigure {
+                    threads: 2,
+                    bytes: 8 << 20,
+                    bytes_per_second: summary(&[11e9, 12e9, 11.5e9]),
+                },
+            ],
             kdf,
             argon2_reference: Some(Argon2Reference {
                 memory_kib: 256 * 1024,
@@ -645,6 +688,17 @@ pub mod tests {
         assert_eq!(run.argon2_reference, None);
         let text = serde_json::to_string(&run).unwrap();
         assert!(!text.contains("argon2_reference"), "absent, not null");
+    }
+
+    /// Files written before the memory ceiling was measured load without it.
+    #[test]
+    fn files_without_the_memory_ceiling_load() {
+        let mut value = serde_json::to_value(sample_run()).unwrap();
+        value.as_object_mut().unwrap().remove("memory_ceiling");
+        let run: Run = serde_json::from_value(value).unwrap();
+        assert!(run.memory_ceiling.is_empty());
+        let text = serde_json::to_string(&run).unwrap();
+        assert!(!text.contains("memory_ceiling"), "absent, not empty");
     }
 
     #[test]

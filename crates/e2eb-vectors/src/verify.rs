@@ -128,6 +128,20 @@ fn apis(
             },
         ));
     }
+    // Opened where it lies, a failure leaves the backup as it was or wiped to zeros.
+    for (name, threads) in [("buffer/1", 1), ("buffer/2", 2)] {
+        let mut data = backup.to_vec();
+        let outcome = decryptor(threads).and_then(|d| d.open_buffer(&mut data).map(|o| o.to_vec()));
+        let wiped = data.iter().all(|&byte| byte == 0);
+        outcomes.push((
+            name,
+            match outcome {
+                Ok(plaintext) => Ok(plaintext),
+                Err(e) if data == backup || wiped => Err((class(e), Vec::new())),
+                Err(e) => Err((class(e), data)),
+            },
+        ));
+    }
     // `file`: the by-offsets path (`decrypt_file`), where the pool threads read the chunks.
     for (name, threads, by_offsets) in [
         ("stream/1", 1, false),

@@ -20,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+mod backup_buffer;
 mod entropy;
 mod error;
 pub mod header;
@@ -34,6 +35,7 @@ pub mod suite;
 use std::io::{Read, Seek, Write};
 
 pub use backend::Backend;
+pub use backup_buffer::{BackupBuffer, OpenedBackup};
 pub use entropy::Entropy;
 pub use error::{Error, Result, SecretKind, Truncation};
 pub use header::Header;
@@ -174,6 +176,29 @@ impl Encryptor {
         let mut start = Vec::new();
         let cipher = self.start(&mut start)?;
         stream::seal_in_place(&cipher, data, &start, self.threads)
+    }
+
+    /// A backup of `plaintext_len` bytes to build in memory with no copy: its header is written
+    /// now, the caller writes the plaintext into each chunk's window
+    /// ([`BackupBuffer::chunks_mut`], [`BackupBuffer::read_from`]), and
+    /// [`BackupBuffer::seal`] encrypts the chunks where they lie, in parallel when more than
+    /// one thread is set. Makes the same backup as [`Encryptor::encrypt_to_vec`] and needs no
+    /// memory beyond it; the fastest way to encrypt in memory.
+    pub fn backup_buffer(&mut self, plaintext_len: usize) -> Result<BackupBuffer> {
+        self.backup_buffer_in(plaintext_len, Vec::new())
+    }
+
+    /// As [`Encryptor::backup_buffer`], in the allocation of `buffer` (a backup returned by an
+    /// earlier [`BackupBuffer::seal`], for instance): a caller making backups repeatedly pays
+    /// for fresh memory once. Its windows hold the old bytes until written.
+    pub fn backup_buffer_in(
+        &mut self,
+        plaintext_len: usize,
+        buffer: Vec<u8>,
+    ) -> Result<BackupBuffer> {
+        let mut start = Vec::new();
+        let cipher = self.start(&mut start)?;
+        BackupBuffer::new(&start, cipher, plaintext_len, self.threads, buffer)
     }
 
     /// A `Write` adapter that encrypts into `writer` on the calling thread; call
@@ -339,6 +364,19 @@ impl Decryptor {
         // The header and prefix were read from `data`, so they fit in it.
         let shift = opened.chunks_offset as usize;
         stream::open_in_place(&opened.cipher, data, shift, self.threads)
+    }
+
+    /// Opens every chunk of the backup in `data` where it lies, in parallel when more than one
+    /// thread is set, and returns its plaintext as a view of the windows between the tags
+    /// ([`OpenedBackup::chunks`], [`OpenedBackup::write_to`]): the restore that moves nothing.
+    /// All or nothing: on error `data` holds no plaintext. It is unchanged when the failure
+    /// comes before any chunk is opened (wrong secret, damaged header, impossible length), and
+    /// wiped (zeroed) when a chunk fails to authenticate.
+    pub fn open_buffer<'a>(&self, data: &'a mut [u8]) -> Result<OpenedBackup<'a>> {
+        let opened = self.open(&mut &data[..])?;
+        // The header and prefix were read from `data`, so they fit in it.
+        let chunks_offset = opened.chunks_offset as usize;
+        OpenedBackup::open(&opened.cipher, data, chunks_offset, self.threads)
     }
 
     /// A `Read` adapter that decrypts `reader` chunk by chunk on the calling thread.

@@ -260,7 +260,7 @@ fn pipeline_stopped() -> Error {
 
 /// Applies `operation` to every sealed chunk of `buffer` (chunk `i` of the batch at
 /// `i * SEALED_CHUNK_LEN`); the error of the lowest failing chunk wins, as in a serial run.
-fn for_each_chunk(
+pub(crate) fn for_each_chunk(
     buffer: &mut [u8],
     parallel: bool,
     operation: impl Fn(u64, &mut [u8]) -> Result<()> + Sync,
@@ -866,7 +866,7 @@ const PARALLEL_THRESHOLD_CHUNKS: usize = 64;
 
 /// Runs `work` on the pool of `threads` threads, or inline for one thread or `chunks` too few
 /// to share out.
-fn with_pool<T: Send>(
+pub(crate) fn with_pool<T: Send>(
     threads: Threads,
     chunks: usize,
     work: impl FnOnce(bool) -> T + Send,
@@ -1239,7 +1239,10 @@ fn read_vectored_up_to<R: Read>(
 
 /// `Write::write_all_vectored` (unstable in std): one system call for many chunks where the
 /// writer supports it.
-fn write_all_vectored<W: Write>(writer: &mut W, mut slices: Vec<IoSlice<'_>>) -> io::Result<()> {
+pub(crate) fn write_all_vectored<W: Write>(
+    writer: &mut W,
+    mut slices: Vec<IoSlice<'_>>,
+) -> io::Result<()> {
     let mut remaining: &mut [IoSlice<'_>] = &mut slices;
     IoSlice::advance_slices(&mut remaining, 0);
     while !remaining.is_empty() {

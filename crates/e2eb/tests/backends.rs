@@ -59,6 +59,15 @@ fn verdicts(backup: &[u8], backend: Backend) -> Vec<Result<Vec<u8>, &'static str
             data.len()
         );
         outcomes.push(outcome.map(|()| data).map_err(class));
+        let mut data = backup.to_vec();
+        let outcome = decryptor(threads)
+            .open_buffer(&mut data)
+            .map(|opened| opened.to_vec());
+        assert!(
+            outcome.is_ok() || data == backup || data.iter().all(|&byte| byte == 0),
+            "a failed opening in place left the buffer neither as it was nor wiped"
+        );
+        outcomes.push(outcome.map_err(class));
     }
     let mut out = Vec::new();
     outcomes.push(
@@ -491,4 +500,176 @@ fn a_failed_in_place_encryption_leaves_the_plaintext() {
         "{outcome:?}"
     );
     assert!(data == plaintext(100_000));
+}
+
+/// Plaintext written into a backup buffer's windows, in any of the three ways, seals into the
+/// same backup as every other path, on every backend and thread count; opening it where it lies
+/// gives the plaintext back, chunk by chunk and through a writer.
+#[test]
+fn a_backup_buffer_seals_the_same_backup_and_opens_where_it_lies() {
+    let sizes = [
+        0,
+        1,
+        16383,
+        16384,
+        16385,
+        8 * 16384,
+        64 * 16384 - 1,
+        300 * 16384 + 77,
+    ];
+    for suite in Suite::ALL {
+        for len in sizes {
+            let plaintext = plaintext(len);
+            let slots = [SlotChoice::RecoveryKey, SlotChoice::Scrypt];
+            let reference = encryptor(suite, &slots, 1)
+                .backend(Backend::RustCrypto)
+                .encrypt_to_vec(&plaintext)
+                .unwrap();
+            for backend in backends() {
+                for threads in [1, 2, 7] {
+                    let context = format!("{suite} {backend} {threads} thread(s), {len} bytes");
+                    let mut encryptor = encryptor(suite, &slots, threads).backend(backend);
+                    let mut buffer = encryptor.backup_buffer(len).unwrap();
+                    assert_eq!(buffer.plaintext_len(), len);
+                    assert_eq!(buffer.backup_len(), reference.len());
+                    match threads {
+                        1 => buffer
+                            .chunks_mut()
+                            .zip(plaintext.chunks(16384).chain([&[][..]]))
+                            .for_each(|(window, part)| window.copy_from_slice(part)),
+                        2 => buffer.read_from(&plaintext[..]).unwrap(),
+                        _ => {
+                            use rayon::prelude::*;
+                            buffer.par_chunks_mut().enumerate().for_each(|(i, window)| {
+                                let from = i * 16384;
+                                window.copy_from_slice(&plaintext[from..from + window.len()]);
+                            })
+                        }
+                    }
+                    let mut backup = buffer.seal().unwrap();
+                    assert!(backup == reference, "{context}");
+
+                    let opened = decryptor(secret_for(SlotChoice::RecoveryKey), threads)
+                        .backend(backend)
+                        .open_buffer(&mut backup)
+                        .unwrap();
+                    assert_eq!(opened.plaintext_len(), len, "{context}");
+                    assert_eq!(opened.chunks().len(), len / 16384 + 1, "{context}");
+                    assert!(opened.to_vec() == plaintext, "{context}");
+                    let mut written = Vec::new();
+                    assert_eq!(opened.write_to(&mut written).unwrap(), len as u64);
+                    assert!(written == plaintext, "{context} written");
+                }
+            }
+        }
+    }
+}
+
+/// A buffer made in the allocation of an earlier backup, whose windows hold that backup's bytes
+/// until written, seals like a fresh one once they are.
+#[test]
+fn a_backup_buffer_reuses_an_allocation() {
+    let plaintext = plaintext(100 * 16384 + 3);
+    let reference = backup(Suite::Aes256Gcm, Backend::RustCrypto, &plaintext, 1);
+    let mut old = backup(
+        Suite::ChaCha20Poly1305,
+        Backend::RustCrypto,
+        &[7; 300_000],
+        1,
+    );
+    old.reserve(reference.len());
+    let capacity = old.capacity();
+    let mut buffer = encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], 2)
+        .backup_buffer_in(plaintext.len(), old)
+        .unwrap();
+    buffer.read_from(&plaintext[..]).unwrap();
+    let backup = buffer.seal().unwrap();
+    assert!(backup == reference);
+    assert_eq!(backup.capacity(), capacity, "the allocation was reused");
+}
+
+/// Plaintext that ends before the buffer is full is an error naming how much there was, and
+/// lengths no backup can have are refused before anything is allocated.
+#[test]
+fn a_backup_buffer_refuses_short_plaintext_and_impossible_lengths() {
+    let mut buffer = encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], 1)
+        .backup_buffer(50_000)
+        .unwrap();
+    let outcome = buffer.read_from(&plaintext(40_000)[..]);
+    match outcome {
+        Err(Error::Io(error)) => {
+            assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof);
+            assert!(
+                error.to_string().contains("after 40000 of the 50000 bytes"),
+                "{error}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let outcome =
+        encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], 1).backup_buffer(usize::MAX);
+    assert!(matches!(outcome, Err(Error::MessageTooLong)), "{outcome:?}");
+    // Within the format's limit, but more memory than any machine has.
+    let outcome = encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], 1).backup_buffer(1 << 50);
+    match outcome {
+        Err(Error::Io(error)) => assert_eq!(error.kind(), std::io::ErrorKind::OutOfMemory),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Opening in place is all or nothing: a backup damaged in two places fails naming the lower
+/// chunk and is wiped whole; a wrong key or an impossible length leaves it as it was.
+#[test]
+fn a_failed_opening_in_place_names_the_lowest_chunk_and_wipes_the_buffer() {
+    let plaintext = plaintext(1100 * 16384 + 5);
+    let reference = backup(Suite::Aes256Gcm, Backend::RustCrypto, &plaintext, 2);
+    let chunks_offset =
+        reference.len() - e2eb::payload::sealed_len(plaintext.len() as u64) as usize;
+    let mut damaged = reference.clone();
+    for index in [700usize, 1050] {
+        damaged[chunks_offset + index * 16400 + 99] ^= 1;
+    }
+    for backend in backends() {
+        for threads in [1, 2, 7] {
+            let mut data = damaged.clone();
+            let outcome = decryptor(secret_for(SlotChoice::RecoveryKey), threads)
+                .backend(backend)
+                .open_buffer(&mut data)
+                .map(|opened| opened.plaintext_len());
+            assert!(
+                matches!(outcome, Err(Error::ChunkCorrupt { index: 700, offset })
+                    if offset == (chunks_offset + 700 * 16400) as u64),
+                "{backend} {threads}: {outcome:?}"
+            );
+            assert!(data.iter().all(|&byte| byte == 0), "{backend} {threads}");
+
+            let mut data = reference.clone();
+            let wrong = e2eb::Secret::RecoveryKey(e2eb::RecoveryKey::from_bytes([9; 32]));
+            let outcome = e2eb::Decryptor::new(wrong)
+                .threads(e2eb::Threads::new(threads))
+                .backend(backend)
+                .open_buffer(&mut data)
+                .map(|opened| opened.plaintext_len());
+            assert!(
+                matches!(outcome, Err(Error::NoSlotOpened { .. })),
+                "{backend} {threads}: {outcome:?}"
+            );
+            assert!(
+                data == reference,
+                "{backend} {threads}: a wrong key changed it"
+            );
+
+            // A final chunk cut below its tag: the length alone shows it.
+            let mut data = reference[..reference.len() - 10].to_vec();
+            let outcome = decryptor(secret_for(SlotChoice::RecoveryKey), threads)
+                .backend(backend)
+                .open_buffer(&mut data)
+                .map(|opened| opened.plaintext_len());
+            assert!(
+                matches!(outcome, Err(Error::Truncated(_))),
+                "{backend} {threads}: {outcome:?}"
+            );
+            assert!(data[..] == reference[..reference.len() - 10]);
+        }
+    }
 }

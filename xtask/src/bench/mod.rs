@@ -314,12 +314,13 @@ pub fn run(options: Options) -> Result<(), String> {
         }
     }
     if wants(Section::Stream) {
-        // Two directions, four modes (stream, by offsets, in memory, in place).
+        // Two directions, each mode.
         total += (profile.stream_suites.len()
             * 2
-            * 4
+            * stream::MODE_COUNT
             * thread_counts.len()
-            * e2eb::Backend::compiled().len()) as u64;
+            * e2eb::Backend::compiled().len()) as u64
+            + thread_counts.len() as u64;
     }
     if wants(Section::Kdf) {
         total += kdf::grid(&profile).len() as u64
@@ -332,6 +333,7 @@ pub fn run(options: Options) -> Result<(), String> {
     let mut aead_figures = Vec::new();
     let mut soft = None;
     let mut stream_figures = Vec::new();
+    let mut memory_ceiling = Vec::new();
     let mut kdf_figures = Vec::new();
     let mut argon2_reference = None;
     if wants(Section::Aead) {
@@ -359,6 +361,7 @@ pub fn run(options: Options) -> Result<(), String> {
     }
     if wants(Section::Stream) {
         stream_figures = stream::measure(&profile, &thread_counts, &progress)?;
+        memory_ceiling = stream::memory_ceiling(&profile, &thread_counts, &progress)?;
     }
     if wants(Section::Kdf) {
         let (figures, errors) = kdf::measure(&profile, logical_cpus, host.memory_bytes, &progress);
@@ -417,6 +420,7 @@ pub fn run(options: Options) -> Result<(), String> {
         },
         aead: aead_figures,
         stream: stream_figures,
+        memory_ceiling,
         kdf: kdf_figures,
         argon2_reference,
         notes,

@@ -1,12 +1,13 @@
 //! A whole backup in memory (header with a recovery-key slot, payload sealed in 16 KiB chunks)
-//! across thread counts and AEAD backends, four ways: through the streaming pipeline, by
-//! offsets (as the CLI reads a named file), memory to memory, and in place.
+//! across thread counts and AEAD backends, five ways: through the streaming pipeline, by
+//! offsets (as the CLI reads a named file), memory to memory, in place, and in a backup buffer
+//! whose chunk windows hold the plaintext.
 
 use e2eb::{Backend, Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
 use e2eb_benches::measure::{self, Plan};
 
 use super::{Profile, Progress};
-use crate::schema::StreamFigure;
+use crate::schema::{MemoryFigure, StreamFigure};
 use crate::stats::Summary;
 
 /// 1, 2, 4, … below `available`, then `available` itself.
@@ -34,15 +35,32 @@ enum Mode {
     /// `encrypt_in_place` / `decrypt_in_place`: the plaintext buffer turned into the backup and
     /// back, refilled untimed before each pass.
     InPlace,
+    /// `Encryptor::backup_buffer_in` + `BackupBuffer::seal` / `Decryptor::open_buffer`: the
+    /// chunks sealed or opened where they lie, nothing moved; the plaintext (laid out in the
+    /// chunks' windows, as a caller's reads would put it) or the backup is refilled untimed
+    /// before each pass.
+    Buffer,
 }
 
+/// How many ways the section measures, in each direction.
+pub const MODE_COUNT: usize = Mode::ALL.len();
+
 impl Mode {
+    const ALL: [Mode; 5] = [
+        Mode::Stream,
+        Mode::ByOffsets,
+        Mode::InMemory,
+        Mode::InPlace,
+        Mode::Buffer,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             Mode::Stream => "stream",
             Mode::InMemory => "in-memory",
             Mode::ByOffsets => "by-offsets",
             Mode::InPlace => "in-place",
+            Mode::Buffer => "buffer",
         }
     }
 }
@@ -68,8 +86,22 @@ pub fn measure(
     let mut in_place = Vec::with_capacity(backup.capacity());
     let mb = profile.stream_bytes >> 20;
     for &suite in &profile.stream_suites {
+        // Where the chunks start in a backup with one recovery-key slot, and so where a backup
+        // buffer's plaintext windows are.
+        let chunks_offset = Encryptor::new(suite)
+            .recovery_key(recovery_key.clone())
+            .encrypt_to_vec(&[])
+            .map_err(|error| error.to_string())?
+            .len()
+            - e2eb::payload::sealed_len(0) as usize;
+        let laid_out =
+            |buffer: &mut Vec<u8>| e2eb_benches::lay_out(buffer, &plaintext, chunks_offset);
+        let copied = |buffer: &mut Vec<u8>, input: &[u8]| {
+            buffer.clear();
+            buffer.extend_from_slice(input);
+        };
         for &backend in Backend::compiled() {
-            for mode in [Mode::Stream, Mode::ByOffsets, Mode::InMemory, Mode::InPlace] {
+            for mode in Mode::ALL {
                 for &threads in thread_counts {
                     progress.start(format!(
                         "{} {suite} {backend} encrypt {mb} MiB, {threads} threads",
@@ -82,12 +114,15 @@ pub fn measure(
                             .backend(backend)
                     };
                     let mut failure = None;
-                    let samples = timed_passes(
+                    let samples = measure::bytes_per_second_prepared(
                         &plan,
-                        mode,
-                        plaintext.len(),
+                        plaintext.len() as u64,
                         &mut in_place,
-                        &plaintext,
+                        |buffer| match mode {
+                            Mode::InPlace => copied(buffer, &plaintext),
+                            Mode::Buffer => laid_out(buffer),
+                            _ => {}
+                        },
                         |in_place| {
                             let outcome = match mode {
                                 Mode::Stream => {
@@ -104,6 +139,10 @@ pub fn measure(
                                         .map(drop)
                                 }
                                 Mode::InPlace => encryptor().encrypt_in_place(in_place),
+                                Mode::Buffer => encryptor()
+                                    .backup_buffer_in(plaintext.len(), std::mem::take(in_place))
+                                    .and_then(|buffer| buffer.seal())
+                                    .map(|sealed| *in_place = sealed),
                             };
                             if let Err(error) = outcome {
                                 failure = Some(error);
@@ -124,8 +163,8 @@ pub fn measure(
                     ));
                     progress.done();
                 }
-                if mode == Mode::InPlace {
-                    // In-place decryption opens the in-place backup.
+                if matches!(mode, Mode::InPlace | Mode::Buffer) {
+                    // Decryption in place opens the backup made in place.
                     backup.clear();
                     backup.extend_from_slice(&in_place);
                 }
@@ -138,12 +177,15 @@ pub fn measure(
                         .threads(Threads::new(threads))
                         .backend(backend);
                     let mut failure = None;
-                    let samples = timed_passes(
+                    let samples = measure::bytes_per_second_prepared(
                         &plan,
-                        mode,
-                        plaintext.len(),
+                        plaintext.len() as u64,
                         &mut in_place,
-                        &backup,
+                        |buffer| {
+                            if matches!(mode, Mode::InPlace | Mode::Buffer) {
+                                copied(buffer, &backup);
+                            }
+                        },
                         |in_place| {
                             let outcome = match mode {
                                 Mode::Stream => {
@@ -158,6 +200,7 @@ pub fn measure(
                                         .map(drop)
                                 }
                                 Mode::InPlace => decryptor.decrypt_in_place(in_place),
+                                Mode::Buffer => decryptor.open_buffer(in_place).map(drop),
                             };
                             if let Err(error) = outcome {
                                 failure = Some(error);
@@ -167,12 +210,18 @@ pub fn measure(
                     if let Some(error) = failure {
                         return Err(format!("decrypting with {suite} ({backend}): {error}"));
                     }
-                    let result = if mode == Mode::InPlace {
-                        &in_place
-                    } else {
-                        &opened
+                    let round_trips = match mode {
+                        Mode::InPlace => in_place == plaintext,
+                        Mode::Buffer => {
+                            let mut expected = Vec::new();
+                            e2eb_benches::lay_out(&mut expected, &plaintext, chunks_offset);
+                            // The tags are left where they were; compare the windows.
+                            e2eb_benches::windows(&in_place, chunks_offset)
+                                .eq(e2eb_benches::windows(&expected, chunks_offset))
+                        }
+                        _ => opened == plaintext,
                     };
-                    if *result != plaintext {
+                    if !round_trips {
                         return Err(format!(
                             "{suite} ({backend}, {}): the payload did not round-trip",
                             mode.name()
@@ -196,32 +245,6 @@ pub fn measure(
     Ok(figures)
 }
 
-/// Plaintext bytes per second of `operation` over `plan`'s passes, each over `plaintext_len`
-/// bytes of plaintext. Only in place does a pass consume its input (the plaintext becomes the
-/// backup, or the backup the plaintext), so only then is `input` copied into `buffer`, untimed,
-/// before each.
-fn timed_passes(
-    plan: &Plan,
-    mode: Mode,
-    plaintext_len: usize,
-    buffer: &mut Vec<u8>,
-    input: &[u8],
-    operation: impl FnMut(&mut Vec<u8>),
-) -> Vec<f64> {
-    measure::bytes_per_second_prepared(
-        plan,
-        plaintext_len as u64,
-        buffer,
-        |buffer| {
-            if mode == Mode::InPlace {
-                buffer.clear();
-                buffer.extend_from_slice(input);
-            }
-        },
-        operation,
-    )
-}
-
 fn figure(
     suite: Suite,
     backend: Backend,
@@ -242,6 +265,62 @@ fn figure(
         speedup: None,
         efficiency: None,
     }
+}
+
+/// The memory ceiling of the in-place modes on each thread count: passes that read and write
+/// every byte of a buffer laid out as the backups are (XOR with a constant, which the compiler
+/// vectorises, so memory is the only limit), in the same 16 KiB pieces, the buffer refilled
+/// untimed before each pass as theirs is.
+pub fn memory_ceiling(
+    profile: &Profile,
+    thread_counts: &[usize],
+    progress: &Progress,
+) -> Result<Vec<MemoryFigure>, String> {
+    use e2eb::payload::SEALED_CHUNK_LEN;
+    use rayon::prelude::*;
+    let plaintext = e2eb_benches::pattern(profile.stream_bytes);
+    let plan = Plan {
+        warm_up: std::time::Duration::ZERO,
+        samples: profile.stream_samples,
+        sample_time: std::time::Duration::ZERO,
+    };
+    // The offset of a backup with one recovery-key slot; any offset near it would do.
+    let chunks_offset = 256;
+    let mut buffer = Vec::new();
+    e2eb_benches::lay_out(&mut buffer, &plaintext, chunks_offset);
+    let bytes = buffer.len() as u64;
+    let mut figures = Vec::new();
+    for &threads in thread_counts {
+        progress.start(format!(
+            "memory ceiling {} MiB, {threads} threads",
+            profile.stream_bytes >> 20
+        ));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .map_err(|error| error.to_string())?;
+        let samples = measure::bytes_per_second_prepared(
+            &plan,
+            bytes,
+            &mut buffer,
+            |buffer| e2eb_benches::lay_out(buffer, &plaintext, chunks_offset),
+            |buffer| {
+                pool.install(|| {
+                    buffer.par_chunks_mut(SEALED_CHUNK_LEN).for_each(|piece| {
+                        piece.iter_mut().for_each(|byte| *byte ^= 0x5a);
+                    })
+                });
+                std::hint::black_box(&buffer);
+            },
+        );
+        figures.push(MemoryFigure {
+            threads,
+            bytes,
+            bytes_per_second: Summary::of(&samples).ok_or("no finite memory ceiling sample")?,
+        });
+        progress.done();
+    }
+    Ok(figures)
 }
 
 /// Fills in speedup (median over the median at one thread, same suite, direction, backend and
