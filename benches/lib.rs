@@ -27,21 +27,62 @@ pub fn pattern(len: usize) -> Vec<u8> {
     bytes
 }
 
+/// Runs `work` on a rayon pool of `threads` threads (kept for the life of the process), so that
+/// the parallel iterators in it share out over that many.
+///
+/// The untimed preparation of a pass (refilling its buffer) runs on as many threads as the pass
+/// itself: on a virtual machine, a CPU left idle while one thread refills goes to sleep, and
+/// waking it took 2-5 ms on the 2-CPU machine these benches were written on, which then landed
+/// inside the timed pass and split two-thread figures into a fast and a slow group.
+pub fn on_threads<T: Send>(threads: usize, work: impl FnOnce() -> T + Send) -> T {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static POOLS: OnceLock<Mutex<HashMap<usize, Arc<rayon::ThreadPool>>>> = OnceLock::new();
+    let pool = {
+        let mut pools = POOLS
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(pools.entry(threads.max(1)).or_insert_with(|| {
+            Arc::new(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads.max(1))
+                    .build()
+                    .expect("a rayon pool"),
+            )
+        }))
+    };
+    pool.install(work)
+}
+
+/// Pieces in which buffers are refilled in parallel.
+const REFILL_PIECE: usize = 1 << 20;
+
+/// Makes `buffer` a copy of `input`, in parallel on the current rayon pool (see [`on_threads`]).
+pub fn copy_into(buffer: &mut Vec<u8>, input: &[u8]) {
+    use rayon::prelude::*;
+    buffer.resize(input.len(), 0);
+    buffer
+        .par_chunks_mut(REFILL_PIECE)
+        .zip(input.par_chunks(REFILL_PIECE))
+        .for_each(|(to, from)| to.copy_from_slice(from));
+}
+
 /// Lays `plaintext` out in `buffer` as a backup buffer's windows hold it (what a caller's reads
 /// into `e2eb::BackupBuffer::chunks_mut` leave): chunk `i` at
-/// `chunks_offset + i * SEALED_CHUNK_LEN`, each followed by room for its tag.
+/// `chunks_offset + i * SEALED_CHUNK_LEN`, each followed by room for its tag. In parallel on
+/// the current rayon pool (see [`on_threads`]).
 pub fn lay_out(buffer: &mut Vec<u8>, plaintext: &[u8], chunks_offset: usize) {
     use e2eb::payload::{CHUNK_LEN, SEALED_CHUNK_LEN};
+    use rayon::prelude::*;
     buffer.resize(
         chunks_offset + e2eb::payload::sealed_len(plaintext.len() as u64) as usize,
         0,
     );
-    for (chunk, part) in buffer[chunks_offset..]
-        .chunks_mut(SEALED_CHUNK_LEN)
-        .zip(plaintext.chunks(CHUNK_LEN))
-    {
-        chunk[..part.len()].copy_from_slice(part);
-    }
+    buffer[chunks_offset..]
+        .par_chunks_mut(SEALED_CHUNK_LEN)
+        .zip(plaintext.par_chunks(CHUNK_LEN))
+        .for_each(|(chunk, part)| chunk[..part.len()].copy_from_slice(part));
 }
 
 /// The plaintext windows of a laid-out backup: each chunk less its tag.

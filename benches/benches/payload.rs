@@ -112,7 +112,7 @@ fn payload(c: &mut Criterion) {
                 })
             });
             group.bench_function(id("in-place"), |b| {
-                time_in_place(b, &plaintext, sealed.len(), |buffer| {
+                time_in_place(b, threads, &plaintext, sealed.len(), |buffer| {
                     encryptor(backend, threads)
                         .encrypt_in_place(buffer)
                         .expect("encrypts")
@@ -129,6 +129,7 @@ fn payload(c: &mut Criterion) {
             group.bench_function(id("buffer"), |b| {
                 time_refilled(
                     b,
+                    threads,
                     sealed.len(),
                     |buffer| e2eb_benches::lay_out(buffer, &plaintext, chunks_offset),
                     |buffer| {
@@ -179,14 +180,14 @@ fn payload(c: &mut Criterion) {
                 })
             });
             group.bench_function(id("in-place"), |b| {
-                time_in_place(b, &sealed, sealed.len(), |buffer| {
+                time_in_place(b, threads, &sealed, sealed.len(), |buffer| {
                     decryptor(backend, threads)
                         .decrypt_in_place(buffer)
                         .expect("decrypts")
                 })
             });
             group.bench_function(id("buffer"), |b| {
-                time_in_place(b, &sealed, sealed.len(), |buffer| {
+                time_in_place(b, threads, &sealed, sealed.len(), |buffer| {
                     decryptor(backend, threads)
                         .open_buffer(buffer)
                         .expect("decrypts");
@@ -209,34 +210,35 @@ fn payload(c: &mut Criterion) {
 /// with `input` before each pass, untimed: in place, a pass consumes its input.
 fn time_in_place(
     b: &mut criterion::Bencher<'_>,
+    threads: usize,
     input: &[u8],
     capacity: usize,
     operation: impl FnMut(&mut Vec<u8>),
 ) {
     time_refilled(
         b,
+        threads,
         capacity,
-        |buffer| {
-            buffer.clear();
-            buffer.extend_from_slice(input);
-        },
+        |buffer| e2eb_benches::copy_into(buffer, input),
         operation,
     )
 }
 
 /// Times `operation` on a buffer (of `capacity`, so that it never grows while timed) that
-/// `refill` prepares before each pass, untimed.
+/// `refill` prepares before each pass, untimed, on as many threads as the pass uses
+/// (`e2eb_benches::on_threads` says why).
 fn time_refilled(
     b: &mut criterion::Bencher<'_>,
+    threads: usize,
     capacity: usize,
-    mut refill: impl FnMut(&mut Vec<u8>),
+    refill: impl Fn(&mut Vec<u8>) + Sync,
     mut operation: impl FnMut(&mut Vec<u8>),
 ) {
     let mut buffer = Vec::with_capacity(capacity);
     b.iter_custom(|passes| {
         let mut timed = Duration::ZERO;
         for _ in 0..passes {
-            refill(&mut buffer);
+            e2eb_benches::on_threads(threads, || refill(&mut buffer));
             let start = std::time::Instant::now();
             operation(&mut buffer);
             timed += start.elapsed();

@@ -674,7 +674,9 @@ pub fn host_report(run: &Run, runs: &[Run], charts: &[String]) -> String {
              `BackupBuffer::seal` / `Decryptor::open_buffer`, every chunk sealed or opened where \
              it lies in the backup and nothing moved (the plaintext, laid out in the chunks' \
              windows as a caller's reads would put it, or the backup refilled untimed before \
-             each pass).\n\n",
+             each pass). Refills run on as many threads as the pass they prepare: on one, the \
+             other CPUs of a virtual machine could fall asleep, and their wake-up landed in the \
+             timed pass.\n\n",
         );
         out.push_str("| suite | direction | backend | mode | threads | GB/s median (IQR) | speedup | efficiency |\n|---|---|---|---|---|---|---|---|\n");
         for figure in &run.stream {

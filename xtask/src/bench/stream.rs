@@ -94,11 +94,14 @@ pub fn measure(
             .map_err(|error| error.to_string())?
             .len()
             - e2eb::payload::sealed_len(0) as usize;
-        let laid_out =
-            |buffer: &mut Vec<u8>| e2eb_benches::lay_out(buffer, &plaintext, chunks_offset);
-        let copied = |buffer: &mut Vec<u8>, input: &[u8]| {
-            buffer.clear();
-            buffer.extend_from_slice(input);
+        // Refills run on as many threads as the pass they prepare (`e2eb_benches::on_threads`).
+        let laid_out = |buffer: &mut Vec<u8>, threads: usize| {
+            e2eb_benches::on_threads(threads, || {
+                e2eb_benches::lay_out(buffer, &plaintext, chunks_offset)
+            })
+        };
+        let copied = |buffer: &mut Vec<u8>, input: &[u8], threads: usize| {
+            e2eb_benches::on_threads(threads, || e2eb_benches::copy_into(buffer, input))
         };
         for &backend in Backend::compiled() {
             for mode in Mode::ALL {
@@ -119,8 +122,8 @@ pub fn measure(
                         plaintext.len() as u64,
                         &mut in_place,
                         |buffer| match mode {
-                            Mode::InPlace => copied(buffer, &plaintext),
-                            Mode::Buffer => laid_out(buffer),
+                            Mode::InPlace => copied(buffer, &plaintext, threads),
+                            Mode::Buffer => laid_out(buffer, threads),
                             _ => {}
                         },
                         |in_place| {
@@ -183,7 +186,7 @@ pub fn measure(
                         &mut in_place,
                         |buffer| {
                             if matches!(mode, Mode::InPlace | Mode::Buffer) {
-                                copied(buffer, &backup);
+                                copied(buffer, &backup, threads);
                             }
                         },
                         |in_place| {
@@ -303,7 +306,11 @@ pub fn memory_ceiling(
             &plan,
             bytes,
             &mut buffer,
-            |buffer| e2eb_benches::lay_out(buffer, &plaintext, chunks_offset),
+            |buffer| {
+                e2eb_benches::on_threads(threads, || {
+                    e2eb_benches::lay_out(buffer, &plaintext, chunks_offset)
+                })
+            },
             |buffer| {
                 pool.install(|| {
                     buffer.par_chunks_mut(SEALED_CHUNK_LEN).for_each(|piece| {
