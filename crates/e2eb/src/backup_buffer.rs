@@ -91,10 +91,7 @@ impl BackupBuffer {
     pub fn chunks_mut(&mut self) -> impl ExactSizeIterator<Item = &mut [u8]> + '_ {
         self.bytes[self.chunks_offset..]
             .chunks_mut(SEALED_CHUNK_LEN)
-            .map(|chunk| {
-                let len = chunk.len() - TAG_LEN;
-                &mut chunk[..len]
-            })
+            .map(window)
     }
 
     /// The windows of [`BackupBuffer::chunks_mut`] as a parallel iterator, for filling them
@@ -102,10 +99,7 @@ impl BackupBuffer {
     pub fn par_chunks_mut(&mut self) -> impl IndexedParallelIterator<Item = &mut [u8]> + '_ {
         self.bytes[self.chunks_offset..]
             .par_chunks_mut(SEALED_CHUNK_LEN)
-            .map(|chunk| {
-                let len = chunk.len() - TAG_LEN;
-                &mut chunk[..len]
-            })
+            .map(window)
     }
 
     /// Fills every window from `reader`, which must yield at least
@@ -157,6 +151,12 @@ impl BackupBuffer {
             }
         }
     }
+}
+
+/// A sealed chunk's plaintext window: all of it but the room for the tag.
+fn window(chunk: &mut [u8]) -> &mut [u8] {
+    let len = chunk.len() - TAG_LEN;
+    &mut chunk[..len]
 }
 
 impl Drop for BackupBuffer {

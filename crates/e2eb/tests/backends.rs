@@ -451,10 +451,9 @@ fn a_large_buffer_round_trips_in_place() {
     }
 }
 
-/// A large backup damaged in two runs fails as a serial decryption would, naming the lower chunk,
-/// and leaves nothing of what the runs had opened; a wrong key leaves the backup as it was.
-#[test]
-fn a_failed_decryption_in_place_names_the_lowest_chunk_and_keeps_nothing() {
+/// A backup of 1100 chunks (runs of about 64 chunks on 7 threads), its chunks' offset, and a
+/// copy with chunks 700 and 1050 damaged.
+fn damaged_in_two_runs() -> (Vec<u8>, usize, Vec<u8>) {
     let plaintext = plaintext(1100 * 16384 + 5);
     let reference = backup(Suite::Aes256Gcm, Backend::RustCrypto, &plaintext, 2);
     let chunks_offset =
@@ -463,6 +462,14 @@ fn a_failed_decryption_in_place_names_the_lowest_chunk_and_keeps_nothing() {
     for index in [700usize, 1050] {
         damaged[chunks_offset + index * 16400 + 99] ^= 1;
     }
+    (reference, chunks_offset, damaged)
+}
+
+/// A large backup damaged in two runs fails as a serial decryption would, naming the lower chunk,
+/// and leaves nothing of what the runs had opened; a wrong key leaves the backup as it was.
+#[test]
+fn a_failed_decryption_in_place_names_the_lowest_chunk_and_keeps_nothing() {
+    let (reference, chunks_offset, damaged) = damaged_in_two_runs();
     for backend in backends() {
         for threads in [1, 2, 7] {
             let mut data = damaged.clone();
@@ -621,14 +628,7 @@ fn a_backup_buffer_refuses_short_plaintext_and_impossible_lengths() {
 /// chunk and is wiped whole; a wrong key or an impossible length leaves it as it was.
 #[test]
 fn a_failed_opening_in_place_names_the_lowest_chunk_and_wipes_the_buffer() {
-    let plaintext = plaintext(1100 * 16384 + 5);
-    let reference = backup(Suite::Aes256Gcm, Backend::RustCrypto, &plaintext, 2);
-    let chunks_offset =
-        reference.len() - e2eb::payload::sealed_len(plaintext.len() as u64) as usize;
-    let mut damaged = reference.clone();
-    for index in [700usize, 1050] {
-        damaged[chunks_offset + index * 16400 + 99] ^= 1;
-    }
+    let (reference, chunks_offset, damaged) = damaged_in_two_runs();
     for backend in backends() {
         for threads in [1, 2, 7] {
             let mut data = damaged.clone();

@@ -65,19 +65,23 @@ impl Mode {
     }
 }
 
+/// One pass per sample: a pass over tens of MiB is long enough to time on its own, and the
+/// first (untimed) pass faults in the output buffer.
+fn pass_plan(profile: &Profile) -> Plan {
+    Plan {
+        warm_up: std::time::Duration::ZERO,
+        samples: profile.stream_samples,
+        sample_time: std::time::Duration::ZERO,
+    }
+}
+
 pub fn measure(
     profile: &Profile,
     thread_counts: &[usize],
     progress: &Progress,
 ) -> Result<Vec<StreamFigure>, String> {
     let plaintext = e2eb_benches::pattern(profile.stream_bytes);
-    // One pass per sample: a pass over tens of MiB is long enough to time on its own, and the
-    // first (untimed) pass faults in the output buffer.
-    let plan = Plan {
-        warm_up: std::time::Duration::ZERO,
-        samples: profile.stream_samples,
-        sample_time: std::time::Duration::ZERO,
-    };
+    let plan = pass_plan(profile);
     let recovery_key = RecoveryKey::generate().map_err(|error| error.to_string())?;
     let mut figures = Vec::new();
     // Output buffers are reused so that page faults on fresh memory stay out of the figures.
@@ -282,11 +286,7 @@ pub fn memory_ceiling(
     use e2eb::payload::SEALED_CHUNK_LEN;
     use rayon::prelude::*;
     let plaintext = e2eb_benches::pattern(profile.stream_bytes);
-    let plan = Plan {
-        warm_up: std::time::Duration::ZERO,
-        samples: profile.stream_samples,
-        sample_time: std::time::Duration::ZERO,
-    };
+    let plan = pass_plan(profile);
     // The offset of a backup with one recovery-key slot; any offset near it would do.
     let chunks_offset = 256;
     let mut buffer = Vec::new();
@@ -298,10 +298,6 @@ pub fn memory_ceiling(
             "memory ceiling {} MiB, {threads} threads",
             profile.stream_bytes >> 20
         ));
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .map_err(|error| error.to_string())?;
         let samples = measure::bytes_per_second_prepared(
             &plan,
             bytes,
@@ -312,7 +308,7 @@ pub fn memory_ceiling(
                 })
             },
             |buffer| {
-                pool.install(|| {
+                e2eb_benches::on_threads(threads, || {
                     buffer.par_chunks_mut(SEALED_CHUNK_LEN).for_each(|piece| {
                         piece.iter_mut().for_each(|byte| *byte ^= 0x5a);
                     })
