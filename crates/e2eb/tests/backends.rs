@@ -593,6 +593,20 @@ fn a_backup_buffer_reuses_an_allocation() {
     let backup = buffer.seal().unwrap();
     assert!(backup == reference);
     assert_eq!(backup.capacity(), capacity, "the allocation was reused");
+
+    // A longer allocation is cut to the new backup's length.
+    let short = plaintext[..10_000].to_vec();
+    let mut buffer = encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], 2)
+        .backup_buffer_in(short.len(), backup)
+        .unwrap();
+    buffer.read_from(&short[..]).unwrap();
+    let backup = buffer.seal().unwrap();
+    assert!(backup == self::backup(Suite::Aes256Gcm, Backend::RustCrypto, &short, 1));
+    assert_eq!(
+        backup.capacity(),
+        capacity,
+        "the allocation was reused again"
+    );
 }
 
 /// Plaintext that ends before the buffer is full is an error naming how much there was, and
