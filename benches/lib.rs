@@ -85,13 +85,23 @@ pub fn lay_out(buffer: &mut Vec<u8>, plaintext: &[u8], chunks_offset: usize) {
         .for_each(|(chunk, part)| chunk[..part.len()].copy_from_slice(part));
 }
 
-/// The plaintext windows of a laid-out backup: each chunk less its tag.
-pub fn windows(buffer: &[u8], chunks_offset: usize) -> impl Iterator<Item = &[u8]> {
+/// Whether the plaintext windows of a laid-out backup (each chunk less its tag) hold exactly
+/// `plaintext`, as [`lay_out`] puts it there.
+pub fn windows_hold(buffer: &[u8], chunks_offset: usize, plaintext: &[u8]) -> bool {
     use e2eb::payload::SEALED_CHUNK_LEN;
     use e2eb::suite::TAG_LEN;
+    let mut rest = plaintext;
     buffer[chunks_offset..]
         .chunks(SEALED_CHUNK_LEN)
         .map(|chunk| &chunk[..chunk.len() - TAG_LEN])
+        .all(|window| match rest.split_at_checked(window.len()) {
+            Some((head, tail)) if head == window => {
+                rest = tail;
+                true
+            }
+            _ => false,
+        })
+        && rest.is_empty()
 }
 
 #[cfg(test)]
@@ -102,5 +112,17 @@ mod tests {
         assert_eq!(bytes.len(), 4099);
         assert!(bytes.chunks(4096).all(|page| page.iter().any(|&b| b != 0)));
         assert_eq!(bytes, super::pattern(4099), "the pattern is fixed");
+    }
+
+    #[test]
+    fn laid_out_plaintext_is_found_in_the_windows_and_nothing_else_is() {
+        let plaintext = super::pattern(2 * 16384 + 5);
+        let mut buffer = vec![0xee; 100];
+        super::lay_out(&mut buffer, &plaintext, 100);
+        assert_eq!(buffer.len(), 100 + 3 * 16 + plaintext.len());
+        assert!(super::windows_hold(&buffer, 100, &plaintext));
+        assert!(!super::windows_hold(&buffer, 100, &plaintext[1..]));
+        buffer[100 + 16384 + 16 + 7] ^= 1;
+        assert!(!super::windows_hold(&buffer, 100, &plaintext));
     }
 }

@@ -12,13 +12,14 @@
 //! give contiguous plaintext instead, at the cost of moving every chunk by its tags.
 
 use std::fmt;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, Read, Write};
 
 use rayon::prelude::*;
 use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
-use crate::payload::{self, CHUNK_LEN, PayloadCipher, SEALED_CHUNK_LEN};
+use crate::header::read_up_to;
+use crate::payload::{self, PayloadCipher, SEALED_CHUNK_LEN};
 use crate::stream::{self, Threads};
 use crate::suite::TAG_LEN;
 
@@ -48,13 +49,7 @@ impl BackupBuffer {
         threads: Threads,
         reuse: Vec<u8>,
     ) -> Result<BackupBuffer> {
-        if plaintext_len as u64 / CHUNK_LEN as u64 >= payload::MAX_CHUNKS {
-            return Err(Error::MessageTooLong);
-        }
-        let total = usize::try_from(payload::sealed_len(plaintext_len as u64))
-            .ok()
-            .and_then(|sealed_len| sealed_len.checked_add(start.len()))
-            .ok_or(Error::MessageTooLong)?;
+        let total = stream::backup_len(start.len(), plaintext_len)?;
         let mut bytes = reuse;
         bytes.truncate(total);
         bytes.try_reserve_exact(total - bytes.len()).map_err(|_| {
@@ -108,25 +103,17 @@ impl BackupBuffer {
         let expected = self.plaintext_len;
         let mut filled = 0usize;
         for window in self.chunks_mut() {
-            let mut at = 0;
-            while at < window.len() {
-                match reader.read(&mut window[at..]) {
-                    Ok(0) => {
-                        return Err(Error::Io(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            format!(
-                                "the plaintext ended after {} of the {expected} bytes the backup \
-                                 buffer was made for",
-                                filled + at
-                            ),
-                        )));
-                    }
-                    Ok(read) => at += read,
-                    Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-                    Err(error) => return Err(Error::from_io(error)),
-                }
+            let read = read_up_to(&mut reader, window)?;
+            filled += read;
+            if read < window.len() {
+                return Err(Error::Io(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "the plaintext ended after {filled} of the {expected} bytes the backup \
+                         buffer was made for"
+                    ),
+                )));
             }
-            filled += at;
         }
         Ok(())
     }
@@ -135,14 +122,11 @@ impl BackupBuffer {
     /// returns the backup. On error the windows are wiped.
     pub fn seal(mut self) -> Result<Vec<u8>> {
         let mut bytes = std::mem::take(&mut self.bytes);
-        let sealed = &mut bytes[self.chunks_offset..];
-        let outcome =
-            stream::with_pool(self.threads, sealed.len() / SEALED_CHUNK_LEN, |parallel| {
-                stream::for_each_chunk(sealed, parallel, |index, chunk| {
-                    self.cipher.seal_chunk(index, chunk)
-                })
-            })
-            .and_then(|outcome| outcome);
+        let outcome = stream::for_each_chunk_on(
+            self.threads,
+            &mut bytes[self.chunks_offset..],
+            |index, chunk| self.cipher.seal_chunk(index, chunk),
+        );
         match outcome {
             Ok(()) => Ok(bytes),
             Err(error) => {
@@ -197,14 +181,11 @@ impl<'a> OpenedBackup<'a> {
         let sealed_len = buffer.len().saturating_sub(chunks_offset);
         let plaintext_len = usize::try_from(payload::plaintext_len(sealed_len as u64)?)
             .map_err(|_| Error::MessageTooLong)?;
-        let sealed = &mut buffer[chunks_offset..];
-        let outcome = stream::with_pool(threads, sealed.len() / SEALED_CHUNK_LEN, |parallel| {
-            stream::for_each_chunk(sealed, parallel, |index, chunk| {
+        let outcome =
+            stream::for_each_chunk_on(threads, &mut buffer[chunks_offset..], |index, chunk| {
                 let offset = chunks_offset as u64 + payload::chunk_offset(index);
                 cipher.open_chunk(index, chunk, offset)
-            })
-        })
-        .and_then(|outcome| outcome);
+            });
         if let Err(error) = outcome {
             // Chunks other than the failing one may have opened: release none of them.
             buffer.zeroize();
@@ -236,10 +217,8 @@ impl<'a> OpenedBackup<'a> {
         /// Windows per vectored write (4 MiB), below every platform's limit on slices a call
         /// once `write_vectored` splits them.
         const WINDOWS_PER_WRITE: usize = 256;
-        let windows: Vec<&[u8]> = self.chunks().collect();
-        for group in windows.chunks(WINDOWS_PER_WRITE) {
-            let slices = group.iter().map(|window| IoSlice::new(window)).collect();
-            stream::write_all_vectored(&mut writer, slices).map_err(Error::from_io)?;
+        for group in self.bytes[self.chunks_offset..].chunks(WINDOWS_PER_WRITE * SEALED_CHUNK_LEN) {
+            stream::write_plaintexts(&mut writer, group)?;
         }
         writer.flush().map_err(Error::from_io)?;
         Ok(self.plaintext_len as u64)

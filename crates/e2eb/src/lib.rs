@@ -160,10 +160,9 @@ impl Encryptor {
     pub fn encrypt_into(&mut self, plaintext: &[u8], backup: &mut Vec<u8>) -> Result<()> {
         let mut start = Vec::new();
         let cipher = self.start(&mut start)?;
-        let sealed_len = usize::try_from(payload::sealed_len(plaintext.len() as u64))
-            .map_err(|_| Error::MessageTooLong)?;
+        let total = stream::backup_len(start.len(), plaintext.len())?;
         // Every byte is overwritten below; only growth beyond the old length is zero-filled.
-        resize_for_overwrite(backup, start.len() + sealed_len);
+        resize_for_overwrite(backup, total);
         backup[..start.len()].copy_from_slice(&start);
         stream::seal_in_memory(&cipher, plaintext, &mut backup[start.len()..], self.threads)
     }

@@ -260,7 +260,7 @@ fn pipeline_stopped() -> Error {
 
 /// Applies `operation` to every sealed chunk of `buffer` (chunk `i` of the batch at
 /// `i * SEALED_CHUNK_LEN`); the error of the lowest failing chunk wins, as in a serial run.
-pub(crate) fn for_each_chunk(
+fn for_each_chunk(
     buffer: &mut [u8],
     parallel: bool,
     operation: impl Fn(u64, &mut [u8]) -> Result<()> + Sync,
@@ -667,7 +667,7 @@ pub(crate) fn open_payload_at<R: ReadAt + ?Sized, W: Write>(
         threads,
         |batch, parallel| read_and_open_batch(cipher, source, chunks_offset, &end, batch, parallel),
         |batch| {
-            plaintext_len += write_plaintexts(&mut writer, batch)?;
+            plaintext_len += write_plaintexts(&mut writer, &batch.buffer[..batch.used])?;
             Ok(())
         },
     )?;
@@ -759,10 +759,11 @@ fn run_by_offsets(
     })
 }
 
-/// Writes the plaintext of `batch`'s opened chunks (each chunk less its tag) to `writer` in one
-/// vectored write where the writer supports it; returns how many bytes that was.
-fn write_plaintexts<W: Write>(writer: &mut W, batch: &Batch) -> Result<u64> {
-    let plaintexts: Vec<IoSlice<'_>> = batch.buffer[..batch.used]
+/// Writes the plaintext of the opened chunks in `opened` (each chunk less its tag, the chunks
+/// `SEALED_CHUNK_LEN` apart) to `writer` in one vectored write where the writer supports it;
+/// returns how many bytes that was.
+pub(crate) fn write_plaintexts<W: Write>(writer: &mut W, opened: &[u8]) -> Result<u64> {
+    let plaintexts: Vec<IoSlice<'_>> = opened
         .chunks(SEALED_CHUNK_LEN)
         .map(|chunk| IoSlice::new(&chunk[..chunk.len() - TAG_LEN]))
         .collect();
@@ -828,7 +829,7 @@ pub(crate) fn open_payload<R: Read, W: Write>(
             Ok(())
         },
         |batch| {
-            plaintext_len += write_plaintexts(&mut writer, batch)?;
+            plaintext_len += write_plaintexts(&mut writer, &batch.buffer[..batch.used])?;
             Ok(())
         },
     )?;
@@ -866,7 +867,7 @@ const PARALLEL_THRESHOLD_CHUNKS: usize = 64;
 
 /// Runs `work` on the pool of `threads` threads, or inline for one thread or `chunks` too few
 /// to share out.
-pub(crate) fn with_pool<T: Send>(
+fn with_pool<T: Send>(
     threads: Threads,
     chunks: usize,
     work: impl FnOnce(bool) -> T + Send,
@@ -887,19 +888,28 @@ pub(crate) fn seal_in_memory(
     sealed: &mut [u8],
     threads: Threads,
 ) -> Result<()> {
-    if plaintext.len() as u64 / CHUNK_LEN as u64 >= payload::MAX_CHUNKS {
-        return Err(Error::MessageTooLong);
-    }
+    // Callers size `sealed` with `backup_len`, which refuses messages the format cannot hold.
     debug_assert_eq!(
         sealed.len() as u64,
         payload::sealed_len(plaintext.len() as u64)
     );
+    for_each_chunk_on(threads, sealed, |index, chunk| {
+        let from = index as usize * CHUNK_LEN;
+        let len = chunk.len() - TAG_LEN;
+        cipher.seal_chunk_from(index, &plaintext[from..from + len], chunk)
+    })
+}
+
+/// [`for_each_chunk`] over the sealed chunks of a whole payload in memory, on the pool of
+/// `threads` threads (inline for one thread or too few chunks to share out).
+pub(crate) fn for_each_chunk_on(
+    threads: Threads,
+    sealed: &mut [u8],
+    operation: impl Fn(u64, &mut [u8]) -> Result<()> + Sync,
+) -> Result<()> {
+    let operation = &operation;
     with_pool(threads, sealed.len() / SEALED_CHUNK_LEN, |parallel| {
-        for_each_chunk(sealed, parallel, |index, chunk| {
-            let from = index as usize * CHUNK_LEN;
-            let len = chunk.len() - TAG_LEN;
-            cipher.seal_chunk_from(index, &plaintext[from..from + len], chunk)
-        })
+        for_each_chunk(sealed, parallel, operation)
     })?
 }
 
@@ -927,13 +937,8 @@ pub(crate) fn seal_in_place(
 ) -> Result<()> {
     let plaintext_len = buffer.len();
     let chunks = plaintext_len / CHUNK_LEN + 1;
-    if chunks as u64 > payload::MAX_CHUNKS {
-        return Err(Error::MessageTooLong);
-    }
-    let sealed_len = usize::try_from(payload::sealed_len(plaintext_len as u64))
-        .map_err(|_| Error::MessageTooLong)?;
     let shift = start.len();
-    let total = shift.checked_add(sealed_len).ok_or(Error::MessageTooLong)?;
+    let total = backup_len(shift, plaintext_len)?;
     buffer
         .try_reserve_exact(total - plaintext_len)
         .map_err(|_| {
@@ -1136,13 +1141,24 @@ pub(crate) fn open_in_place(
     Ok(())
 }
 
+/// The length of a backup in memory: `start_len` bytes (header and payload prefix) and then the
+/// sealed chunks of `plaintext_len` bytes; `MessageTooLong` where the message has more chunks
+/// than the format allows or the backup's length does not fit in a `usize`.
+pub(crate) fn backup_len(start_len: usize, plaintext_len: usize) -> Result<usize> {
+    if plaintext_len as u64 / CHUNK_LEN as u64 >= payload::MAX_CHUNKS {
+        return Err(Error::MessageTooLong);
+    }
+    usize::try_from(payload::sealed_len(plaintext_len as u64))
+        .ok()
+        .and_then(|sealed_len| sealed_len.checked_add(start_len))
+        .ok_or(Error::MessageTooLong)
+}
+
 /// A zeroed buffer of `prefix.len() + sealed_len(plaintext_len)` bytes starting with `prefix`.
 /// `vec![0; n]` maps fresh zero pages lazily, so the pages are first touched by the parallel
 /// sealing tasks rather than zeroed up front by one thread.
 pub(crate) fn sealed_buffer(prefix: &[u8], plaintext_len: usize) -> Result<Vec<u8>> {
-    let sealed_len = usize::try_from(payload::sealed_len(plaintext_len as u64))
-        .map_err(|_| Error::MessageTooLong)?;
-    let mut buffer = vec![0u8; prefix.len() + sealed_len];
+    let mut buffer = vec![0u8; backup_len(prefix.len(), plaintext_len)?];
     buffer[..prefix.len()].copy_from_slice(prefix);
     Ok(buffer)
 }
@@ -1239,10 +1255,7 @@ fn read_vectored_up_to<R: Read>(
 
 /// `Write::write_all_vectored` (unstable in std): one system call for many chunks where the
 /// writer supports it.
-pub(crate) fn write_all_vectored<W: Write>(
-    writer: &mut W,
-    mut slices: Vec<IoSlice<'_>>,
-) -> io::Result<()> {
+fn write_all_vectored<W: Write>(writer: &mut W, mut slices: Vec<IoSlice<'_>>) -> io::Result<()> {
     let mut remaining: &mut [IoSlice<'_>] = &mut slices;
     IoSlice::advance_slices(&mut remaining, 0);
     while !remaining.is_empty() {

@@ -465,6 +465,21 @@ fn damaged_in_two_runs() -> (Vec<u8>, usize, Vec<u8>) {
     (reference, chunks_offset, damaged)
 }
 
+/// Whether `outcome` is the error a serial decryption of [`damaged_in_two_runs`]'s copy gives:
+/// chunk 700, at its offset.
+fn names_the_lower_damaged_chunk<T>(outcome: &e2eb::Result<T>, chunks_offset: usize) -> bool {
+    matches!(outcome, Err(Error::ChunkCorrupt { index: 700, offset })
+        if *offset == (chunks_offset + 700 * 16400) as u64)
+}
+
+/// A decryptor with a recovery key that opens no slot of the test backups.
+fn wrong_key_decryptor(threads: usize) -> Decryptor {
+    decryptor(
+        e2eb::Secret::RecoveryKey(e2eb::RecoveryKey::from_bytes([9; 32])),
+        threads,
+    )
+}
+
 /// A large backup damaged in two runs fails as a serial decryption would, naming the lower chunk,
 /// and leaves nothing of what the runs had opened; a wrong key leaves the backup as it was.
 #[test]
@@ -477,16 +492,13 @@ fn a_failed_decryption_in_place_names_the_lowest_chunk_and_keeps_nothing() {
                 .backend(backend)
                 .decrypt_in_place(&mut data);
             assert!(
-                matches!(outcome, Err(Error::ChunkCorrupt { index: 700, offset })
-                    if offset == (chunks_offset + 700 * 16400) as u64),
+                names_the_lower_damaged_chunk(&outcome, chunks_offset),
                 "{backend} {threads}: {outcome:?}"
             );
             assert!(data.is_empty(), "{backend} {threads}");
 
             let mut data = reference.clone();
-            let wrong = e2eb::Secret::RecoveryKey(e2eb::RecoveryKey::from_bytes([9; 32]));
-            let outcome = e2eb::Decryptor::new(wrong)
-                .threads(e2eb::Threads::new(threads))
+            let outcome = wrong_key_decryptor(threads)
                 .backend(backend)
                 .decrypt_in_place(&mut data);
             assert!(outcome.is_err(), "{backend} {threads}");
@@ -651,16 +663,13 @@ fn a_failed_opening_in_place_names_the_lowest_chunk_and_wipes_the_buffer() {
                 .open_buffer(&mut data)
                 .map(|opened| opened.plaintext_len());
             assert!(
-                matches!(outcome, Err(Error::ChunkCorrupt { index: 700, offset })
-                    if offset == (chunks_offset + 700 * 16400) as u64),
+                names_the_lower_damaged_chunk(&outcome, chunks_offset),
                 "{backend} {threads}: {outcome:?}"
             );
             assert!(data.iter().all(|&byte| byte == 0), "{backend} {threads}");
 
             let mut data = reference.clone();
-            let wrong = e2eb::Secret::RecoveryKey(e2eb::RecoveryKey::from_bytes([9; 32]));
-            let outcome = e2eb::Decryptor::new(wrong)
-                .threads(e2eb::Threads::new(threads))
+            let outcome = wrong_key_decryptor(threads)
                 .backend(backend)
                 .open_buffer(&mut data)
                 .map(|opened| opened.plaintext_len());
