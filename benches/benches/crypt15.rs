@@ -15,7 +15,7 @@
 //!   without inflate (the reader hashes MD5 in both, to find out whether a trailer is there);
 //! - `crypt15-md5-only`: `e2eb_whatsapp::inspect` of the stored backup: the MD5 pass alone, the
 //!   part of the cost that the MD5 trailer adds;
-//! - `e2eb/BACKEND/THREADS`: `Decryptor::decrypt_into` on 1 and 2 threads, with the RustCrypto
+//! - `e2eb/BACKEND/THREADS`: `Decryptor::decrypt_to_vec` on 1 and 2 threads, with the RustCrypto
 //!   backend (the same AES and GHASH code as crypt15 here) and the build's fastest (`auto`).
 //!
 //! `cargo bench -p e2eb-benches --bench crypt15`
@@ -118,10 +118,9 @@ fn crypt15(c: &mut Criterion) {
             zlib.len() as f64 / f64::from(1 << 20),
             DATA_LEN as f64 / zlib.len() as f64
         );
-        let mut e2eb_backup = Vec::new();
-        Encryptor::new(Suite::Aes256Gcm)
+        let e2eb_backup = Encryptor::new(Suite::Aes256Gcm)
             .recovery_key(recovery_key.clone())
-            .encrypt_into(&data, &mut e2eb_backup)
+            .encrypt_to_vec(&data)
             .expect("encrypts");
 
         let mut output = Vec::with_capacity(DATA_LEN);
@@ -152,19 +151,11 @@ fn crypt15(c: &mut Criterion) {
                 let decryptor = Decryptor::new(Secret::RecoveryKey(recovery_key.clone()))
                     .threads(Threads::new(threads))
                     .backend(backend);
-                decryptor
-                    .decrypt_into(&e2eb_backup, &mut output)
-                    .expect("decrypts");
-                assert!(output == data, "e2eb round-trips");
+                let restored = decryptor.decrypt_to_vec(&e2eb_backup).expect("decrypts");
+                assert!(restored == data, "e2eb round-trips");
                 group.bench_function(
                     BenchmarkId::new(format!("e2eb/{backend_name}"), threads),
-                    |b| {
-                        b.iter(|| {
-                            decryptor
-                                .decrypt_into(&e2eb_backup, &mut output)
-                                .expect("decrypts")
-                        })
-                    },
+                    |b| b.iter(|| decryptor.decrypt_to_vec(&e2eb_backup).expect("decrypts")),
                 );
             }
         }

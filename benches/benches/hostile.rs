@@ -7,15 +7,16 @@
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use e2eb::hazmat::Entropy;
 use e2eb::slot::SealedFileKey;
 use e2eb::{
-    Argon2idParams, Decryptor, Entropy, Header, KdfCaps, KdfParams, KeySlot, Password,
-    ScryptParams, Secret, Suite, Threads,
+    Argon2idParams, Decryptor, Header, KdfCaps, KdfParams, KeySlot, Password, ScryptParams, Secret,
+    Suite, Threads,
 };
 
 fn backup_with(slot: KeySlot) -> Vec<u8> {
     let header = Header::from_slots(Suite::Aes256Gcm, vec![slot]);
-    let payload = e2eb::chunked::encrypt_to_vec(
+    let payload = e2eb::hazmat::chunked::encrypt_to_vec(
         Suite::Aes256Gcm,
         &[7; 32],
         header.as_bytes(),

@@ -1,19 +1,16 @@
 //! A backup's payload (c2sp.org/chunked-encryption, 16 KiB chunks, AES-256-GCM) over 256 MiB in
 //! memory, with every AEAD backend of the build, on 1 and 2 sealing threads (and every available
 //! CPU where there are more), so that one run shows the backends side by side and the parallel
-//! speedup. Three ways in (ids `MODE/BACKEND/THREADS`):
+//! speedup. One way in per door of the library that moves a whole payload (ids
+//! `MODE/BACKEND/THREADS`):
 //!
-//! - `in-memory`: `Encryptor::encrypt_into` / `Decryptor::decrypt_into` into a reused buffer:
-//!   each chunk is copied into place and sealed by one task (the payload encryption proper);
-//! - `in-memory-fresh`: `encrypt_to_vec` / `decrypt_to_vec`, a new 256 MiB buffer each time, so
-//!   the kernel's page faults on fresh memory are in the figure (`auto` backend only);
-//! - `stream`: `encrypt_stream` / `decrypt_stream` from a byte slice into a reused `Vec`: the
-//!   batched pipeline for any reader, with its two copies on the calling thread;
-//! - `by-offsets`: `encrypt_file` / `decrypt_file` from a byte slice into a reused `Vec`: the
-//!   path the CLI takes for a named file, where the pool threads read the chunks they seal or
-//!   open;
-//! - `in-place`: `encrypt_in_place` / `decrypt_in_place`, the plaintext buffer turned into the
-//!   backup and back (refilled before each pass, untimed);
+//! - `to-vec`: `encrypt_to_vec` / `decrypt_to_vec`, a new 256 MiB buffer each time, so the
+//!   kernel's page faults on fresh memory are in the figure, as a caller pays them;
+//! - `stream`: `encrypt` / `unlock` + `decrypt_to` from a byte slice into a reused `Vec`: the
+//!   batched pipeline for any reader, the pool's threads reading in turn;
+//! - `by-offsets`: `encrypt_file` / `unlock_file` + `decrypt_to` from a byte slice into a reused
+//!   `Vec`: the path the CLI takes for a named file, where the pool threads read the chunks they
+//!   seal or open;
 //! - `buffer`: `Encryptor::backup_buffer_in` + `BackupBuffer::seal` / `Decryptor::open_buffer`,
 //!   every chunk sealed or opened where it lies in the backup, nothing moved (the plaintext, laid
 //!   out in the chunks' windows as a caller's reads would put it, or the backup is refilled
@@ -23,16 +20,17 @@
 //! per backend, to show what the format costs beside the bare AEAD once memory bandwidth is out of
 //! the picture: `raw` (the backend's out-of-place seal over the 64 chunks, fixed nonce), `chunks`
 //! (the payload layer: `PayloadCipher::seal_chunk_from`, with its nonces and index checks) and
-//! `backup` (`encrypt_into`: a whole backup, header and key schedule included).
+//! `backup` (`encrypt_to_vec`: a whole backup, header and key schedule included).
 //!
-//! `cargo bench -p e2eb-benches --bench payload` (add e.g. `-- in-memory/ring` to pick some)
+//! `cargo bench -p e2eb-benches --bench payload` (add e.g. `-- buffer/ring` to pick some)
 
 use std::time::Duration;
 
 use criterion::{
     BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
 };
-use e2eb::payload::{CHUNK_LEN, PayloadCipher, PayloadSchedule, SALT_LEN, SEALED_CHUNK_LEN};
+use e2eb::hazmat::{PayloadCipher, PayloadSchedule};
+use e2eb::payload::{CHUNK_LEN, SALT_LEN, SEALED_CHUNK_LEN};
 use e2eb::{Backend, Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
 
 const PLAINTEXT_LEN: usize = 256 << 20;
@@ -78,16 +76,14 @@ fn decryptor(backend: Backend, threads: usize) -> Decryptor {
 
 fn payload(c: &mut Criterion) {
     let plaintext = e2eb_benches::pattern(PLAINTEXT_LEN);
-    let mut sealed = Vec::new();
-    encryptor(Backend::RustCrypto, 1)
-        .encrypt_into(&plaintext, &mut sealed)
+    let sealed = encryptor(Backend::RustCrypto, 1)
+        .encrypt_to_vec(&plaintext)
         .expect("encrypts");
-    let mut opened = Vec::new();
-    decryptor(Backend::RustCrypto, 1)
-        .decrypt_into(&sealed, &mut opened)
+    let mut opened = decryptor(Backend::RustCrypto, 1)
+        .decrypt_to_vec(&sealed)
         .expect("decrypts");
     assert!(opened == plaintext, "the payload round-trips");
-    let mut scratch = sealed.clone();
+    let mut scratch = Vec::with_capacity(sealed.len());
     let backends = Backend::compiled();
     let chunks_offset = sealed.len() - e2eb::payload::sealed_len(PLAINTEXT_LEN as u64) as usize;
 
@@ -96,10 +92,10 @@ fn payload(c: &mut Criterion) {
     for threads in thread_counts() {
         for &backend in backends {
             let id = |mode: &str| BenchmarkId::new(format!("{mode}/{backend}"), threads);
-            group.bench_function(id("in-memory"), |b| {
+            group.bench_function(id("to-vec"), |b| {
                 b.iter(|| {
                     encryptor(backend, threads)
-                        .encrypt_into(&plaintext, &mut scratch)
+                        .encrypt_to_vec(&plaintext)
                         .expect("encrypts")
                 })
             });
@@ -107,14 +103,7 @@ fn payload(c: &mut Criterion) {
                 b.iter(|| {
                     scratch.clear();
                     encryptor(backend, threads)
-                        .encrypt_stream(&plaintext[..], &mut scratch)
-                        .expect("encrypts")
-                })
-            });
-            group.bench_function(id("in-place"), |b| {
-                time_in_place(b, threads, &plaintext, sealed.len(), |buffer| {
-                    encryptor(backend, threads)
-                        .encrypt_in_place(buffer)
+                        .encrypt(&plaintext[..], &mut scratch)
                         .expect("encrypts")
                 })
             });
@@ -141,13 +130,6 @@ fn payload(c: &mut Criterion) {
                 )
             });
         }
-        group.bench_function(BenchmarkId::new("in-memory-fresh/auto", threads), |b| {
-            b.iter(|| {
-                encryptor(Backend::Auto, threads)
-                    .encrypt_to_vec(&plaintext)
-                    .expect("encrypts")
-            })
-        });
     }
     group.finish();
 
@@ -156,10 +138,10 @@ fn payload(c: &mut Criterion) {
     for threads in thread_counts() {
         for &backend in backends {
             let id = |mode: &str| BenchmarkId::new(format!("{mode}/{backend}"), threads);
-            group.bench_function(id("in-memory"), |b| {
+            group.bench_function(id("to-vec"), |b| {
                 b.iter(|| {
                     decryptor(backend, threads)
-                        .decrypt_into(&sealed, &mut opened)
+                        .decrypt_to_vec(&sealed)
                         .expect("decrypts")
                 })
             });
@@ -167,7 +149,8 @@ fn payload(c: &mut Criterion) {
                 b.iter(|| {
                     opened.clear();
                     decryptor(backend, threads)
-                        .decrypt_stream(&sealed[..], &mut opened)
+                        .unlock(&sealed[..])
+                        .and_then(|unlocked| unlocked.decrypt_to(&mut opened))
                         .expect("decrypts")
                 })
             });
@@ -175,14 +158,8 @@ fn payload(c: &mut Criterion) {
                 b.iter(|| {
                     opened.clear();
                     decryptor(backend, threads)
-                        .decrypt_file(sealed.as_slice(), &mut opened)
-                        .expect("decrypts")
-                })
-            });
-            group.bench_function(id("in-place"), |b| {
-                time_in_place(b, threads, &sealed, sealed.len(), |buffer| {
-                    decryptor(backend, threads)
-                        .decrypt_in_place(buffer)
+                        .unlock_file(sealed.as_slice())
+                        .and_then(|unlocked| unlocked.decrypt_to(&mut opened))
                         .expect("decrypts")
                 })
             });
@@ -194,13 +171,6 @@ fn payload(c: &mut Criterion) {
                 })
             });
         }
-        group.bench_function(BenchmarkId::new("in-memory-fresh/auto", threads), |b| {
-            b.iter(|| {
-                decryptor(Backend::Auto, threads)
-                    .decrypt_to_vec(&sealed)
-                    .expect("decrypts")
-            })
-        });
     }
     group.finish();
     assert!(opened == plaintext, "the payload round-trips");
@@ -256,7 +226,6 @@ fn in_cache(c: &mut Criterion) {
 fn in_cache_of(c: &mut Criterion, len: usize, label: &str) {
     let plaintext = e2eb_benches::pattern(len);
     let mut sealed = vec![0u8; len / CHUNK_LEN * SEALED_CHUNK_LEN];
-    let mut backup = Vec::new();
     let schedule = PayloadSchedule::derive(SUITE, &[0x42; 32], &[0; SALT_LEN], b"bench")
         .expect("a 32-byte key");
     let mut group = c.benchmark_group(format!("payload-encrypt-{label}-in-cache/{SUITE}"));
@@ -295,7 +264,7 @@ fn in_cache_of(c: &mut Criterion, len: usize, label: &str) {
         group.bench_function(BenchmarkId::new("backup", backend), |b| {
             b.iter(|| {
                 encryptor(backend, 1)
-                    .encrypt_into(&plaintext, &mut backup)
+                    .encrypt_to_vec(&plaintext)
                     .expect("encrypts")
             })
         });

@@ -43,7 +43,7 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
     let outcome = if by_offsets {
         encryptor.encrypt_file(&progress.wrap_at(reader), &mut output)
     } else {
-        encryptor.encrypt_stream(progress.wrap(reader), &mut output)
+        encryptor.encrypt(progress.wrap(reader), &mut output)
     };
     outcome.map_err(|error| Failure::library(error, None))?;
     drop(progress);

@@ -144,4 +144,11 @@ impl e2eb::ReadAt for InputReader {
             .read_at(buffer, offset)
             .map_err(|error| LabelledIoError::wrap(&self.action, error))
     }
+
+    fn size(&self) -> io::Result<u64> {
+        self.file
+            .metadata()
+            .map(|metadata| metadata.len())
+            .map_err(|error| LabelledIoError::wrap(&self.action, error))
+    }
 }

@@ -69,6 +69,10 @@ impl<R: ReadAt> ReadAt for CountedReadAt<R> {
         self.bar.inc(read as u64);
         Ok(read)
     }
+
+    fn size(&self) -> std::io::Result<u64> {
+        self.source.size()
+    }
 }
 
 impl Drop for Progress {

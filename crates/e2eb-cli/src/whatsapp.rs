@@ -222,7 +222,7 @@ fn convert(args: WhatsappConvertArgs) -> Result<(), Failure> {
         .backend(encrypt_args.run.backend.into());
     let mut encryptor = encrypt::add_slots(encryptor, &encrypt_args.slots, kdf_params)?;
     let mut output = plan.open()?;
-    let outcome = encryptor.encrypt_stream(&mut reader, &mut output);
+    let outcome = encryptor.encrypt(&mut reader, &mut output);
     drop(progress);
     if let Err(error) = outcome {
         return Err(match error {

@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use e2eb::payload::{CHUNK_LEN, PREFIX_LEN, PayloadSchedule, SALT_LEN, SEALED_CHUNK_LEN};
+use e2eb::hazmat::Entropy;
+use e2eb::hazmat::PayloadSchedule;
+use e2eb::payload::{CHUNK_LEN, PREFIX_LEN, SALT_LEN, SEALED_CHUNK_LEN};
 use e2eb::{
-    Backend, Encryptor, Entropy, Header, KdfParams, KeySlot, Password, RecoveryKey, Secret, Suite,
-    Threads,
+    Backend, Encryptor, Header, KdfParams, KeySlot, Password, RecoveryKey, Secret, Suite, Threads,
 };
 use sha2::{Digest, Sha512};
 
@@ -312,13 +313,13 @@ impl Recipe {
             })
             .collect();
         let header = Header::from_slots(self.suite, slots);
-        let payload = e2eb::chunked::encrypt_to_vec(
+        let payload = e2eb::hazmat::chunked::encrypt_to_vec(
             self.suite,
             &self.file_key,
             header.as_bytes(),
             &mut Entropy::fixed(self.payload_salt.to_vec()),
             plaintext,
-            e2eb::chunked::Options::new(Threads::new(1), backend),
+            e2eb::hazmat::chunked::Options::new(Threads::new(1), backend),
         )?;
         let backup = [header.as_bytes(), &payload].concat();
         let intermediates = self.intermediates(&header)?;

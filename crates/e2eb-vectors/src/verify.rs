@@ -1,10 +1,10 @@
 //! `vectors verify`: the committed files are exactly what the generator writes, and the
 //! reference library passes every vector through every API.
 
-use std::io::{Cursor, Read};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use e2eb::chunked::Options;
+use e2eb::hazmat::chunked::Options;
 use e2eb::{Backend, Decryptor, RecoveryKey, RecoveryKeyError, Secret, Threads};
 use sha2::{Digest, Sha512};
 
@@ -114,20 +114,6 @@ fn apis(
         let outcome = decryptor(threads).and_then(|d| d.decrypt_to_vec(backup));
         outcomes.push((name, outcome.map_err(|e| (class(e), Vec::new()))));
     }
-    // In place, a failure leaves the backup as it was or nothing: anything else counts as
-    // released.
-    for (name, threads) in [("in-place/1", 1), ("in-place/2", 2)] {
-        let mut data = backup.to_vec();
-        let outcome = decryptor(threads).and_then(|d| d.decrypt_in_place(&mut data));
-        outcomes.push((
-            name,
-            match outcome {
-                Ok(()) => Ok(data),
-                Err(e) if data == backup => Err((class(e), Vec::new())),
-                Err(e) => Err((class(e), data)),
-            },
-        ));
-    }
     // Opened where it lies, a failure leaves the backup as it was or wiped to zeros.
     for (name, threads) in [("buffer/1", 1), ("buffer/2", 2)] {
         let mut data = backup.to_vec();
@@ -142,7 +128,7 @@ fn apis(
             },
         ));
     }
-    // `file`: the by-offsets path (`decrypt_file`), where the pool threads read the chunks.
+    // `file`: the by-offsets path (`unlock_file`), where the pool threads read the chunks.
     for (name, threads, by_offsets) in [
         ("stream/1", 1, false),
         ("stream/2", 2, false),
@@ -152,9 +138,9 @@ fn apis(
         let mut out = Vec::new();
         let outcome = decryptor(threads).and_then(|d| {
             if by_offsets {
-                d.decrypt_file(backup, &mut out)
+                d.unlock_file(backup)?.decrypt_to(&mut out)
             } else {
-                d.decrypt_stream(backup, &mut out)
+                d.unlock(backup)?.decrypt_to(&mut out)
             }
         });
         outcomes.push((
@@ -167,7 +153,8 @@ fn apis(
     }
     let mut released = Vec::new();
     let reader = decryptor(1)
-        .and_then(|d| d.reader(backup))
+        .and_then(|d| d.unlock(backup))
+        .map(|unlocked| unlocked.into_reader())
         .map_err(|e| (class(e), Vec::new()));
     outcomes.push((
         "reader",
@@ -179,7 +166,17 @@ fn apis(
             )),
         }),
     ));
-    let seekable = decryptor(1).and_then(|d| d.seekable(Cursor::new(backup)));
+    // Random access authenticates the final chunk on its first seek.
+    let seekable = decryptor(1)
+        .and_then(|d| d.unlock_file(backup))
+        .and_then(|unlocked| {
+            let mut reader = unlocked.into_reader();
+            reader
+                .seek(SeekFrom::End(0))
+                .and_then(|_| reader.seek(SeekFrom::Start(0)))
+                .map_err(e2eb::Error::from_io)?;
+            Ok(reader)
+        });
     if seekable.is_ok() && !test.is_valid() && !test.has("ValidFinalChunk") {
         return Err("random access authenticated the length of an invalid backup not flagged ValidFinalChunk".into());
     }
@@ -342,7 +339,7 @@ pub fn run_cobblestone_with(path: &Path, backend: Backend) -> Result<(usize, Vec
         let valid = field(test, "result") == "valid";
         let expected = field(test, "msgSha512");
         let suite = e2eb::Suite::Aes256Gcm;
-        let mut outcomes = vec![e2eb::chunked::decrypt_to_vec(
+        let mut outcomes = vec![e2eb::hazmat::chunked::decrypt_to_vec(
             suite,
             &key,
             &ctx,
@@ -351,7 +348,7 @@ pub fn run_cobblestone_with(path: &Path, backend: Backend) -> Result<(usize, Vec
         )];
         for threads in [1, 2] {
             let mut out = Vec::new();
-            let outcome = e2eb::chunked::decrypt(
+            let outcome = e2eb::hazmat::chunked::decrypt(
                 suite,
                 &key,
                 &ctx,
@@ -362,13 +359,15 @@ pub fn run_cobblestone_with(path: &Path, backend: Backend) -> Result<(usize, Vec
             outcomes.push(outcome.map(|_| out));
         }
         outcomes.push(
-            e2eb::chunked::reader(suite, &key, &ctx, &ciphertext[..]).and_then(|mut reader| {
-                let mut out = Vec::new();
-                reader
-                    .read_to_end(&mut out)
-                    .map(|_| out)
-                    .map_err(e2eb::Error::from_io)
-            }),
+            e2eb::hazmat::chunked::reader(suite, &key, &ctx, &ciphertext[..]).and_then(
+                |mut reader| {
+                    let mut out = Vec::new();
+                    reader
+                        .read_to_end(&mut out)
+                        .map(|_| out)
+                        .map_err(e2eb::Error::from_io)
+                },
+            ),
         );
         let agrees = outcomes.iter().all(|outcome| match outcome {
             Ok(message) => valid && hex::encode(Sha512::digest(message)) == expected,

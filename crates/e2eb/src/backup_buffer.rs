@@ -7,21 +7,21 @@
 //! each byte crosses the memory bus once each way, and the backup needs no memory beyond its own
 //! size. [`OpenedBackup`] is the reverse: the chunks of a backup in memory opened where they lie,
 //! their plaintexts read (or written out with vectored writes) in their windows.
-//!
-//! [`crate::Encryptor::encrypt_in_place`] and [`crate::Decryptor::decrypt_in_place`] take or
-//! give contiguous plaintext instead, at the cost of moving every chunk by its tags.
 
 use std::fmt;
 use std::io::{self, Read, Write};
 
-use rayon::prelude::*;
 use zeroize::Zeroize;
 
 use crate::error::{Error, Result};
-use crate::header::read_up_to;
-use crate::payload::{self, PayloadCipher, SEALED_CHUNK_LEN};
-use crate::stream::{self, Threads};
+use crate::memory::backup_len;
+use crate::pass;
+use crate::payload::{self, SEALED_CHUNK_LEN};
+use crate::payload_cipher::PayloadCipher;
+use crate::pipeline::write_plaintexts;
+use crate::source::read_up_to;
 use crate::suite::TAG_LEN;
+use crate::threads::Threads;
 
 /// A backup being built in memory: its header is written, and each chunk's window waits for
 /// the caller's plaintext. Made by [`crate::Encryptor::backup_buffer`]; [`BackupBuffer::seal`]
@@ -49,7 +49,7 @@ impl BackupBuffer {
         threads: Threads,
         reuse: Vec<u8>,
     ) -> Result<BackupBuffer> {
-        let total = stream::backup_len(start.len(), plaintext_len)?;
+        let total = backup_len(start.len(), plaintext_len)?;
         let mut bytes = reuse;
         bytes.truncate(total);
         bytes.try_reserve_exact(total - bytes.len()).map_err(|_| {
@@ -89,12 +89,20 @@ impl BackupBuffer {
             .map(window)
     }
 
-    /// The windows of [`BackupBuffer::chunks_mut`] as a parallel iterator, for filling them
-    /// from several threads (from a file read at offsets, for instance).
-    pub fn par_chunks_mut(&mut self) -> impl IndexedParallelIterator<Item = &mut [u8]> + '_ {
-        self.bytes[self.chunks_offset..]
-            .par_chunks_mut(SEALED_CHUNK_LEN)
-            .map(window)
+    /// Fills every window with `fill(index, window)`, on the encryptor's threads when there are
+    /// enough chunks to share out: from a file read at offsets, for instance, each thread reading
+    /// the windows it fills (window `index` takes plaintext bytes from `index * CHUNK_LEN`). The
+    /// first error of the lowest failing window is returned, and then all windows are wiped.
+    pub fn fill_with<F>(&mut self, fill: F) -> Result<()>
+    where
+        F: Fn(usize, &mut [u8]) -> std::io::Result<()> + Sync,
+    {
+        pass::for_each_chunk(
+            self.threads,
+            &mut self.bytes[self.chunks_offset..],
+            SEALED_CHUNK_LEN,
+            |index, chunk| fill(index as usize, window(chunk)).map_err(Error::from_io),
+        )
     }
 
     /// Fills every window from `reader`, which must yield at least
@@ -122,18 +130,13 @@ impl BackupBuffer {
     /// returns the backup. On error the windows are wiped.
     pub fn seal(mut self) -> Result<Vec<u8>> {
         let mut bytes = std::mem::take(&mut self.bytes);
-        let outcome = stream::for_each_chunk_on(
+        pass::for_each_chunk(
             self.threads,
             &mut bytes[self.chunks_offset..],
+            SEALED_CHUNK_LEN,
             |index, chunk| self.cipher.seal_chunk(index, chunk),
-        );
-        match outcome {
-            Ok(()) => Ok(bytes),
-            Err(error) => {
-                bytes.zeroize();
-                Err(error)
-            }
-        }
+        )?;
+        Ok(bytes)
     }
 }
 
@@ -160,7 +163,7 @@ impl fmt::Debug for BackupBuffer {
 }
 
 /// A backup in memory whose chunks have all been opened where they lie: its plaintext, chunk by
-/// chunk, in the windows between the tags. Made by [`crate::Decryptor::open_in_place`]; the
+/// chunk, in the windows between the tags. Made by [`crate::Decryptor::open_buffer`]; the
 /// plaintext stays in the caller's buffer, which the caller wipes if it must.
 pub struct OpenedBackup<'a> {
     bytes: &'a [u8],
@@ -181,16 +184,18 @@ impl<'a> OpenedBackup<'a> {
         let sealed_len = buffer.len().saturating_sub(chunks_offset);
         let plaintext_len = usize::try_from(payload::plaintext_len(sealed_len as u64)?)
             .map_err(|_| Error::MessageTooLong)?;
-        let outcome =
-            stream::for_each_chunk_on(threads, &mut buffer[chunks_offset..], |index, chunk| {
+        // On failure the pass wipes the chunks: those other than the failing one may have
+        // opened, and none of them is released.
+        pass::for_each_chunk(
+            threads,
+            &mut buffer[chunks_offset..],
+            SEALED_CHUNK_LEN,
+            |index, chunk| {
                 let offset = chunks_offset as u64 + payload::chunk_offset(index);
                 cipher.open_chunk(index, chunk, offset)
-            });
-        if let Err(error) = outcome {
-            // Chunks other than the failing one may have opened: release none of them.
-            buffer.zeroize();
-            return Err(error);
-        }
+            },
+        )
+        .inspect_err(|_| buffer[..chunks_offset].zeroize())?;
         Ok(OpenedBackup {
             bytes: buffer,
             chunks_offset,
@@ -218,7 +223,7 @@ impl<'a> OpenedBackup<'a> {
         /// once `write_vectored` splits them.
         const WINDOWS_PER_WRITE: usize = 256;
         for group in self.bytes[self.chunks_offset..].chunks(WINDOWS_PER_WRITE * SEALED_CHUNK_LEN) {
-            stream::write_plaintexts(&mut writer, group)?;
+            write_plaintexts(&mut writer, group)?;
         }
         writer.flush().map_err(Error::from_io)?;
         Ok(self.plaintext_len as u64)

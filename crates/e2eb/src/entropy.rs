@@ -6,16 +6,25 @@ use crate::error::{Error, Result};
 
 /// The source of a new backup's random values, drawn in the order SPEC.md gives
 /// ("Encryption"): the file key, each slot's salt in slot order, then the payload salt.
-#[derive(Debug)]
 pub struct Entropy(Source);
 
-#[derive(Debug)]
 enum Source {
     Os,
+    #[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
     Fixed {
         bytes: Zeroizing<Vec<u8>>,
         position: usize,
     },
+}
+
+impl std::fmt::Debug for Entropy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Fixed bytes become file keys and salts: never print them.
+        f.write_str(match self.0 {
+            Source::Os => "Entropy::Os",
+            Source::Fixed { .. } => "Entropy::Fixed(<secret>)",
+        })
+    }
 }
 
 impl Entropy {
@@ -26,6 +35,7 @@ impl Entropy {
 
     /// Hands out exactly `bytes`, in order, then fails. For reproducible test vectors only:
     /// a backup made twice with the same fixed bytes leaks the relation between its contents.
+    #[cfg(feature = "hazmat")]
     pub fn fixed(bytes: Vec<u8>) -> Entropy {
         Entropy(Source::Fixed {
             bytes: Zeroizing::new(bytes),

@@ -115,6 +115,15 @@ pub enum Error {
     #[error(transparent)]
     MalformedRecoveryKey(#[from] RecoveryKeyError),
 
+    /// An adapter ([`crate::EncryptWriter`], [`crate::DecryptReader`]) was used again after a
+    /// call of it failed: the backup it was writing is incomplete, or the one it was reading
+    /// released all the authenticated plaintext it had.
+    #[error(
+        "an earlier call failed, so this stream takes no more: the backup it was writing is \
+         incomplete, or no more plaintext follows"
+    )]
+    EarlierFailure,
+
     /// KDF parameters are outside the ranges the format allows (for example t = 0).
     #[error("invalid KDF parameters: {0}")]
     InvalidKdfParameters(String),
@@ -243,7 +252,7 @@ impl Error {
             Error::EmptyPassword => "EmptyPassword",
             Error::SlotCount { .. } => "SlotCount",
             Error::Randomness => "Randomness",
-            Error::Io(_) => "Io",
+            Error::EarlierFailure | Error::Io(_) => "Io",
         }
     }
 

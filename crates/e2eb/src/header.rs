@@ -7,8 +7,9 @@ use crate::backend::Backend;
 use crate::entropy::Entropy;
 use crate::error::{Error, Result, Truncation};
 use crate::kdf::KdfCaps;
-use crate::payload::FileKey;
+use crate::payload_cipher::FileKey;
 use crate::slot::{KeySlot, Secret, SlotKind, SlotSecret};
+use crate::source::read_up_to;
 use crate::suite::Suite;
 
 /// The 8 magic bytes every backup starts with.
@@ -180,12 +181,7 @@ impl Header {
     /// `caps` is skipped without any KDF work. When none opens, the error is, in this order:
     /// [`Error::SlotCorrupt`] if the secret matched a slot whose wrapped key is damaged,
     /// [`Error::KdfOverCap`] if a slot was skipped for its cost, else [`Error::NoSlotOpened`].
-    pub fn unlock(&self, secret: &Secret, caps: &KdfCaps) -> Result<FileKey> {
-        self.unlock_with(secret, caps, Backend::Auto)
-    }
-
-    /// As [`Header::unlock`], unwrapping the file key with `backend`'s AEAD.
-    pub fn unlock_with(
+    pub(crate) fn unlock_with(
         &self,
         secret: &Secret,
         caps: &KdfCaps,
@@ -237,20 +233,6 @@ impl Header {
     pub fn slot_kinds(&self) -> impl Iterator<Item = SlotKind> + '_ {
         self.slots.iter().map(KeySlot::kind)
     }
-}
-
-/// Fills as much of `buffer` as the reader yields before EOF; returns how much.
-pub(crate) fn read_up_to<R: Read + ?Sized>(reader: &mut R, buffer: &mut [u8]) -> Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match reader.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(Error::from_io(error)),
-        }
-    }
-    Ok(filled)
 }
 
 fn read_exact_or_truncated<R: Read + ?Sized>(reader: &mut R, buffer: &mut [u8]) -> Result<()> {

@@ -11,7 +11,8 @@ use crate::entropy::Entropy;
 use crate::error::{Error, Result};
 use crate::hkdf_sha512;
 use crate::kdf::{self, KEK_LEN, KdfParams, Password};
-use crate::payload::{FILE_KEY_LEN, FileKey};
+use crate::payload::FILE_KEY_LEN;
+use crate::payload_cipher::FileKey;
 use crate::recovery_key::RecoveryKey;
 use crate::suite::{KEY_LEN, NONCE_LEN, Suite, TAG_LEN};
 

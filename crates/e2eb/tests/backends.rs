@@ -6,7 +6,8 @@
 mod common;
 
 use common::*;
-use e2eb::payload::{PayloadCipher, PayloadSchedule, SALT_LEN};
+use e2eb::hazmat::{PayloadCipher, PayloadSchedule};
+use e2eb::payload::SALT_LEN;
 use e2eb::suite::{ChunkAead, TAG_LEN};
 use e2eb::{Backend, Decryptor, Error, Suite};
 use proptest::prelude::*;
@@ -34,31 +35,31 @@ fn verdicts(backup: &[u8], backend: Backend) -> Vec<Result<Vec<u8>, &'static str
     let decryptor =
         |threads| decryptor(secret_for(SlotChoice::RecoveryKey), threads).backend(backend);
     let class = |error: Error| error.class();
+    let read_all = |mut reader: Box<dyn std::io::Read + '_>| {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut reader, &mut out)
+            .map(|_| out)
+            .map_err(Error::from_io)
+    };
     let mut outcomes = Vec::new();
     for threads in [1, 2] {
         outcomes.push(decryptor(threads).decrypt_to_vec(backup).map_err(class));
         let mut out = Vec::new();
         outcomes.push(
             decryptor(threads)
-                .decrypt_stream(backup, &mut out)
+                .unlock(backup)
+                .and_then(|unlocked| unlocked.decrypt_to(&mut out))
                 .map(|_| out)
                 .map_err(class),
         );
         let mut out = Vec::new();
         outcomes.push(
             decryptor(threads)
-                .decrypt_file(backup, &mut out)
+                .unlock_file(backup)
+                .and_then(|unlocked| unlocked.decrypt_to(&mut out))
                 .map(|_| out)
                 .map_err(class),
         );
-        let mut data = backup.to_vec();
-        let outcome = decryptor(threads).decrypt_in_place(&mut data);
-        assert!(
-            outcome.is_ok() || data.is_empty() || data == backup,
-            "a failed decryption in place left {} changed bytes",
-            data.len()
-        );
-        outcomes.push(outcome.map(|()| data).map_err(class));
         let mut data = backup.to_vec();
         let outcome = decryptor(threads)
             .open_buffer(&mut data)
@@ -69,14 +70,16 @@ fn verdicts(backup: &[u8], backend: Backend) -> Vec<Result<Vec<u8>, &'static str
         );
         outcomes.push(outcome.map_err(class));
     }
-    let mut out = Vec::new();
     outcomes.push(
         decryptor(1)
-            .reader(backup)
-            .and_then(|mut reader| {
-                std::io::Read::read_to_end(&mut reader, &mut out).map_err(Error::from_io)
-            })
-            .map(|_| out)
+            .unlock(backup)
+            .and_then(|unlocked| read_all(Box::new(unlocked.into_reader())))
+            .map_err(class),
+    );
+    outcomes.push(
+        decryptor(1)
+            .unlock_file(backup)
+            .and_then(|unlocked| read_all(Box::new(unlocked.into_reader())))
             .map_err(class),
     );
     outcomes
@@ -97,7 +100,7 @@ fn every_backend_makes_the_same_backup_around_chunk_boundaries() {
                     let mut streamed = Vec::new();
                     encryptor(suite, &[SlotChoice::RecoveryKey], threads)
                         .backend(backend)
-                        .encrypt_stream(&plaintext[..], &mut streamed)
+                        .encrypt(&plaintext[..], &mut streamed)
                         .unwrap();
                     assert!(
                         streamed == reference,
@@ -223,12 +226,12 @@ proptest! {
         let expected = verdicts(&altered, Backend::RustCrypto);
         for backend in backends() {
             prop_assert!(backup(suite, backend, &plaintext, 2) == reference, "{}", backend);
-            let mut in_place = plaintext.clone();
-            encryptor(suite, &[SlotChoice::RecoveryKey], 2)
+            let mut buffer = encryptor(suite, &[SlotChoice::RecoveryKey], 2)
                 .backend(backend)
-                .encrypt_in_place(&mut in_place)
+                .backup_buffer(len)
                 .unwrap();
-            prop_assert!(in_place == reference, "{} in place", backend);
+            buffer.read_from(&plaintext[..]).unwrap();
+            prop_assert!(buffer.seal().unwrap() == reference, "{} backup buffer", backend);
             prop_assert_eq!(&verdicts(&altered, backend), &expected, "{}", backend);
         }
     }
@@ -266,6 +269,24 @@ impl e2eb::ReadAt for Trickle {
         }
         let end = buffer.len().min(1000);
         self.bytes.as_slice().read_at(&mut buffer[..end], offset)
+    }
+
+    fn size(&self) -> std::io::Result<u64> {
+        Ok(self.bytes.len() as u64)
+    }
+}
+
+/// A [`Trickle`] read in order, at most 1000 bytes a call.
+struct TrickleRead<'a> {
+    source: &'a Trickle,
+    offset: u64,
+}
+
+impl std::io::Read for TrickleRead<'_> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = e2eb::ReadAt::read_at(self.source, buffer, self.offset)?;
+        self.offset += read as u64;
+        Ok(read)
     }
 }
 
@@ -341,7 +362,9 @@ fn decrypting_by_offsets_survives_short_reads_and_reports_read_errors() {
         };
         let mut opened = Vec::new();
         decryptor(secret_for(SlotChoice::RecoveryKey), threads)
-            .decrypt_file(&trickle, &mut opened)
+            .unlock_file(&trickle)
+            .unwrap()
+            .decrypt_to(&mut opened)
             .unwrap();
         assert!(opened == plaintext, "short reads, {threads} thread(s)");
 
@@ -351,7 +374,9 @@ fn decrypting_by_offsets_survives_short_reads_and_reports_read_errors() {
         };
         let mut released = Vec::new();
         let outcome = decryptor(secret_for(SlotChoice::RecoveryKey), threads)
-            .decrypt_file(&failing, &mut released);
+            .unlock_file(&failing)
+            .unwrap()
+            .decrypt_to(&mut released);
         match outcome {
             Err(Error::Io(error)) => assert!(error.to_string().contains("on fire"), "{error}"),
             other => panic!("{threads} thread(s): {other:?}"),
@@ -370,84 +395,39 @@ fn tempfile_dir() -> std::path::PathBuf {
     dir
 }
 
+/// A buffer of many batches' worth of chunks (1100), filled and sealed on the pool, makes the
+/// backup every other path makes and opens where it lies, on every backend.
 #[test]
-fn encrypting_in_place_makes_the_same_backup() {
-    let sizes = [
-        0,
-        1,
-        16383,
-        16384,
-        16385,
-        7 * 16384 + 5,
-        8 * 16384,
-        40 * 16384 + 1,
-        300 * 16384 + 77,
-    ];
-    for suite in Suite::ALL {
-        for len in sizes {
-            let plaintext = plaintext(len);
-            for slots in [
-                &[SlotChoice::RecoveryKey][..],
-                &[
-                    SlotChoice::RecoveryKey,
-                    SlotChoice::Argon2id,
-                    SlotChoice::Scrypt,
-                ][..],
-            ] {
-                let reference = encryptor(suite, slots, 1)
-                    .backend(Backend::RustCrypto)
-                    .encrypt_to_vec(&plaintext)
-                    .unwrap();
-                for backend in backends() {
-                    for threads in [1, 2, 3, 7] {
-                        let mut data = plaintext.clone();
-                        encryptor(suite, slots, threads)
-                            .backend(backend)
-                            .encrypt_in_place(&mut data)
-                            .unwrap();
-                        assert!(
-                            data == reference,
-                            "{suite} {backend} {threads} thread(s), {} slot(s), {len} bytes",
-                            slots.len()
-                        );
-                        decryptor(secret_for(slots[0]), threads)
-                            .backend(backend)
-                            .decrypt_in_place(&mut data)
-                            .unwrap();
-                        assert!(
-                            data == plaintext,
-                            "{suite} {backend} {threads} thread(s), {len} bytes, back"
-                        );
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// Far into a large buffer each run's first few chunks start below the run's own bytes (the
-/// header and 16 bytes per earlier chunk push the sealed chunks past their plaintext by more than
-/// a chunk): encryption assembles them from the run's head, decryption keeps their plaintext
-/// aside until every run is done. 1100 chunks on 7 threads make 17 runs, the last starting 1036
-/// chunks in, 2 chunks below.
-#[test]
-fn a_large_buffer_round_trips_in_place() {
+fn a_large_backup_buffer_round_trips_on_the_pool() {
     let plaintext = plaintext(1100 * 16384 + 5);
     let reference = backup(Suite::Aes256Gcm, Backend::RustCrypto, &plaintext, 2);
     for backend in backends() {
         for threads in [2, 7] {
-            let mut data = plaintext.clone();
-            encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], threads)
+            let mut buffer = encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], threads)
                 .backend(backend)
-                .encrypt_in_place(&mut data)
+                .backup_buffer(plaintext.len())
                 .unwrap();
+            buffer.fill_with(fill_from(&plaintext)).unwrap();
+            let mut data = buffer.seal().unwrap();
             assert!(data == reference, "{backend} {threads} thread(s)");
-            decryptor(secret_for(SlotChoice::RecoveryKey), threads)
+            let opened = decryptor(secret_for(SlotChoice::RecoveryKey), threads)
                 .backend(backend)
-                .decrypt_in_place(&mut data)
+                .open_buffer(&mut data)
                 .unwrap();
-            assert!(data == plaintext, "{backend} {threads} thread(s) back");
+            assert!(
+                opened.to_vec() == plaintext,
+                "{backend} {threads} thread(s) back"
+            );
         }
+    }
+}
+
+/// A `fill_with` closure copying window `index` from `plaintext`.
+fn fill_from(plaintext: &[u8]) -> impl Fn(usize, &mut [u8]) -> std::io::Result<()> + Sync + '_ {
+    move |index, window| {
+        let from = index * 16384;
+        window.copy_from_slice(&plaintext[from..from + window.len()]);
+        Ok(())
     }
 }
 
@@ -480,50 +460,47 @@ fn wrong_key_decryptor(threads: usize) -> Decryptor {
     )
 }
 
-/// A large backup damaged in two runs fails as a serial decryption would, naming the lower chunk,
-/// and leaves nothing of what the runs had opened; a wrong key leaves the backup as it was.
+/// Filling a backup buffer is all or nothing: when windows fail to fill, on any thread count,
+/// the lowest failing window names the error and every window is wiped (none keeps the
+/// plaintext of the windows that filled); the buffer can then be filled again and seals the
+/// backup a fresh buffer would.
 #[test]
-fn a_failed_decryption_in_place_names_the_lowest_chunk_and_keeps_nothing() {
-    let (reference, chunks_offset, damaged) = damaged_in_two_runs();
+fn a_failed_fill_names_the_lowest_window_and_wipes_every_window() {
+    let plaintext = plaintext(200 * 16384 + 9);
+    let reference = backup(Suite::ChaCha20Poly1305, Backend::RustCrypto, &plaintext, 1);
     for backend in backends() {
         for threads in [1, 2, 7] {
-            let mut data = damaged.clone();
-            let outcome = decryptor(secret_for(SlotChoice::RecoveryKey), threads)
-                .backend(backend)
-                .decrypt_in_place(&mut data);
+            let context = format!("{backend} {threads} thread(s)");
+            let mut buffer =
+                encryptor(Suite::ChaCha20Poly1305, &[SlotChoice::RecoveryKey], threads)
+                    .backend(backend)
+                    .backup_buffer(plaintext.len())
+                    .unwrap();
+            let outcome = buffer.fill_with(|index, window| {
+                if index == 150 || index == 180 {
+                    return Err(std::io::Error::other(format!("window {index} failed")));
+                }
+                fill_from(&plaintext)(index, window)
+            });
+            match outcome {
+                Err(Error::Io(error)) => assert_eq!(error.to_string(), "window 150 failed"),
+                other => panic!("{context}: {other:?}"),
+            }
             assert!(
-                names_the_lower_damaged_chunk(&outcome, chunks_offset),
-                "{backend} {threads}: {outcome:?}"
+                buffer
+                    .chunks_mut()
+                    .all(|window| window.iter().all(|&b| b == 0)),
+                "{context}: a window kept plaintext after the fill failed"
             );
-            assert!(data.is_empty(), "{backend} {threads}");
-
-            let mut data = reference.clone();
-            let outcome = wrong_key_decryptor(threads)
-                .backend(backend)
-                .decrypt_in_place(&mut data);
-            assert!(outcome.is_err(), "{backend} {threads}");
-            assert!(
-                data == reference,
-                "{backend} {threads}: a wrong key changed the backup"
-            );
+            buffer.fill_with(fill_from(&plaintext)).unwrap();
+            assert!(buffer.seal().unwrap() == reference, "{context}: refilled");
         }
     }
 }
 
-#[test]
-fn a_failed_in_place_encryption_leaves_the_plaintext() {
-    let mut data = plaintext(100_000);
-    let outcome = e2eb::Encryptor::new(Suite::Aes256Gcm).encrypt_in_place(&mut data);
-    assert!(
-        matches!(outcome, Err(Error::SlotCount { .. })),
-        "{outcome:?}"
-    );
-    assert!(data == plaintext(100_000));
-}
-
-/// Plaintext written into a backup buffer's windows, in any of the three ways, seals into the
-/// same backup as every other path, on every backend and thread count; opening it where it lies
-/// gives the plaintext back, chunk by chunk and through a writer.
+/// Plaintext written into a backup buffer's windows, in any of the four ways, seals into the
+/// same backup as every other path, on every backend and thread count, with two slots or three;
+/// opening it where it lies gives the plaintext back, chunk by chunk and through a writer.
 #[test]
 fn a_backup_buffer_seals_the_same_backup_and_opens_where_it_lies() {
     let sizes = [
@@ -532,38 +509,56 @@ fn a_backup_buffer_seals_the_same_backup_and_opens_where_it_lies() {
         16383,
         16384,
         16385,
+        7 * 16384 + 5,
         8 * 16384,
+        40 * 16384 + 1,
         64 * 16384 - 1,
         300 * 16384 + 77,
     ];
+    let slot_sets: [&[SlotChoice]; 2] = [
+        &[SlotChoice::RecoveryKey, SlotChoice::Scrypt],
+        &[
+            SlotChoice::RecoveryKey,
+            SlotChoice::Argon2id,
+            SlotChoice::Scrypt,
+        ],
+    ];
     for suite in Suite::ALL {
-        for len in sizes {
+        for (size_index, len) in sizes.into_iter().enumerate() {
             let plaintext = plaintext(len);
-            let slots = [SlotChoice::RecoveryKey, SlotChoice::Scrypt];
-            let reference = encryptor(suite, &slots, 1)
+            let slots = slot_sets[size_index % 2];
+            let reference = encryptor(suite, slots, 1)
                 .backend(Backend::RustCrypto)
                 .encrypt_to_vec(&plaintext)
                 .unwrap();
             for backend in backends() {
-                for threads in [1, 2, 7] {
-                    let context = format!("{suite} {backend} {threads} thread(s), {len} bytes");
-                    let mut encryptor = encryptor(suite, &slots, threads).backend(backend);
+                for (thread_index, threads) in [1, 2, 3, 7].into_iter().enumerate() {
+                    // Every way of filling meets every thread count across the sizes.
+                    let way = (size_index + thread_index) % 4;
+                    let context = format!(
+                        "{suite} {backend} {threads} thread(s), {len} bytes, {} slot(s), way {way}",
+                        slots.len()
+                    );
+                    let mut encryptor = encryptor(suite, slots, threads).backend(backend);
                     let mut buffer = encryptor.backup_buffer(len).unwrap();
                     assert_eq!(buffer.plaintext_len(), len);
                     assert_eq!(buffer.backup_len(), reference.len());
-                    match threads {
-                        1 => buffer
+                    match way {
+                        0 => buffer
                             .chunks_mut()
                             .zip(plaintext.chunks(16384).chain([&[][..]]))
                             .for_each(|(window, part)| window.copy_from_slice(part)),
-                        2 => buffer.read_from(&plaintext[..]).unwrap(),
-                        _ => {
-                            use rayon::prelude::*;
-                            buffer.par_chunks_mut().enumerate().for_each(|(i, window)| {
-                                let from = i * 16384;
-                                window.copy_from_slice(&plaintext[from..from + window.len()]);
+                        1 => buffer.read_from(&plaintext[..]).unwrap(),
+                        2 => buffer.fill_with(fill_from(&plaintext)).unwrap(),
+                        _ => buffer
+                            .read_from(TrickleRead {
+                                source: &Trickle {
+                                    bytes: plaintext.clone(),
+                                    fail_from: u64::MAX,
+                                },
+                                offset: 0,
                             })
-                        }
+                            .unwrap(),
                     }
                     let mut backup = buffer.seal().unwrap();
                     assert!(backup == reference, "{context}");

@@ -23,9 +23,10 @@ const PAYLOAD_SALT: std::ops::Range<usize> = HEADER_LEN..HEADER_LEN + 24;
 const COMMITMENT: std::ops::Range<usize> = HEADER_LEN + 24..HEADER_LEN + PREFIX_LEN;
 const CHUNKS: usize = HEADER_LEN + PREFIX_LEN;
 
-/// Decrypts through the one-shot API on one and two threads, `decrypt_into`, the by-offsets path
-/// on one and two threads and the streaming reader; all must fail with the same class, and that
-/// class is returned.
+/// Decrypts through the one-shot API on one and two threads, `open_buffer`, the streaming and
+/// by-offsets pipelines on one and two threads, and both readers (in order and at offsets); all
+/// must fail with the same class, and that class is returned. `open_buffer` must leave its
+/// buffer as it was or wiped, never part opened.
 fn failure(backup: &[u8], secret: impl Fn() -> Secret) -> Error {
     let serial = decryptor(secret(), 1)
         .decrypt_to_vec(backup)
@@ -34,35 +35,56 @@ fn failure(backup: &[u8], secret: impl Fn() -> Secret) -> Error {
         .decrypt_to_vec(backup)
         .expect_err("parallel decryption must fail");
     assert_eq!(serial.class(), parallel.class(), "{serial} / {parallel}");
-    let mut reused = vec![0x55; 100_000];
-    let into = decryptor(secret(), 2)
-        .decrypt_into(backup, &mut reused)
-        .expect_err("must fail");
-    assert_eq!(serial.class(), into.class(), "{serial} / {into}");
-    assert!(
-        reused.is_empty(),
-        "decrypt_into left {} bytes after failing",
-        reused.len()
-    );
     for threads in [1, 2] {
+        let mut buffer = backup.to_vec();
+        let in_place = decryptor(secret(), threads)
+            .open_buffer(&mut buffer)
+            .map(|opened| opened.plaintext_len())
+            .expect_err("open_buffer must fail");
+        assert_eq!(serial.class(), in_place.class(), "{serial} / {in_place}");
+        assert!(
+            buffer == backup || buffer.iter().all(|&byte| byte == 0),
+            "open_buffer left its buffer neither as it was nor wiped after failing"
+        );
+        let streamed = decryptor(secret(), threads)
+            .unlock(backup)
+            .and_then(|unlocked| unlocked.decrypt_to(&mut Vec::new()))
+            .expect_err("unlock + decrypt_to must fail");
+        assert_eq!(
+            serial.class(),
+            streamed.class(),
+            "{serial} / unlock + decrypt_to on {threads} thread(s): {streamed}"
+        );
         let by_offsets = decryptor(secret(), threads)
-            .decrypt_file(backup, &mut Vec::new())
-            .expect_err("decrypt_file must fail");
+            .unlock_file(backup)
+            .and_then(|unlocked| unlocked.decrypt_to(&mut Vec::new()))
+            .expect_err("unlock_file + decrypt_to must fail");
         assert_eq!(
             serial.class(),
             by_offsets.class(),
-            "{serial} / decrypt_file on {threads} thread(s): {by_offsets}"
+            "{serial} / unlock_file + decrypt_to on {threads} thread(s): {by_offsets}"
         );
     }
-    let streamed = match decryptor(secret(), 1).reader(backup) {
+    let read = match decryptor(secret(), 1).unlock(backup) {
         Err(error) => error,
-        Ok(mut reader) => Error::from_io(
-            reader
+        Ok(unlocked) => Error::from_io(
+            unlocked
+                .into_reader()
                 .read_to_end(&mut Vec::new())
                 .expect_err("reader must fail"),
         ),
     };
-    assert_eq!(serial.class(), streamed.class(), "{serial} / {streamed}");
+    assert_eq!(serial.class(), read.class(), "{serial} / {read}");
+    let read_at = match decryptor(secret(), 1).unlock_file(backup) {
+        Err(error) => error,
+        Ok(unlocked) => Error::from_io(
+            unlocked
+                .into_reader()
+                .read_to_end(&mut Vec::new())
+                .expect_err("reader at offsets must fail"),
+        ),
+    };
+    assert_eq!(serial.class(), read_at.class(), "{serial} / {read_at}");
     serial
 }
 
@@ -282,8 +304,8 @@ fn wrong_secrets_say_which_kind_failed() {
 fn with_slots(suite: Suite, slots: Vec<KeySlot>, message: &[u8]) -> Vec<u8> {
     let header = Header::from_slots(suite, slots);
     let mut backup = header.as_bytes().to_vec();
-    let mut entropy = e2eb::Entropy::fixed(vec![0x33; 24]);
-    e2eb::chunked::encrypt(
+    let mut entropy = e2eb::hazmat::Entropy::fixed(vec![0x33; 24]);
+    e2eb::hazmat::chunked::encrypt(
         suite,
         &FILE_KEY,
         header.as_bytes(),
@@ -599,11 +621,15 @@ fn streaming_and_by_offsets_decryption_fail_alike_and_release_only_a_valid_prefi
         for threads in [1, 2] {
             let mut streamed = Vec::new();
             let stream_error = decryptor(rk(), threads)
-                .decrypt_stream(input, &mut streamed)
+                .unlock(input)
+                .unwrap()
+                .decrypt_to(&mut streamed)
                 .expect_err(name);
             let mut by_offsets = Vec::new();
             let file_error = decryptor(rk(), threads)
-                .decrypt_file(input, &mut by_offsets)
+                .unlock_file(input)
+                .unwrap()
+                .decrypt_to(&mut by_offsets)
                 .expect_err(name);
             assert_eq!(stream_error.class(), class, "{name}: {stream_error}");
             assert_eq!(file_error.to_string(), stream_error.to_string(), "{name}");
@@ -626,9 +652,9 @@ fn streaming_and_by_offsets_decryption_fail_alike_and_release_only_a_valid_prefi
     }
 }
 
-/// `decrypt_file` on a real file: the whole message, and a truncated file refused.
+/// `unlock_file` on a real file: the whole message, and a truncated file refused.
 #[test]
-fn decrypt_file_reads_a_file_at_offsets() {
+fn unlock_file_reads_a_file_at_offsets() {
     let message = plaintext(5 * 16384 + 3);
     let backup = backup(Suite::ChaCha20Poly1305, message.len());
     let directory = std::env::temp_dir().join(format!("e2eb-decrypt-file-{}", std::process::id()));
@@ -637,7 +663,11 @@ fn decrypt_file_reads_a_file_at_offsets() {
     std::fs::write(&path, &backup).unwrap();
     let file = std::fs::File::open(&path).unwrap();
     let mut opened = Vec::new();
-    let len = decryptor(rk(), 2).decrypt_file(&file, &mut opened).unwrap();
+    let len = decryptor(rk(), 2)
+        .unlock_file(&file)
+        .unwrap()
+        .decrypt_to(&mut opened)
+        .unwrap();
     assert_eq!(len, message.len() as u64);
     assert!(opened == message);
 

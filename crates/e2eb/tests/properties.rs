@@ -3,7 +3,8 @@
 
 mod common;
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::sync::Mutex;
 
 use common::*;
 use e2eb::payload::SEALED_CHUNK_LEN;
@@ -25,51 +26,69 @@ fn slots() -> impl Strategy<Value = Vec<SlotChoice>> {
     )
 }
 
+/// Reads all of `reader`, the error as text.
+fn read_all(mut reader: impl Read) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    reader
+        .read_to_end(&mut out)
+        .map(|_| out)
+        .map_err(|e| e.to_string())
+}
+
 fn all_apis_decrypt(backup: &[u8], slot: SlotChoice) -> Vec<Result<Vec<u8>, String>> {
     let mut outcomes = Vec::new();
     for threads in [1, 2] {
-        outcomes.push(
-            decryptor(secret_for(slot), threads)
-                .decrypt_to_vec(backup)
-                .map_err(|e| e.to_string()),
-        );
+        let decryptor = decryptor(secret_for(slot), threads);
+        outcomes.push(decryptor.decrypt_to_vec(backup).map_err(|e| e.to_string()));
         let mut out = Vec::new();
         outcomes.push(
-            decryptor(secret_for(slot), threads)
-                .decrypt_stream(backup, &mut out)
+            decryptor
+                .unlock(backup)
+                .and_then(|unlocked| unlocked.decrypt_to(&mut out))
                 .map(|_| out)
                 .map_err(|e| e.to_string()),
         );
         let mut out = Vec::new();
         outcomes.push(
-            decryptor(secret_for(slot), threads)
-                .decrypt_file(backup, &mut out)
+            decryptor
+                .unlock_file(backup)
+                .and_then(|unlocked| unlocked.decrypt_to(&mut out))
                 .map(|_| out)
+                .map_err(|e| e.to_string()),
+        );
+        let mut buffer = backup.to_vec();
+        outcomes.push(
+            decryptor
+                .open_buffer(&mut buffer)
+                .map(|opened| opened.to_vec())
                 .map_err(|e| e.to_string()),
         );
     }
+    let decryptor = decryptor(secret_for(slot), 1);
     outcomes.push(
-        decryptor(secret_for(slot), 1)
-            .reader(backup)
+        decryptor
+            .unlock(backup)
             .map_err(|e| e.to_string())
-            .and_then(|mut reader| {
-                let mut out = Vec::new();
-                reader
-                    .read_to_end(&mut out)
-                    .map(|_| out)
-                    .map_err(|e| e.to_string())
-            }),
+            .and_then(|unlocked| read_all(unlocked.into_reader())),
     );
     outcomes.push(
-        decryptor(secret_for(slot), 1)
-            .seekable(Cursor::new(backup))
+        decryptor
+            .unlock_file(Mutex::new(Cursor::new(backup)))
             .map_err(|e| e.to_string())
-            .and_then(|mut reader| {
-                let mut out = Vec::new();
+            .and_then(|unlocked| read_all(unlocked.into_reader())),
+    );
+    // The reader at offsets after a seek to the end, which authenticates the length first.
+    outcomes.push(
+        decryptor
+            .unlock_file(backup)
+            .map_err(|e| e.to_string())
+            .and_then(|unlocked| {
+                let mut reader = unlocked.into_reader();
                 reader
-                    .read_to_end(&mut out)
-                    .map(|_| out)
-                    .map_err(|e| e.to_string())
+                    .seek(SeekFrom::End(0))
+                    .and_then(|_| reader.rewind())
+                    .map_err(|e| e.to_string())?;
+                read_all(reader)
             }),
     );
     outcomes

@@ -4,6 +4,7 @@
 mod common;
 
 use std::io::{Cursor, Read, Seek, SeekFrom, Write};
+use std::sync::Mutex;
 
 use common::*;
 use e2eb::{Header, SlotKind, Suite};
@@ -37,25 +38,35 @@ fn every_api_agrees_for_every_suite_slot_and_size() {
                     serial == parallel,
                     "{context}: parallel encryption differs from serial"
                 );
-                // Reused buffers, shorter and longer than needed, give the same bytes.
+                // Backup buffers in reused allocations, shorter and longer than needed, give
+                // the same bytes, and open where they lie.
                 for stale in [vec![0xee; 3], vec![0xaa; len + 70_000]] {
-                    let mut reused = stale;
-                    encryptor(suite, &[slot], 2)
-                        .encrypt_into(&message, &mut reused)
+                    let mut buffer = encryptor(suite, &[slot], 2)
+                        .backup_buffer_in(len, stale)
                         .unwrap();
-                    assert!(reused == serial, "{context}: encrypt_into");
-                    decryptor(secret_for(slot), 2)
-                        .decrypt_into(&serial, &mut reused)
+                    buffer.read_from(&message[..]).unwrap();
+                    let mut reused = buffer.seal().unwrap();
+                    assert!(reused == serial, "{context}: backup_buffer_in");
+                    let opened = decryptor(secret_for(slot), 2)
+                        .open_buffer(&mut reused)
                         .unwrap();
-                    assert!(reused == message, "{context}: decrypt_into");
+                    assert!(opened.to_vec() == message, "{context}: open_buffer");
                 }
                 let mut piped = Vec::new();
                 encryptor(suite, &[slot], 2)
-                    .encrypt_stream(&message[..], &mut piped)
+                    .encrypt(&message[..], &mut piped)
                     .unwrap();
                 assert!(
                     serial == piped,
-                    "{context}: encrypt_stream differs from encrypt_to_vec"
+                    "{context}: encrypt differs from encrypt_to_vec"
+                );
+                let mut by_offsets = Vec::new();
+                encryptor(suite, &[slot], 2)
+                    .encrypt_file(&message[..], &mut by_offsets)
+                    .unwrap();
+                assert!(
+                    serial == by_offsets,
+                    "{context}: encrypt_file differs from encrypt_to_vec"
                 );
                 let mut writer = encryptor(suite, &[slot], 1).writer(Vec::new()).unwrap();
                 for piece in message.chunks(7001) {
@@ -84,38 +95,46 @@ fn every_api_agrees_for_every_suite_slot_and_size() {
                 }
                 for threads in [1, 2] {
                     let mut plain = Vec::new();
-                    decryptor(secret_for(slot), threads)
-                        .decrypt_stream(&serial[..], &mut plain)
+                    let len_read = decryptor(secret_for(slot), threads)
+                        .unlock(&serial[..])
+                        .unwrap()
+                        .decrypt_to(&mut plain)
                         .unwrap();
+                    assert_eq!(len_read, len as u64, "{context}: unlock's length");
                     assert!(
                         plain == message,
-                        "{context}: decrypt_stream on {threads} thread(s)"
+                        "{context}: unlock + decrypt_to on {threads} thread(s)"
                     );
                     let mut by_offsets = Vec::new();
                     let len_read = decryptor(secret_for(slot), threads)
-                        .decrypt_file(&serial[..], &mut by_offsets)
+                        .unlock_file(&serial[..])
+                        .unwrap()
+                        .decrypt_to(&mut by_offsets)
                         .unwrap();
-                    assert_eq!(len_read, len as u64, "{context}: decrypt_file's length");
+                    assert_eq!(len_read, len as u64, "{context}: unlock_file's length");
                     assert!(
                         by_offsets == message,
-                        "{context}: decrypt_file on {threads} thread(s)"
+                        "{context}: unlock_file + decrypt_to on {threads} thread(s)"
                     );
                 }
                 let mut streamed = Vec::new();
                 decryptor(secret_for(slot), 1)
-                    .reader(&serial[..])
+                    .unlock(&serial[..])
                     .unwrap()
+                    .into_reader()
                     .read_to_end(&mut streamed)
                     .unwrap();
-                assert!(streamed == message, "{context}: DecryptReader");
+                assert!(streamed == message, "{context}: DecryptReader in order");
 
                 let mut seekable = decryptor(secret_for(slot), 1)
-                    .seekable(Cursor::new(&serial))
-                    .unwrap();
-                assert_eq!(seekable.plaintext_len(), len as u64);
+                    .unlock_file(Mutex::new(Cursor::new(&serial)))
+                    .unwrap()
+                    .into_reader();
+                assert_eq!(seekable.seek(SeekFrom::End(0)).unwrap(), len as u64);
+                assert_eq!(seekable.seek(SeekFrom::Start(0)).unwrap(), 0);
                 let mut whole = Vec::new();
                 seekable.read_to_end(&mut whole).unwrap();
-                assert!(whole == message, "{context}: SeekableDecryptReader");
+                assert!(whole == message, "{context}: DecryptReader at offsets");
             }
         }
     }
@@ -153,7 +172,7 @@ fn short_reads_give_the_same_backup_and_plaintext() {
         };
         let mut backup = Vec::new();
         encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], threads)
-            .encrypt_stream(reader, &mut backup)
+            .encrypt(reader, &mut backup)
             .unwrap();
         if step == 1 {
             let small = encryptor(Suite::Aes256Gcm, &[SlotChoice::RecoveryKey], 1)
@@ -168,27 +187,20 @@ fn short_reads_give_the_same_backup_and_plaintext() {
         );
         let mut plain = Vec::new();
         decryptor(secret_for(SlotChoice::RecoveryKey), threads)
-            .decrypt_stream(
-                Trickle {
-                    data: &backup,
-                    step,
-                },
-                &mut plain,
-            )
+            .unlock(Trickle {
+                data: &backup,
+                step,
+            })
+            .unwrap()
+            .decrypt_to(&mut plain)
             .unwrap();
         assert!(plain == message, "decrypting with reads of {step} bytes");
     }
 }
 
-#[test]
-fn random_access_reads_any_range() {
-    let message = plaintext(5 * 16384 + 100);
-    let backup = encryptor(Suite::ChaCha20Poly1305, &[SlotChoice::RecoveryKey], 1)
-        .encrypt_to_vec(&message)
-        .unwrap();
-    let mut reader = decryptor(secret_for(SlotChoice::RecoveryKey), 1)
-        .seekable(Cursor::new(&backup))
-        .unwrap();
+/// Reads ranges of `message` from `reader` at offsets, checking each; then the last byte and a
+/// seek before the start.
+fn reads_any_range(mut reader: impl Read + Seek, message: &[u8], source: &str) {
     for (start, len) in [
         (0, 10),
         (16380, 10),
@@ -204,13 +216,44 @@ fn random_access_reads_any_range() {
         while got < end - start {
             got += reader.read(&mut range[got..]).unwrap();
         }
-        assert_eq!(range[..got], message[start..end], "range {start}+{len}");
+        assert_eq!(
+            range[..got],
+            message[start..end],
+            "{source}: range {start}+{len}"
+        );
     }
     reader.seek(SeekFrom::End(-1)).unwrap();
     let mut last = [0u8; 4];
     assert_eq!(reader.read(&mut last).unwrap(), 1);
     assert_eq!(last[0], *message.last().unwrap());
     assert!(reader.seek(SeekFrom::Current(-10_000_000)).is_err());
+    // A refused seek moves nothing and poisons nothing.
+    assert_eq!(reader.stream_position().unwrap(), message.len() as u64);
+    reader.seek(SeekFrom::Start(5)).unwrap();
+    assert_eq!(reader.read(&mut last).unwrap(), 4);
+    assert_eq!(last, message[5..9], "{source}");
+}
+
+#[test]
+fn random_access_reads_any_range() {
+    let message = plaintext(5 * 16384 + 100);
+    let backup = encryptor(Suite::ChaCha20Poly1305, &[SlotChoice::RecoveryKey], 1)
+        .encrypt_to_vec(&message)
+        .unwrap();
+    let decryptor = decryptor(secret_for(SlotChoice::RecoveryKey), 1);
+    reads_any_range(
+        decryptor
+            .unlock_file(Mutex::new(Cursor::new(&backup)))
+            .unwrap()
+            .into_reader(),
+        &message,
+        "Mutex<Cursor>",
+    );
+    reads_any_range(
+        decryptor.unlock_file(&backup[..]).unwrap().into_reader(),
+        &message,
+        "slice",
+    );
 }
 
 #[test]

@@ -4,10 +4,10 @@
 
 use std::fmt::Write as _;
 
-use e2eb::payload::{PREFIX_LEN, PayloadSchedule, SALT_LEN};
+use e2eb::hazmat::{Entropy, PayloadSchedule};
+use e2eb::payload::{PREFIX_LEN, SALT_LEN};
 use e2eb::{
-    Argon2idParams, Decryptor, Encryptor, Entropy, Header, KdfParams, Password, RecoveryKey,
-    Secret, Suite,
+    Argon2idParams, Decryptor, Encryptor, Header, KdfParams, Password, RecoveryKey, Secret, Suite,
 };
 
 const BEGIN: &str = "<!-- worked-example:begin -->\n";

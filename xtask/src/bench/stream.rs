@@ -1,7 +1,7 @@
 //! A whole backup in memory (header with a recovery-key slot, payload sealed in 16 KiB chunks)
-//! across thread counts and AEAD backends, five ways: through the streaming pipeline, by
-//! offsets (as the CLI reads a named file), memory to memory, in place, and in a backup buffer
-//! whose chunk windows hold the plaintext.
+//! across thread counts and AEAD backends, through each of the library's doors that moves a
+//! whole payload: the streaming pipeline, by offsets (as the CLI reads a named file), from a
+//! slice to a new vector, and in a backup buffer whose chunk windows hold the plaintext.
 
 use e2eb::{Backend, Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
 use e2eb_benches::measure::{self, Plan};
@@ -23,18 +23,17 @@ pub fn thread_counts(available: usize) -> Vec<usize> {
 /// How the payload reaches the library.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
-    /// `encrypt_stream` / `decrypt_stream` from a byte slice into a `Vec`: the pipeline for any
-    /// reader and writer, whose reads and writes (two copies) are the calling thread's.
+    /// `encrypt` / `unlock` + `decrypt_to` from a byte slice into a `Vec`: the pipeline for any
+    /// reader and writer, the pool's threads reading the stream in turn, the calling thread
+    /// writing.
     Stream,
-    /// `encrypt_into` / `decrypt_into`: memory to memory, each chunk copied and sealed by the
-    /// thread that owns it.
-    InMemory,
-    /// `encrypt_file` / `decrypt_file` from a byte slice into a `Vec`: the CLI's path for a
-    /// named file, where the pool threads read the chunks they seal or open.
+    /// `encrypt_file` / `unlock_file` + `decrypt_to` from a byte slice into a `Vec`: the CLI's
+    /// path for a named file, where the pool threads read the chunks they seal or open.
     ByOffsets,
-    /// `encrypt_in_place` / `decrypt_in_place`: the plaintext buffer turned into the backup and
-    /// back, refilled untimed before each pass.
-    InPlace,
+    /// `encrypt_to_vec` / `decrypt_to_vec`: from a slice into a new vector, each chunk sealed or
+    /// opened straight from its source to its place by the thread that owns it (the new
+    /// vector's page faults included, as a caller pays them).
+    ToVec,
     /// `Encryptor::backup_buffer_in` + `BackupBuffer::seal` / `Decryptor::open_buffer`: the
     /// chunks sealed or opened where they lie, nothing moved; the plaintext (laid out in the
     /// chunks' windows, as a caller's reads would put it) or the backup is refilled untimed
@@ -46,20 +45,13 @@ enum Mode {
 pub const MODE_COUNT: usize = Mode::ALL.len();
 
 impl Mode {
-    const ALL: [Mode; 5] = [
-        Mode::Stream,
-        Mode::ByOffsets,
-        Mode::InMemory,
-        Mode::InPlace,
-        Mode::Buffer,
-    ];
+    const ALL: [Mode; 4] = [Mode::Stream, Mode::ByOffsets, Mode::ToVec, Mode::Buffer];
 
     fn name(self) -> &'static str {
         match self {
             Mode::Stream => "stream",
-            Mode::InMemory => "in-memory",
             Mode::ByOffsets => "by-offsets",
-            Mode::InPlace => "in-place",
+            Mode::ToVec => "to-vec",
             Mode::Buffer => "buffer",
         }
     }
@@ -125,27 +117,26 @@ pub fn measure(
                         &plan,
                         plaintext.len() as u64,
                         &mut in_place,
-                        |buffer| match mode {
-                            Mode::InPlace => copied(buffer, &plaintext, threads),
-                            Mode::Buffer => laid_out(buffer, threads),
-                            _ => {}
+                        |buffer| {
+                            if mode == Mode::Buffer {
+                                laid_out(buffer, threads);
+                            }
                         },
                         |in_place| {
                             let outcome = match mode {
                                 Mode::Stream => {
                                     backup.clear();
-                                    encryptor()
-                                        .encrypt_stream(&plaintext[..], &mut backup)
-                                        .map(drop)
+                                    encryptor().encrypt(&plaintext[..], &mut backup).map(drop)
                                 }
-                                Mode::InMemory => encryptor().encrypt_into(&plaintext, &mut backup),
+                                Mode::ToVec => encryptor()
+                                    .encrypt_to_vec(&plaintext)
+                                    .map(|sealed| backup = sealed),
                                 Mode::ByOffsets => {
                                     backup.clear();
                                     encryptor()
                                         .encrypt_file(plaintext.as_slice(), &mut backup)
                                         .map(drop)
                                 }
-                                Mode::InPlace => encryptor().encrypt_in_place(in_place),
                                 Mode::Buffer => encryptor()
                                     .backup_buffer_in(plaintext.len(), std::mem::take(in_place))
                                     .and_then(|buffer| buffer.seal())
@@ -170,7 +161,7 @@ pub fn measure(
                     ));
                     progress.done();
                 }
-                if matches!(mode, Mode::InPlace | Mode::Buffer) {
+                if mode == Mode::Buffer {
                     // Decryption in place opens the backup made in place.
                     backup.clear();
                     backup.extend_from_slice(&in_place);
@@ -189,7 +180,7 @@ pub fn measure(
                         plaintext.len() as u64,
                         &mut in_place,
                         |buffer| {
-                            if matches!(mode, Mode::InPlace | Mode::Buffer) {
+                            if mode == Mode::Buffer {
                                 copied(buffer, &backup, threads);
                             }
                         },
@@ -197,16 +188,21 @@ pub fn measure(
                             let outcome = match mode {
                                 Mode::Stream => {
                                     opened.clear();
-                                    decryptor.decrypt_stream(&backup[..], &mut opened).map(drop)
+                                    decryptor
+                                        .unlock(&backup[..])
+                                        .and_then(|unlocked| unlocked.decrypt_to(&mut opened))
+                                        .map(drop)
                                 }
-                                Mode::InMemory => decryptor.decrypt_into(&backup, &mut opened),
+                                Mode::ToVec => decryptor
+                                    .decrypt_to_vec(&backup)
+                                    .map(|plaintext| opened = plaintext),
                                 Mode::ByOffsets => {
                                     opened.clear();
                                     decryptor
-                                        .decrypt_file(backup.as_slice(), &mut opened)
+                                        .unlock_file(backup.as_slice())
+                                        .and_then(|unlocked| unlocked.decrypt_to(&mut opened))
                                         .map(drop)
                                 }
-                                Mode::InPlace => decryptor.decrypt_in_place(in_place),
                                 Mode::Buffer => decryptor.open_buffer(in_place).map(drop),
                             };
                             if let Err(error) = outcome {
@@ -218,7 +214,6 @@ pub fn measure(
                         return Err(format!("decrypting with {suite} ({backend}): {error}"));
                     }
                     let round_trips = match mode {
-                        Mode::InPlace => in_place == plaintext,
                         Mode::Buffer => {
                             e2eb_benches::windows_hold(&in_place, chunks_offset, &plaintext)
                         }
@@ -399,7 +394,7 @@ mod tests {
             figure(
                 Suite::Aes256Gcm,
                 reference,
-                Mode::InMemory,
+                Mode::ToVec,
                 "encrypt",
                 2,
                 1,
@@ -411,6 +406,6 @@ mod tests {
         assert_eq!(figures[1].speedup, Some(1.5));
         assert_eq!(figures[1].efficiency, Some(0.75));
         assert_eq!(figures[2].speedup, None, "no one-thread decrypt figure");
-        assert_eq!(figures[3].speedup, None, "no one-thread in-memory figure");
+        assert_eq!(figures[3].speedup, None, "no one-thread to-vec figure");
     }
 }

@@ -1,7 +1,8 @@
 //! Helpers shared by the integration tests: fast KDF settings, fixed randomness, backups.
 #![allow(dead_code)]
 
-use e2eb::{Argon2idParams, Entropy, Password, RecoveryKey, ScryptParams, Secret, Suite, Threads};
+use e2eb::hazmat::Entropy;
+use e2eb::{Argon2idParams, Password, RecoveryKey, ScryptParams, Secret, Suite, Threads};
 
 /// Argon2id at its minimum cost: the format is under test, not the KDF.
 pub const FAST_ARGON2ID: e2eb::KdfParams = e2eb::KdfParams::Argon2id(Argon2idParams {

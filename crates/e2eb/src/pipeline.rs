@@ -1,0 +1,425 @@
+//! The one batch driver behind every streaming door: chunks read from a source (a `Read`
+//! stream in order, or a `ReadAt` source at offsets), sealed or opened where they land, and
+//! written out in order. With several threads, the pool reads and seals (or opens) one batch
+//! while the calling thread writes the one before, so reading, cryptography and writing
+//! overlap. Memory stays bounded whatever the message size: a first batch of 1 MiB and three
+//! of 4 MiB at most per call.
+//!
+//! Within a batch, runs of eight chunks are handed out in order to the pool's threads; each
+//! thread reads its run straight into the windows where the run is sealed or opened. A stream
+//! is read under the lock that hands the runs out, so its bytes arrive in order; a `ReadAt`
+//! source is read after the lock is released, by all threads at once.
+
+use std::io::{self, IoSlice, IoSliceMut, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::batch::{Batch, PayloadEnd};
+use crate::error::{Error, Result, Truncation};
+use crate::payload::{self, CHUNK_LEN, SEALED_CHUNK_LEN};
+use crate::payload_cipher::PayloadCipher;
+use crate::source::ChunkSource;
+use crate::suite::TAG_LEN;
+use crate::threads::{Threads, pool};
+
+/// Chunks read by one call on the source (128 KiB): a system call per chunk cost as much as a
+/// tenth of a decryption.
+const RUN_CHUNKS: usize = 8;
+/// Chunks of the first batch, and of every batch on one thread (1 MiB): a payload that ends in
+/// it needs no second thread, and the reads past its end stay few.
+const FIRST_BATCH_CHUNKS: usize = 64;
+/// Chunks per batch on the pool (4 MiB): large enough to amortise scheduling, small enough
+/// that the batches in flight stay far below the 64 MiB memory budget.
+const BATCH_CHUNKS: usize = 256;
+const _: () = assert!(
+    FIRST_BATCH_CHUNKS.is_multiple_of(RUN_CHUNKS) && BATCH_CHUNKS.is_multiple_of(RUN_CHUNKS)
+);
+
+/// Encrypts everything `source` yields from its start into chunks written to `writer` (after
+/// the payload prefix, which the caller writes). Returns the plaintext length.
+pub(crate) fn seal<S: ChunkSource + Sync + ?Sized, W: Write>(
+    cipher: &PayloadCipher,
+    source: &S,
+    mut writer: W,
+    threads: Threads,
+) -> Result<u64> {
+    let work = Work::new(cipher, source, Direction::Seal);
+    let mut plaintext_len = 0u64;
+    drive(
+        threads,
+        &work,
+        |batch, parallel| work.seal_batch(batch, parallel),
+        |batch| {
+            plaintext_len +=
+                batch.used as u64 - batch.used.div_ceil(SEALED_CHUNK_LEN) as u64 * TAG_LEN as u64;
+            writer
+                .write_all(&batch.buffer[..batch.used])
+                .map_err(Error::from_io)
+        },
+    )?;
+    writer.flush().map_err(Error::from_io)?;
+    Ok(plaintext_len)
+}
+
+/// Decrypts the chunks `source` holds from `chunks_offset` on (where the first chunk sits in the
+/// backup, which also places chunks in error messages) into `writer`, releasing only
+/// authenticated chunks, in order. Returns the plaintext length.
+pub(crate) fn open<S: ChunkSource + Sync + ?Sized, W: Write>(
+    cipher: &PayloadCipher,
+    source: &S,
+    chunks_offset: u64,
+    mut writer: W,
+    threads: Threads,
+) -> Result<u64> {
+    let work = Work::new(cipher, source, Direction::Open { chunks_offset });
+    let mut plaintext_len = 0u64;
+    drive(
+        threads,
+        &work,
+        |batch, parallel| work.open_batch(batch, parallel),
+        |batch| {
+            plaintext_len += write_plaintexts(&mut writer, &batch.buffer[..batch.used])?;
+            Ok(())
+        },
+    )?;
+    writer.flush().map_err(Error::from_io)?;
+    Ok(plaintext_len)
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Seal,
+    /// `chunks_offset`: where the first chunk sits, in the source and in the backup.
+    Open {
+        chunks_offset: u64,
+    },
+}
+
+/// What every task of one call shares.
+struct Work<'a, S: ?Sized> {
+    cipher: &'a PayloadCipher,
+    source: &'a S,
+    direction: Direction,
+    end: PayloadEnd,
+    /// Set when the call has failed: tasks still queued read nothing more.
+    cancelled: AtomicBool,
+}
+
+impl<'a, S: ChunkSource + Sync + ?Sized> Work<'a, S> {
+    fn new(cipher: &'a PayloadCipher, source: &'a S, direction: Direction) -> Work<'a, S> {
+        Work {
+            cipher,
+            source,
+            direction,
+            end: PayloadEnd::default(),
+            cancelled: AtomicBool::new(false),
+        }
+    }
+
+    /// Hands the runs of `batch` out in order to the threads (the pool's when `parallel`, else
+    /// this one's); `run_task` fills one run's outcomes, one per chunk. A stream source is read
+    /// under the hand-out lock, so that its bytes land in the runs in order.
+    fn for_each_run(&self, batch: &mut Batch, parallel: bool) -> Vec<Result<usize>> {
+        let first = batch.first_index;
+        let chunks = batch.buffer.len() / SEALED_CHUNK_LEN;
+        let mut outcomes: Vec<Result<usize>> = (0..chunks).map(|_| Ok(0)).collect();
+        let runs = Mutex::new(
+            batch
+                .buffer
+                .chunks_mut(RUN_CHUNKS * SEALED_CHUNK_LEN)
+                .zip(outcomes.chunks_mut(RUN_CHUNKS))
+                .enumerate(),
+        );
+        let worker = || {
+            loop {
+                let mut queue = runs.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let Some((run, (bytes, outcomes))) = queue.next() else {
+                    return;
+                };
+                let first_index = first + (run * RUN_CHUNKS) as u64;
+                if self.cancelled.load(Ordering::Relaxed) {
+                    outcomes[0] = Err(pipeline_stopped());
+                    return;
+                }
+                if self.end.is_before(first_index) {
+                    // Past the end: the payload ends in an earlier run.
+                    continue;
+                }
+                if S::IN_ORDER {
+                    let read = self.fill(bytes, first_index);
+                    drop(queue);
+                    self.finish_run(bytes, outcomes, first_index, read);
+                } else {
+                    drop(queue);
+                    let read = self.fill(bytes, first_index);
+                    self.finish_run(bytes, outcomes, first_index, read);
+                }
+            }
+        };
+        if parallel {
+            rayon::broadcast(|_| worker());
+        } else {
+            worker();
+        }
+        outcomes
+    }
+
+    /// Reads one run from the source into its windows: the plaintext windows between the tags
+    /// when sealing, the whole run of sealed chunks when opening. Notes where the payload ends
+    /// (a short read) or stops (a failed one) at once, so that a stream read under the hand-out
+    /// lock is read no further.
+    fn fill(&self, bytes: &mut [u8], first_index: u64) -> Result<usize> {
+        let (read, unit) = match self.direction {
+            Direction::Seal => {
+                let mut windows: Vec<IoSliceMut<'_>> = bytes
+                    .chunks_mut(SEALED_CHUNK_LEN)
+                    .map(|chunk| IoSliceMut::new(&mut chunk[..CHUNK_LEN]))
+                    .collect();
+                let offset = first_index.checked_mul(CHUNK_LEN as u64);
+                let read = offset
+                    .ok_or(Error::MessageTooLong)
+                    .and_then(|offset| self.source.fill(&mut windows, offset));
+                (read, CHUNK_LEN)
+            }
+            Direction::Open { chunks_offset } => {
+                let offset = first_index
+                    .checked_mul(SEALED_CHUNK_LEN as u64)
+                    .and_then(|relative| relative.checked_add(chunks_offset));
+                let read = offset
+                    .ok_or(Error::MessageTooLong)
+                    .and_then(|offset| self.source.fill(&mut [IoSliceMut::new(bytes)], offset));
+                (read, SEALED_CHUNK_LEN)
+            }
+        };
+        let capacity = bytes.len() / SEALED_CHUNK_LEN * unit;
+        match &read {
+            Ok(read) if *read < capacity => self.end.found_at(first_index + (read / unit) as u64),
+            Ok(_) => {}
+            Err(_) => self.end.found_at(first_index),
+        }
+        read
+    }
+
+    /// Seals or opens the chunks of one run once its bytes are in, filling one outcome per chunk:
+    /// `Ok(n)` for a chunk of `n` bytes (plaintext when sealing, sealed when opening), left
+    /// `Ok(0)` past the end. A failed read is the run's first chunk's failure.
+    fn finish_run(
+        &self,
+        bytes: &mut [u8],
+        outcomes: &mut [Result<usize>],
+        first_index: u64,
+        read: Result<usize>,
+    ) {
+        let read = match read {
+            Ok(read) => read,
+            Err(error) => {
+                outcomes[0] = Err(error);
+                return;
+            }
+        };
+        for (k, (chunk, outcome)) in bytes
+            .chunks_mut(SEALED_CHUNK_LEN)
+            .zip(outcomes.iter_mut())
+            .enumerate()
+        {
+            let index = first_index + k as u64;
+            let (len, full) = match self.direction {
+                Direction::Seal => {
+                    let Some(len) = read.checked_sub(k * CHUNK_LEN) else {
+                        break;
+                    };
+                    let len = len.min(CHUNK_LEN);
+                    *outcome = self
+                        .cipher
+                        .seal_chunk(index, &mut chunk[..len + TAG_LEN])
+                        .map(|()| len);
+                    (len, CHUNK_LEN)
+                }
+                Direction::Open { chunks_offset } => {
+                    let len = read
+                        .saturating_sub(k * SEALED_CHUNK_LEN)
+                        .min(SEALED_CHUNK_LEN);
+                    if len >= TAG_LEN {
+                        let offset = chunks_offset + payload::chunk_offset(index);
+                        *outcome = self
+                            .cipher
+                            .open_chunk(index, &mut chunk[..len], offset)
+                            .map(|()| len);
+                    } else {
+                        *outcome = Ok(len);
+                    }
+                    (len, SEALED_CHUNK_LEN)
+                }
+            };
+            if len < full || outcome.is_err() {
+                break;
+            }
+        }
+    }
+
+    /// Reads and seals the chunks of `batch`; marks where the message ends if it ends there: at
+    /// the first chunk that is not full (which can be empty).
+    fn seal_batch(&self, batch: &mut Batch, parallel: bool) -> Result<()> {
+        let outcomes = self.for_each_run(batch, parallel);
+        // Every chunk read is sealed at once, so only a failed batch may keep plaintext.
+        if outcomes.iter().any(Result::is_err) {
+            batch.touch(batch.buffer.len());
+        }
+        batch.last = false;
+        batch.used = 0;
+        for outcome in outcomes {
+            let len = outcome?;
+            if len < CHUNK_LEN {
+                batch.used += len + TAG_LEN;
+                batch.last = true;
+                return Ok(());
+            }
+            batch.used += SEALED_CHUNK_LEN;
+        }
+        Ok(())
+    }
+
+    /// Reads and opens the sealed chunks of `batch`. Finality is a matter of length (SPEC.md
+    /// §7): a full chunk is opened as an inner chunk, a shorter one as the final chunk, and the
+    /// payload ends at the first chunk that is not full. A batch that ends the payload without a
+    /// valid final chunk keeps its truncation in `deferred`, raised once its authenticated
+    /// chunks are written.
+    fn open_batch(&self, batch: &mut Batch, parallel: bool) -> Result<()> {
+        let outcomes = self.for_each_run(batch, parallel);
+        batch.touch_chunks(&outcomes);
+        batch.last = false;
+        batch.used = 0;
+        batch.deferred = None;
+        // In chunk order, so that the first failing chunk is the one reported; chunks past the
+        // end were read past it (or raced a growing file) and are ignored.
+        for (position, outcome) in outcomes.into_iter().enumerate() {
+            let len = outcome?;
+            if len < SEALED_CHUNK_LEN {
+                let index = batch.first_index + position as u64;
+                batch.last = true;
+                if len == 0 {
+                    batch.deferred =
+                        Some(Error::Truncated(Truncation::MissingFinalChunk { index }));
+                } else if len < TAG_LEN {
+                    batch.deferred =
+                        Some(Error::Truncated(Truncation::FinalChunkTooShort { index }));
+                } else {
+                    batch.used += len;
+                }
+                return Ok(());
+            }
+            batch.used += SEALED_CHUNK_LEN;
+        }
+        Ok(())
+    }
+}
+
+/// Drives batches through `process` (which reads and seals or opens their chunks) until a
+/// batch is the last; `drain` gets them in order, and a batch's deferred error is raised after
+/// it is drained. With more than one thread, `process` runs on the pool for one batch while the
+/// calling thread drains the one before. A failed call cancels the work still queued.
+fn drive<S: ?Sized>(
+    threads: Threads,
+    work: &Work<'_, S>,
+    process: impl Fn(&mut Batch, bool) -> Result<()> + Sync,
+    mut drain: impl FnMut(&Batch) -> Result<()>,
+) -> Result<()> {
+    let mut drain_one = |batch: &mut Batch| -> Result<bool> {
+        drain(batch)?;
+        match batch.deferred.take() {
+            Some(error) => Err(error),
+            None => Ok(batch.last),
+        }
+    };
+    let mut first = Batch::new(FIRST_BATCH_CHUNKS, 0);
+    if threads.get() <= 1 {
+        loop {
+            process(&mut first, false)?;
+            if drain_one(&mut first)? {
+                return Ok(());
+            }
+            first.first_index += first.capacity();
+        }
+    }
+    let pool = pool(threads)?;
+    process(&mut first, false)?;
+    if drain_one(&mut first)? {
+        return Ok(());
+    }
+    std::thread::scope(|scope| -> Result<()> {
+        let (to_crypto, crypto_inbox) = std::sync::mpsc::channel::<Batch>();
+        let (to_drain, drain_inbox) = std::sync::mpsc::channel::<(Batch, Result<()>)>();
+        let pool = &*pool;
+        let process = &process;
+        scope.spawn(move || {
+            for mut batch in crypto_inbox {
+                let outcome = pool.install(|| process(&mut batch, true));
+                if to_drain.send((batch, outcome)).is_err() {
+                    break;
+                }
+            }
+        });
+        let outcome = (|| -> Result<()> {
+            // Two batches in flight: the pool works on one while this thread drains the other.
+            let mut next_index = first.capacity();
+            for _ in 0..2 {
+                let batch = Batch::new(BATCH_CHUNKS, next_index);
+                next_index += batch.capacity();
+                to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
+            }
+            loop {
+                let (mut batch, outcome) = drain_inbox.recv().map_err(|_| pipeline_stopped())?;
+                outcome?;
+                if drain_one(&mut batch)? {
+                    // The batches behind it lie past the end: dropping the sender lets the
+                    // crypto thread finish them and stop.
+                    return Ok(());
+                }
+                batch.first_index = next_index;
+                next_index += batch.capacity();
+                to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
+            }
+        })();
+        if outcome.is_err() {
+            work.cancelled.store(true, Ordering::Relaxed);
+        }
+        outcome
+    })
+}
+
+fn pipeline_stopped() -> Error {
+    Error::Io(io::Error::other("the chunk pipeline stopped unexpectedly"))
+}
+
+/// Writes the plaintext of the opened chunks in `opened` (each chunk less its tag, the chunks
+/// `SEALED_CHUNK_LEN` apart) to `writer` in one vectored write where the writer supports it;
+/// returns how many bytes that was.
+pub(crate) fn write_plaintexts<W: Write>(writer: &mut W, opened: &[u8]) -> Result<u64> {
+    let mut plaintexts: Vec<IoSlice<'_>> = opened
+        .chunks(SEALED_CHUNK_LEN)
+        .map(|chunk| IoSlice::new(&chunk[..chunk.len() - TAG_LEN]))
+        .collect();
+    let len = plaintexts.iter().map(|slice| slice.len() as u64).sum();
+    write_all_vectored(writer, &mut plaintexts).map_err(Error::from_io)?;
+    Ok(len)
+}
+
+/// `Write::write_all_vectored` (unstable in std): one system call for many chunks where the
+/// writer supports it.
+fn write_all_vectored<W: Write>(writer: &mut W, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    IoSlice::advance_slices(&mut slices, 0);
+    while !slices.is_empty() {
+        match writer.write_vectored(slices) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WriteZero,
+                    "failed to write whole buffer",
+                ));
+            }
+            Ok(written) => IoSlice::advance_slices(&mut slices, written),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
