@@ -83,10 +83,10 @@ pub fn section(out: &mut String, run: &Run, charts: &[String]) {
     out.push_str("\n## AEAD throughput\n\n");
     out.push_str(
         "Sealing (encrypt and tag) and opening (verify and decrypt) one message through \
-             e2eb's `ChunkAead` interface, in GB/s, median (IQR). One column pair per AEAD \
-             backend of this build (each picks AES-NI/PCLMULQDQ/AVX2/VAES or AVX-512 code at run \
-             time as its library supports; backups are the same bytes whichever runs); \
-             *software-only*: ",
+         e2eb's `ChunkAead` interface, in GB/s, median (IQR). One column pair per AEAD \
+         backend of this build (each picks AES-NI/PCLMULQDQ/AVX2/VAES or AVX-512 code at run \
+         time as its library supports; backups are the same bytes whichever runs); \
+         *software-only*: ",
     );
     out.push_str(
         run.method
@@ -100,7 +100,7 @@ pub fn section(out: &mut String, run: &Run, charts: &[String]) {
             let _ = write!(
                 out,
                 "{}, `{}` (TLS-like: 13 bytes of associated data per message, which e2eb does \
-                     not use).",
+                 not use).",
                 reference.version, reference.command
             );
         }

@@ -91,28 +91,28 @@ pub fn section(out: &mut String, run: &Run, charts: &[String]) {
     let _ = writeln!(
         out,
         "\n## Backup stream\n\nA whole backup in memory (header with a recovery-key slot, then \
-             the payload sealed in 16 KiB chunks), {} of plaintext per pass, one pass per sample. \
-             Speedup is the median over the median at one thread of the same backend and mode; \
-             efficiency is speedup per thread.\n",
+         the payload sealed in 16 KiB chunks), {} of plaintext per pass, one pass per sample. \
+         Speedup is the median over the median at one thread of the same backend and mode; \
+         efficiency is speedup per thread.\n",
         mib(run.method.stream_plaintext_bytes)
     );
     out.push_str(
         "*stream*: `encrypt_stream` / `decrypt_stream` from a byte slice into a `Vec`, the \
-             pipeline for any reader and writer, whose reads and writes (two copies) are the \
-             calling thread's alone; *by-offsets* (where measured): `encrypt_file` / \
-             `decrypt_file` from a byte slice into a `Vec`, the CLI's path for a named file, \
-             where the pool threads read the chunks they seal or open and the calling thread \
-             only writes; *in-memory*: `encrypt_into` / `decrypt_into`, each chunk copied and \
-             sealed by the thread that owns it; *in-place* (where measured): \
-             `encrypt_in_place` / `decrypt_in_place`, the buffer (refilled untimed before each \
-             pass) turned into the backup or back, each chunk sealed or opened where it lies and \
-             then moved into place; *buffer* (where measured): `Encryptor::backup_buffer_in` + \
-             `BackupBuffer::seal` / `Decryptor::open_buffer`, every chunk sealed or opened where \
-             it lies in the backup and nothing moved (the plaintext, laid out in the chunks' \
-             windows as a caller's reads would put it, or the backup refilled untimed before \
-             each pass). Refills run on as many threads as the pass they prepare: on one, the \
-             other CPUs of a virtual machine could fall asleep, and their wake-up landed in the \
-             timed pass.\n\n",
+         pipeline for any reader and writer, whose reads and writes (two copies) are the \
+         calling thread's alone; *by-offsets* (where measured): `encrypt_file` / \
+         `decrypt_file` from a byte slice into a `Vec`, the CLI's path for a named file, \
+         where the pool threads read the chunks they seal or open and the calling thread \
+         only writes; *in-memory*: `encrypt_into` / `decrypt_into`, each chunk copied and \
+         sealed by the thread that owns it; *in-place* (where measured): \
+         `encrypt_in_place` / `decrypt_in_place`, the buffer (refilled untimed before each \
+         pass) turned into the backup or back, each chunk sealed or opened where it lies and \
+         then moved into place; *buffer* (where measured): `Encryptor::backup_buffer_in` + \
+         `BackupBuffer::seal` / `Decryptor::open_buffer`, every chunk sealed or opened where \
+         it lies in the backup and nothing moved (the plaintext, laid out in the chunks' \
+         windows as a caller's reads would put it, or the backup refilled untimed before \
+         each pass). Refills run on as many threads as the pass they prepare: on one, the \
+         other CPUs of a virtual machine could fall asleep, and their wake-up landed in the \
+         timed pass.\n\n",
     );
     out.push_str("| suite | direction | backend | mode | threads | GB/s median (IQR) | speedup | efficiency |\n|---|---|---|---|---|---|---|---|\n");
     for figure in &run.stream {
