@@ -1,8 +1,9 @@
-//! `cargo xtask argon2-reference`: e2eb's Argon2id (the RustCrypto `argon2` crate) against the
-//! reference C implementation, at one and more lanes, measured side by side in one run.
+//! e2eb's Argon2id (the RustCrypto `argon2` crate) against the reference C implementation, at
+//! one and more lanes, measured side by side in one run, for `cargo xtask argon2-reference` and
+//! `cargo xtask bench`; and the ratios both print.
 //!
-//! The C code is not part of this repository. The task fetches the source distribution of the
-//! Python package `argon2-cffi-bindings` (which vendors the upstream reference code in
+//! The C code is not part of this repository. The comparison fetches the source distribution
+//! of the Python package `argon2-cffi-bindings` (which vendors the upstream reference code in
 //! `extras/libargon2`) with pip into a temporary folder, or takes an unpacked copy given with
 //! `--source`, and builds its command-line tool twice with gcc: `-march=native -mno-avx512f`
 //! (the AVX2 code path of `src/opt.c`) and `-march=native` (AVX-512 where the CPU has it).
@@ -25,7 +26,7 @@ use e2eb::{Argon2idParams, KdfParams, KeySlot, Password, Secret};
 use crate::schema::{Argon2Implementation, Argon2Reference};
 use crate::stats::Summary;
 
-/// Options of `cargo xtask argon2-reference`.
+/// What to compare: the options of `cargo xtask argon2-reference`, which `bench` sets itself.
 #[derive(clap::Args, Debug)]
 pub struct Options {
     /// Argon2id memory (m) in MiB
@@ -54,43 +55,6 @@ const SALT: &str = "e2eb-argon2-reference-salt-32-by";
 struct Contender {
     name: String,
     binary: Option<PathBuf>,
-}
-
-pub fn run(options: Options) -> Result<(), String> {
-    eprintln!(
-        "Argon2id m={} MiB, t={}, p in {:?}: {} rounds, interleaved",
-        options.memory_mib, options.passes, options.lanes, options.rounds
-    );
-    let comparison = compare(&options, |round| {
-        eprint!("\rround {}/{}", round + 1, options.rounds)
-    })?;
-    eprintln!();
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    println!(
-        "\nArgon2id m={} MiB t={}; seconds per derivation, median (IQR) [min–max]; load average \
-         at the end: {}",
-        options.memory_mib,
-        options.passes,
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    for implementation in &comparison.implementations {
-        print!("{:<44}", implementation.name);
-        for (&lanes, summary) in comparison.lanes.iter().zip(&implementation.seconds) {
-            print!(
-                "  p={lanes}: {:.3} ({:.3}) [{:.3}–{:.3}]",
-                summary.median, summary.iqr, summary.min, summary.max
-            );
-        }
-        println!();
-    }
-    println!();
-    for line in ratios(&comparison) {
-        println!("{line}");
-    }
-    Ok(())
 }
 
 /// Builds the reference code and times it against e2eb, `options.rounds` interleaved rounds;

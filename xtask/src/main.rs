@@ -9,20 +9,26 @@
 //!   for a target time on the device that recorded the run.
 //! - `cargo xtask argon2-reference`: e2eb's Argon2id against the reference C implementation.
 //! - `cargo xtask versus-age`: the CLI against `age` on the same file.
+//!
+//! This file only parses the command line and hands it to a task. Each task is a module under
+//! `tasks/`; everything else at the top level is shared. Tasks import shared modules, and shared
+//! modules import each other, but a shared module never imports a task and no task imports
+//! another, so the modules form a graph without cycles and a task can change without touching
+//! its neighbours. Where a task is the door to one engine, the two share a name:
+//! `tasks::report` is `cargo xtask report`, `report` renders the pages that `bench` writes too.
 
+// Shared modules: what several tasks need, or what a task's job is made of.
 mod argon2_reference;
-mod bench;
 mod charts;
-mod fuzz_corpus;
 mod manifest;
-mod memory;
 mod recommend;
 mod report;
 mod schema;
 mod stats;
-mod tune;
-mod vectors;
-mod versus_age;
+mod units;
+mod workspace;
+
+mod tasks;
 
 use std::process::ExitCode;
 
@@ -33,42 +39,42 @@ use clap::Parser;
 enum Task {
     /// Benchmark the AEADs, the backup stream and the password KDFs on this host, then write
     /// the JSON result, charts and report under reports/<host-id>/.
-    Bench(bench::Options),
+    Bench(tasks::bench::Options),
     /// Re-render every host's report and the cross-host reports/README.md from the JSON files.
-    Report(report::Options),
+    Report(tasks::report::Options),
     /// Generate, verify, or run another implementation over the published test vectors.
     #[command(subcommand)]
-    Vectors(vectors::Options),
+    Vectors(tasks::vectors::Options),
     /// Write seed inputs for the fuzz targets under fuzz/corpus/ (see fuzz/README.md).
     FuzzCorpus,
     /// Peak memory and throughput of `e2eb encrypt` and `decrypt` on a large generated input.
-    Memory(memory::Options),
+    Memory(tasks::memory::Options),
     /// Predict the KDF setting that takes a target time on another device from the KDF grid
     /// `bench` recorded there, with the model's held-out error and the attacker's cost.
-    Tune(tune::Options),
+    Tune(tasks::tune::Options),
     /// Time e2eb's Argon2id against the reference C implementation (fetched with pip and built
     /// with gcc at run time), at one and two lanes.
     Argon2Reference(argon2_reference::Options),
     /// Time `e2eb encrypt` and `decrypt` against `age` (X25519 recipient) on the same file in
     /// the page cache, output to /dev/null, in interleaved rounds.
-    VersusAge(versus_age::Options),
+    VersusAge(tasks::versus_age::Options),
     /// Runs one KDF setting in this process and prints its timings and peak memory (started by
     /// `bench`, one process per setting).
     #[command(hide = true)]
-    KdfProbe(bench::kdf::ProbeOptions),
+    KdfProbe(tasks::bench::kdf::ProbeOptions),
 }
 
 fn main() -> ExitCode {
     let outcome = match Task::parse() {
-        Task::Bench(options) => bench::run(options),
-        Task::Report(options) => report::run(options),
-        Task::Vectors(options) => vectors::run(options),
-        Task::Memory(options) => memory::run(options),
-        Task::Tune(options) => tune::run(options),
-        Task::FuzzCorpus => fuzz_corpus::run(),
-        Task::KdfProbe(options) => bench::kdf::probe(options),
-        Task::Argon2Reference(options) => argon2_reference::run(options),
-        Task::VersusAge(options) => versus_age::run(options),
+        Task::Bench(options) => tasks::bench::run(options),
+        Task::Report(options) => tasks::report::run(options),
+        Task::Vectors(options) => tasks::vectors::run(options),
+        Task::Memory(options) => tasks::memory::run(options),
+        Task::Tune(options) => tasks::tune::run(options),
+        Task::FuzzCorpus => tasks::fuzz_corpus::run(),
+        Task::KdfProbe(options) => tasks::bench::kdf::probe(options),
+        Task::Argon2Reference(options) => tasks::argon2_reference::run(options),
+        Task::VersusAge(options) => tasks::versus_age::run(options),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

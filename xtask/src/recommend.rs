@@ -10,6 +10,8 @@ pub const CHUNK_BYTES: u64 = 16 * 1024;
 /// on the restoring device too (e2eb's default caps allow at most half of physical memory),
 /// and phones with 3 GiB are still common.
 pub const MAX_RECOMMENDED_MEMORY_MIB: u32 = 1024;
+/// The KDF wall times recommendations are made for.
+pub const TARGETS: [f64; 3] = [0.25, 1.0, 3.0];
 /// Recommended Argon2id settings go up to this many passes, extrapolated from the grid.
 const MAX_PASSES: u32 = 10;
 

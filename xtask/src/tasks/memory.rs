@@ -24,20 +24,6 @@ struct Measured {
     max_rss_kib: u64,
 }
 
-pub fn e2eb_binary() -> Result<PathBuf, String> {
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "e2eb-cli"])
-        .status()
-        .map_err(|e| format!("cargo build: {e}"))?;
-    if !status.success() {
-        return Err("building e2eb failed".into());
-    }
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    Ok(target_dir.join("release/e2eb"))
-}
-
 /// Runs `e2eb args` under `/usr/bin/time -v`, feeding `feed` bytes of generated data to its
 /// stdin when given.
 fn measure(label: &str, e2eb: &Path, args: &[&str], feed: Option<u64>) -> Result<Measured, String> {
@@ -95,7 +81,7 @@ fn measure(label: &str, e2eb: &Path, args: &[&str], feed: Option<u64>) -> Result
 
 pub fn run(options: Options) -> Result<(), String> {
     let size = e2eb::kdf::parse_size(&options.size)?;
-    let e2eb = e2eb_binary()?;
+    let e2eb = crate::workspace::e2eb_binary()?;
     let dir = options
         .dir
         .unwrap_or_else(std::env::temp_dir)

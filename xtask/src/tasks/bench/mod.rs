@@ -6,7 +6,7 @@ pub mod aead;
 pub mod kdf;
 pub mod stream;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use e2eb::Suite;
@@ -206,14 +206,6 @@ impl Profile {
     }
 }
 
-/// The repository root (xtask lives one level below it).
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask sits inside the workspace")
-        .to_path_buf()
-}
-
 /// One step forward on the progress bar, labelled.
 pub struct Progress(ProgressBar);
 
@@ -247,7 +239,7 @@ impl Progress {
 }
 
 pub fn run(options: Options) -> Result<(), String> {
-    let workspace = workspace_root();
+    let workspace = crate::workspace::workspace_root();
     let reports = options
         .out
         .clone()

@@ -14,6 +14,7 @@ use e2eb_benches::aead::{self, Direction};
 use super::{Profile, Progress};
 use crate::schema::{AeadFigure, SoftBuild};
 use crate::stats::Summary;
+use crate::units::size_label;
 
 /// The cfgs that select the portable backends of aes 0.9, polyval 0.7, chacha20 0.10 and
 /// poly1305 0.9 (each crate's `[lints.rust.unexpected_cfgs]` and `src/backend*.rs` read them).
@@ -29,15 +30,6 @@ figure is lower than on a real CPU that lacks AES but has SSE2 or NEON)";
 /// `openssl speed` as run for each figure.
 pub const OPENSSL_COMMAND: &str =
     "openssl speed -mr -aead [-decrypt] -seconds 1 -bytes SIZE -evp CIPHER";
-
-/// A message size in its largest whole binary unit, e.g. `16 KiB`.
-pub fn size_label(bytes: usize) -> String {
-    match bytes {
-        bytes if bytes >= 1 << 20 && bytes % (1 << 20) == 0 => format!("{} MiB", bytes >> 20),
-        bytes if bytes >= 1 << 10 && bytes % (1 << 10) == 0 => format!("{} KiB", bytes >> 10),
-        bytes => format!("{bytes} B"),
-    }
-}
 
 /// This build's AEADs, every backend, in process.
 ///
@@ -325,13 +317,5 @@ mod tests {
         assert_eq!(figure.backend.as_deref(), Some("rustcrypto"));
         assert_eq!(figure.bytes_per_second.median, 2.0e9);
         assert!(parse_probe_line(&serde_json::json!({ "suite": "x" })).is_none());
-    }
-
-    #[test]
-    fn labels_sizes() {
-        assert_eq!(size_label(64), "64 B");
-        assert_eq!(size_label(16384), "16 KiB");
-        assert_eq!(size_label(1 << 20), "1 MiB");
-        assert_eq!(size_label(1500), "1500 B");
     }
 }

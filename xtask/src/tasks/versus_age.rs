@@ -118,7 +118,7 @@ pub fn run(options: Options) -> Result<(), String> {
     if options.rounds == 0 {
         return Err("nothing to measure: give --rounds".into());
     }
-    let e2eb = crate::memory::e2eb_binary()?;
+    let e2eb = crate::workspace::e2eb_binary()?;
     let age = PathBuf::from("age");
     let dir = options
         .dir

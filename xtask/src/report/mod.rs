@@ -1,0 +1,151 @@
+//! Reports from the JSON results alone: per host `reports/<host-id>/README.md` with charts in
+//! `reports/<host-id>/charts/`, and the cross-host `reports/README.md`. This module writes the
+//! files and gathers the charts; each section of a page is rendered by its own module.
+
+mod aead;
+mod attacker;
+mod host;
+mod index;
+mod kdf;
+mod recommendation;
+mod stream;
+mod summary;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::charts::{self, Chart};
+use crate::schema::{self, Run};
+use crate::units;
+
+pub use summary::summary;
+
+const SUITES: [&str; 2] = ["aes-256-gcm", "chacha20-poly1305"];
+
+/// Renders every host's report from its latest run, and the index. Returns the files written.
+pub fn render_all(reports: &Path) -> Result<Vec<String>, String> {
+    let (hosts, errors) = schema::load_all(reports);
+    for error in &errors {
+        eprintln!("skipped {error}");
+    }
+    let mut written = Vec::new();
+    for (host, runs) in &hosts {
+        let folder = reports.join(host);
+        let latest = runs.last().expect("hosts have at least one run");
+        let charts = render_charts(latest, &folder.join("charts"))?;
+        let text = host::page(latest, runs, &charts);
+        let path = folder.join("README.md");
+        std::fs::write(&path, text).map_err(|error| format!("{}: {error}", path.display()))?;
+        written.push(path.display().to_string());
+    }
+    let index = index::page(&hosts);
+    let path = reports.join("README.md");
+    std::fs::create_dir_all(reports).map_err(|error| error.to_string())?;
+    std::fs::write(&path, index).map_err(|error| format!("{}: {error}", path.display()))?;
+    written.push(path.display().to_string());
+    Ok(written)
+}
+
+fn suite_title(suite: &str) -> &str {
+    match suite {
+        "aes-256-gcm" => "AES-256-GCM",
+        "chacha20-poly1305" => "ChaCha20-Poly1305",
+        other => other,
+    }
+}
+
+fn implementation_title(implementation: &str) -> &str {
+    match implementation {
+        "native" => "native",
+        "soft" => "software-only",
+        "openssl" => "OpenSSL",
+        other => other,
+    }
+}
+
+fn mib_or_kib(bytes: u64) -> String {
+    units::size_label(bytes as usize)
+}
+
+/// The charts of one run, as `(file stem, chart)`.
+pub fn charts_for(run: &Run) -> Vec<(String, Chart)> {
+    let mut charts = Vec::new();
+    aead::add_charts(run, &mut charts);
+    stream::add_charts(run, &mut charts);
+    kdf::add_charts(run, &mut charts);
+    charts
+}
+
+/// Replaces the chart files in `folder` with those of `run`; returns their stems.
+fn render_charts(run: &Run, folder: &Path) -> Result<Vec<String>, String> {
+    if let Ok(entries) = std::fs::read_dir(folder) {
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path
+                .extension()
+                .is_some_and(|extension| extension == "svg" || extension == "png")
+            {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+    std::fs::create_dir_all(folder).map_err(|error| format!("{}: {error}", folder.display()))?;
+    let mut stems = Vec::new();
+    for (stem, chart) in charts_for(run) {
+        charts::render(&chart, &folder.join(&stem))?;
+        stems.push(stem);
+    }
+    Ok(stems)
+}
+
+fn chart_link(out: &mut String, charts: &[String], stem: &str, alt: &str) {
+    if charts.iter().any(|chart| chart == stem) {
+        let _ = writeln!(
+            out,
+            "\n![{alt}](charts/{stem}.svg)\n\n<sub>[PNG](charts/{stem}.png)</sub>"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::tests::sample_run;
+
+    #[test]
+    fn renders_every_chart_of_a_full_run() {
+        let names: Vec<String> = charts_for(&sample_run())
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "aead-aes-256-gcm",
+                "aead-chacha20-poly1305",
+                "stream-speedup",
+                "kdf-argon2id-p1",
+                "kdf-argon2id-p2",
+                "kdf-scrypt"
+            ]
+        );
+    }
+
+    #[test]
+    fn render_all_writes_reports_and_charts_from_json_alone() {
+        let folder = std::env::temp_dir().join(format!("xtask-report-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        sample_run().save(&folder).unwrap();
+        let written = render_all(&folder).unwrap();
+        assert_eq!(written.len(), 2);
+        let index = std::fs::read_to_string(folder.join("README.md")).unwrap();
+        assert!(index.contains("[test-cpu-2t-8g](test-cpu-2t-8g/README.md)"));
+        for chart in ["aead-aes-256-gcm", "stream-speedup", "kdf-argon2id-p1"] {
+            for extension in ["svg", "png"] {
+                let path = folder.join(format!("test-cpu-2t-8g/charts/{chart}.{extension}"));
+                assert!(path.is_file(), "{}", path.display());
+            }
+        }
+        std::fs::remove_dir_all(&folder).unwrap();
+    }
+}
