@@ -97,22 +97,21 @@ pub fn section(out: &mut String, run: &Run, charts: &[String]) {
         mib(run.method.stream_plaintext_bytes)
     );
     out.push_str(
-        "*stream*: `encrypt_stream` / `decrypt_stream` from a byte slice into a `Vec`, the \
-         pipeline for any reader and writer, whose reads and writes (two copies) are the \
-         calling thread's alone; *by-offsets* (where measured): `encrypt_file` / \
-         `decrypt_file` from a byte slice into a `Vec`, the CLI's path for a named file, \
-         where the pool threads read the chunks they seal or open and the calling thread \
-         only writes; *in-memory*: `encrypt_into` / `decrypt_into`, each chunk copied and \
-         sealed by the thread that owns it; *in-place* (where measured): \
-         `encrypt_in_place` / `decrypt_in_place`, the buffer (refilled untimed before each \
-         pass) turned into the backup or back, each chunk sealed or opened where it lies and \
-         then moved into place; *buffer* (where measured): `Encryptor::backup_buffer_in` + \
+        "*stream*: `encrypt` / `unlock` + `decrypt_to` from a byte slice into a `Vec`, the \
+         pipeline for any reader and writer (in runs before this library version: \
+         `encrypt_stream` / `decrypt_stream`, whose reads were the calling thread's too); \
+         *by-offsets* (where measured): `encrypt_file` / `unlock_file` + `decrypt_to` from a \
+         byte slice into a `Vec`, the CLI's path for a named file, where the pool threads read \
+         the chunks they seal or open and the calling thread only writes; *to-vec* (where \
+         measured): `encrypt_to_vec` / `decrypt_to_vec`, a new vector each pass, its page \
+         faults included; *buffer* (where measured): `Encryptor::backup_buffer_in` + \
          `BackupBuffer::seal` / `Decryptor::open_buffer`, every chunk sealed or opened where \
          it lies in the backup and nothing moved (the plaintext, laid out in the chunks' \
          windows as a caller's reads would put it, or the backup refilled untimed before \
-         each pass). Refills run on as many threads as the pass they prepare: on one, the \
-         other CPUs of a virtual machine could fall asleep, and their wake-up landed in the \
-         timed pass.\n\n",
+         each pass). Older runs also have *in-memory* (`encrypt_into` / `decrypt_into`) and \
+         *in-place* (`encrypt_in_place` / `decrypt_in_place`), doors the library no longer \
+         has. Refills run on as many threads as the pass they prepare: on one, the other CPUs \
+         of a virtual machine could fall asleep, and their wake-up landed in the timed pass.\n\n",
     );
     out.push_str("| suite | direction | backend | mode | threads | GB/s median (IQR) | speedup | efficiency |\n|---|---|---|---|---|---|---|---|\n");
     for figure in &run.stream {
