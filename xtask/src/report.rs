@@ -88,7 +88,7 @@ fn seconds_iqr(summary: &Summary) -> String {
 }
 
 fn mib(bytes: u64) -> String {
-    e2eb::kdf::format_bytes(u128::from(bytes >> 20 << 20)).replace("bytes", "B")
+    e2eb_measure::units::format_bytes(u128::from(bytes >> 20 << 20)).replace("bytes", "B")
 }
 
 fn suite_title(suite: &str) -> &str {

@@ -38,6 +38,7 @@ const RECOVERY_KEY_LABEL: &[u8] = b"e2eb v1 recovery key";
 
 /// The kind of a key slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SlotKind {
     /// Opened by the 256-bit recovery key.
     RecoveryKey,
@@ -74,6 +75,7 @@ impl fmt::Display for SlotKind {
 
 /// A secret that can open key slots.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Secret {
     /// Opens recovery-key slots.
     RecoveryKey(RecoveryKey),
@@ -93,6 +95,7 @@ impl Secret {
 
 /// What a new slot is opened by: the secret and, for a password, the KDF and its parameters.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum SlotSecret {
     /// A recovery-key slot.
     RecoveryKey(RecoveryKey),
@@ -111,6 +114,7 @@ pub struct SealedFileKey {
 
 /// One key slot of a header.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeySlot {
     /// Opened by the recovery key.
     RecoveryKey {
@@ -163,9 +167,9 @@ impl KeySlot {
                 salt,
                 ..
             } => {
-                out.extend_from_slice(&params.memory_kib.to_be_bytes());
-                out.extend_from_slice(&params.passes.to_be_bytes());
-                out.extend_from_slice(&params.lanes.to_be_bytes());
+                out.extend_from_slice(&params.memory_kib().to_be_bytes());
+                out.extend_from_slice(&params.passes().to_be_bytes());
+                out.extend_from_slice(&params.lanes().to_be_bytes());
                 push_salt(out, salt);
             }
             KeySlot::Password {
@@ -173,9 +177,9 @@ impl KeySlot {
                 salt,
                 ..
             } => {
-                out.push(params.log_n);
-                out.extend_from_slice(&params.r.to_be_bytes());
-                out.extend_from_slice(&params.p.to_be_bytes());
+                out.push(params.log_n());
+                out.extend_from_slice(&params.r().to_be_bytes());
+                out.extend_from_slice(&params.p().to_be_bytes());
                 push_salt(out, salt);
             }
             KeySlot::Unknown { body, .. } => out.extend_from_slice(body),
@@ -236,22 +240,22 @@ impl KeySlot {
                 KeySlot::RecoveryKey { salt, sealed }
             }
             TYPE_ARGON2ID => {
-                let params = kdf::Argon2idParams {
-                    memory_kib: reader.u32("m")?,
-                    passes: reader.u32("t")?,
-                    lanes: reader.u32("p")?,
-                };
+                let params = kdf::Argon2idParams::unvalidated(
+                    reader.u32("m")?,
+                    reader.u32("t")?,
+                    reader.u32("p")?,
+                );
                 let salt = reader.salt()?;
                 let kdf = KdfParams::Argon2id(params);
                 kdf.validate().map_err(|error| error.to_string())?;
                 KeySlot::Password { kdf, salt, sealed }
             }
             TYPE_SCRYPT => {
-                let params = kdf::ScryptParams {
-                    log_n: reader.u8("log2 N")?,
-                    r: reader.u32("r")?,
-                    p: reader.u32("p")?,
-                };
+                let params = kdf::ScryptParams::unvalidated(
+                    reader.u8("log2 N")?,
+                    reader.u32("r")?,
+                    reader.u32("p")?,
+                );
                 let salt = reader.salt()?;
                 let kdf = KdfParams::Scrypt(params);
                 kdf.validate().map_err(|error| error.to_string())?;

@@ -11,6 +11,7 @@ pub const TAG_LEN: usize = 16;
 
 /// The AEAD that protects a backup's key slots and payload (SPEC.md, "Suites").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Suite {
     /// AES-256-GCM: fastest where the CPU has AES and carry-less multiply instructions.
     Aes256Gcm,
@@ -71,6 +72,28 @@ impl std::fmt::Display for Suite {
     }
 }
 
+impl std::str::FromStr for Suite {
+    type Err = UnknownSuite;
+
+    /// The same as [`Suite::from_name`], with an error that lists the names.
+    fn from_str(name: &str) -> Result<Suite, UnknownSuite> {
+        Suite::from_name(name).ok_or_else(|| UnknownSuite(name.to_string()))
+    }
+}
+
+/// A name that is not one of [`Suite::ALL`]'s (the error of [`Suite`]'s `FromStr`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown cipher suite {0:?}; this build knows {known}",
+    known = names(Suite::ALL.iter().map(|suite| suite.name()))
+)]
+pub struct UnknownSuite(pub String);
+
+/// `names` joined by commas, for the errors of `FromStr` implementations.
+pub(crate) fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    names.collect::<Vec<_>>().join(", ")
+}
+
 /// An AEAD keyed for one message, sealing and opening with a detached tag and empty associated
 /// data (the only way e2eb uses an AEAD).
 ///
@@ -127,3 +150,21 @@ pub trait ChunkAead: Send + Sync {
 /// An AEAD tag did not verify.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuthenticationFailed;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back() {
+        for suite in Suite::ALL {
+            assert_eq!(suite.name().parse(), Ok(suite));
+            assert_eq!(suite.name().to_uppercase().parse(), Ok(suite));
+        }
+        let error = "aes-128-gcm".parse::<Suite>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown cipher suite \"aes-128-gcm\"; this build knows aes-256-gcm, chacha20-poly1305"
+        );
+    }
+}

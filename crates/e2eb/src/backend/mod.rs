@@ -6,7 +6,7 @@
 //! reference; `ring` and AWS-LC (through `aws-lc-rs`) are optional, behind the cargo features
 //! `ring` and `aws-lc`.
 
-use crate::suite::{ChunkAead, KEY_LEN, Suite};
+use crate::suite::{ChunkAead, KEY_LEN, Suite, names};
 
 #[cfg(feature = "aws-lc")]
 mod aws_lc;
@@ -83,9 +83,12 @@ impl Backend {
 
     /// The backend called `name` (case-insensitive), if this build has it.
     pub fn from_name(name: &str) -> Option<Backend> {
-        std::iter::once(Backend::Auto)
-            .chain(Backend::compiled().iter().copied())
-            .find(|backend| backend.name().eq_ignore_ascii_case(name))
+        Backend::named().find(|backend| backend.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Every backend a name can pick: `Auto`, then [`Backend::compiled`].
+    fn named() -> impl Iterator<Item = Backend> {
+        std::iter::once(Backend::Auto).chain(Backend::compiled().iter().copied())
     }
 
     /// An implementation of `suite`'s AEAD under `key` from this backend.
@@ -106,6 +109,23 @@ impl std::fmt::Display for Backend {
         f.write_str(self.name())
     }
 }
+
+impl std::str::FromStr for Backend {
+    type Err = UnknownBackend;
+
+    /// The same as [`Backend::from_name`], with an error that lists this build's names.
+    fn from_str(name: &str) -> Result<Backend, UnknownBackend> {
+        Backend::from_name(name).ok_or_else(|| UnknownBackend(name.to_string()))
+    }
+}
+
+/// A name that is not one of this build's backends (the error of [`Backend`]'s `FromStr`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown backend {0:?}; this build has {known}",
+    known = names(Backend::named().map(Backend::name))
+)]
+pub struct UnknownBackend(pub String);
 
 #[cfg(test)]
 mod tests {
@@ -128,6 +148,16 @@ mod tests {
             );
         }
         assert_eq!(Backend::from_name("openssl"), None);
+        assert_eq!("RustCrypto".parse(), Ok(Backend::RustCrypto));
+        let error = "openssl".parse::<Backend>().unwrap_err();
+        assert_eq!(error, UnknownBackend("openssl".into()));
+        assert!(
+            error
+                .to_string()
+                .starts_with("unknown backend \"openssl\"; this build has auto, "),
+            "{error}"
+        );
+        assert!(error.to_string().ends_with("rustcrypto"), "{error}");
     }
 
     #[test]
