@@ -251,7 +251,7 @@ const MAX_REFINEMENTS: usize = 2;
 /// Searches each family on this machine, then times the chosen setting again (one untimed
 /// derivation, then `samples`) with this process's peak memory reset around it. When that
 /// median misses the window (noise steered the search), the search continues from all it
-/// measured with the new figure, at most [`MAX_REFINEMENTS`] times. `progress` hears of each
+/// measured with the new figure, at most twice. `progress` hears of each
 /// step in words.
 pub fn tune_here(
     request: &MeasureRequest,

@@ -1,6 +1,6 @@
 //! Timing one KDF derivation on this machine, and reading this process's memory.
 //!
-//! [`derive`] runs the e2eb library's own derivation (`e2eb::KdfParams::derive`, as a key slot
+//! [`derive()`] runs the e2eb library's own derivation (`e2eb::KdfParams::derive`, as a key slot
 //! does), so that what is tuned is what a backup will cost, including the library's own work
 //! around the KDF crates (it zeroes Argon2id's memory on every CPU, which the `argon2` crate
 //! alone does on one thread).

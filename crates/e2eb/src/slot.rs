@@ -513,3 +513,31 @@ impl FieldReader<'_> {
         Ok(self.take(len, "salt")?.to_vec())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let key = || RecoveryKey::from_bytes([0xab; 32]);
+        let password = || Password::new("hunter2".into()).unwrap();
+        let shown = [
+            format!("{:?}", Secret::RecoveryKey(key())),
+            format!("{:?}", Secret::Password(password())),
+            format!("{:?}", SlotSecret::RecoveryKey(key())),
+            format!(
+                "{:?}",
+                SlotSecret::Password(
+                    password(),
+                    KdfParams::Argon2id(kdf::Argon2idParams::DEFAULT)
+                )
+            ),
+        ];
+        for text in shown {
+            assert!(!text.contains("ab, ab") && !text.contains("171"), "{text}");
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(text.contains("<secret>"), "{text}");
+        }
+    }
+}
