@@ -489,129 +489,79 @@ impl KdfCaps {
         kib.checked_mul(1024)
     }
 
-    /// Most memory one derivation may allocate, in bytes.
-    pub const fn max_memory_bytes(&self) -> u64 {
-        self.max_memory_bytes
-    }
-
-    /// Most Argon2id passes (`t`).
-    pub const fn argon2_max_passes(&self) -> u32 {
-        self.argon2_max_passes
-    }
-
-    /// Most Argon2id lanes (`p`).
-    pub const fn argon2_max_lanes(&self) -> u32 {
-        self.argon2_max_lanes
-    }
-
-    /// Largest scrypt log2 N.
-    pub const fn scrypt_max_log_n(&self) -> u8 {
-        self.scrypt_max_log_n
-    }
-
-    /// Largest scrypt r.
-    pub const fn scrypt_max_r(&self) -> u32 {
-        self.scrypt_max_r
-    }
-
-    /// Largest scrypt p.
-    pub const fn scrypt_max_p(&self) -> u32 {
-        self.scrypt_max_p
-    }
-
-    /// These caps with the memory cap set to `bytes`.
-    #[must_use]
-    pub const fn with_max_memory_bytes(mut self, bytes: u64) -> KdfCaps {
-        self.max_memory_bytes = bytes;
-        self
-    }
-
-    /// These caps with the Argon2id passes cap set to `passes`.
-    #[must_use]
-    pub const fn with_argon2_max_passes(mut self, passes: u32) -> KdfCaps {
-        self.argon2_max_passes = passes;
-        self
-    }
-
-    /// These caps with the Argon2id lanes cap set to `lanes`.
-    #[must_use]
-    pub const fn with_argon2_max_lanes(mut self, lanes: u32) -> KdfCaps {
-        self.argon2_max_lanes = lanes;
-        self
-    }
-
-    /// These caps with the scrypt log2 N cap set to `log_n`.
-    #[must_use]
-    pub const fn with_scrypt_max_log_n(mut self, log_n: u8) -> KdfCaps {
-        self.scrypt_max_log_n = log_n;
-        self
-    }
-
-    /// These caps with the scrypt r cap set to `r`.
-    #[must_use]
-    pub const fn with_scrypt_max_r(mut self, r: u32) -> KdfCaps {
-        self.scrypt_max_r = r;
-        self
-    }
-
-    /// These caps with the scrypt p cap set to `p`.
-    #[must_use]
-    pub const fn with_scrypt_max_p(mut self, p: u32) -> KdfCaps {
-        self.scrypt_max_p = p;
-        self
-    }
-
     /// Checks `params` against these caps; `Err` names the first parameter over its cap, with
     /// the value asked and the cap.
     pub fn check(&self, params: &KdfParams) -> Result<(), CapExceeded> {
-        let over = |parameter, value: u128, cap: u128| {
-            if value > cap {
-                Err(CapExceeded {
-                    parameter,
-                    value,
-                    cap,
-                })
-            } else {
-                Ok(())
-            }
-        };
-        match params {
-            KdfParams::Argon2id(argon) => {
-                over(
-                    KdfParameter::Argon2Passes,
+        use KdfParameter::*;
+        let mut limits: Vec<(KdfParameter, u128, u128)> = match params {
+            KdfParams::Argon2id(argon) => vec![
+                (
+                    Argon2Passes,
                     argon.passes.into(),
                     self.argon2_max_passes.into(),
-                )?;
-                over(
-                    KdfParameter::Argon2Lanes,
+                ),
+                (
+                    Argon2Lanes,
                     argon.lanes.into(),
                     self.argon2_max_lanes.into(),
-                )?;
-            }
-            KdfParams::Scrypt(scrypt) => {
-                over(
-                    KdfParameter::ScryptLogN,
+                ),
+            ],
+            KdfParams::Scrypt(scrypt) => vec![
+                (
+                    ScryptLogN,
                     scrypt.log_n.into(),
                     self.scrypt_max_log_n.into(),
-                )?;
-                over(
-                    KdfParameter::ScryptR,
-                    scrypt.r.into(),
-                    self.scrypt_max_r.into(),
-                )?;
-                over(
-                    KdfParameter::ScryptP,
-                    scrypt.p.into(),
-                    self.scrypt_max_p.into(),
-                )?;
-            }
+                ),
+                (ScryptR, scrypt.r.into(), self.scrypt_max_r.into()),
+                (ScryptP, scrypt.p.into(), self.scrypt_max_p.into()),
+            ],
+        };
+        limits.push((Memory, params.memory_bytes(), self.max_memory_bytes.into()));
+        match limits.into_iter().find(|&(_, value, cap)| value > cap) {
+            Some((parameter, value, cap)) => Err(CapExceeded {
+                parameter,
+                value,
+                cap,
+            }),
+            None => Ok(()),
         }
-        over(
-            KdfParameter::Memory,
-            params.memory_bytes(),
-            self.max_memory_bytes.into(),
-        )
     }
+}
+
+/// A getter and a `with_` setter for each cap.
+macro_rules! cap_accessors {
+    ($($(#[doc = $doc:literal])* $field:ident, $with:ident: $ty:ty;)*) => {
+        impl KdfCaps {
+            $(
+                $(#[doc = $doc])*
+                pub const fn $field(&self) -> $ty {
+                    self.$field
+                }
+
+                /// These caps with this cap set to `cap`.
+                #[must_use]
+                pub const fn $with(mut self, cap: $ty) -> KdfCaps {
+                    self.$field = cap;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+cap_accessors! {
+    /// Most memory one derivation may allocate, in bytes.
+    max_memory_bytes, with_max_memory_bytes: u64;
+    /// Most Argon2id passes (`t`).
+    argon2_max_passes, with_argon2_max_passes: u32;
+    /// Most Argon2id lanes (`p`).
+    argon2_max_lanes, with_argon2_max_lanes: u32;
+    /// Largest scrypt log2 N.
+    scrypt_max_log_n, with_scrypt_max_log_n: u8;
+    /// Largest scrypt r.
+    scrypt_max_r, with_scrypt_max_r: u32;
+    /// Largest scrypt p.
+    scrypt_max_p, with_scrypt_max_p: u32;
 }
 
 impl Default for KdfCaps {

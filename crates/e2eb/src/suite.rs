@@ -73,25 +73,46 @@ impl std::fmt::Display for Suite {
 }
 
 impl std::str::FromStr for Suite {
-    type Err = UnknownSuite;
+    type Err = UnknownName;
 
     /// The same as [`Suite::from_name`], with an error that lists the names.
-    fn from_str(name: &str) -> Result<Suite, UnknownSuite> {
-        Suite::from_name(name).ok_or_else(|| UnknownSuite(name.to_string()))
+    fn from_str(name: &str) -> Result<Suite, UnknownName> {
+        Suite::from_name(name)
+            .ok_or_else(|| UnknownName::new("cipher suite", name, Suite::ALL.map(Suite::name)))
     }
 }
 
-/// A name that is not one of [`Suite::ALL`]'s (the error of [`Suite`]'s `FromStr`).
+/// A name that is none of this build's (the error of [`Suite`]'s and [`Backend`]'s `FromStr`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown cipher suite {0:?}; this build knows {known}",
-    known = names(Suite::ALL.iter().map(|suite| suite.name()))
-)]
-pub struct UnknownSuite(pub String);
+#[error("unknown {what} {name:?}; this build knows {}", known.join(", "))]
+pub struct UnknownName {
+    what: &'static str,
+    name: String,
+    known: Vec<&'static str>,
+}
 
-/// `names` joined by commas, for the errors of `FromStr` implementations.
-pub(crate) fn names<'a>(names: impl Iterator<Item = &'a str>) -> String {
-    names.collect::<Vec<_>>().join(", ")
+impl UnknownName {
+    pub(crate) fn new(
+        what: &'static str,
+        name: &str,
+        known: impl IntoIterator<Item = &'static str>,
+    ) -> UnknownName {
+        UnknownName {
+            what,
+            name: name.to_string(),
+            known: known.into_iter().collect(),
+        }
+    }
+
+    /// The name as given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The names this build knows.
+    pub fn known(&self) -> &[&'static str] {
+        &self.known
+    }
 }
 
 /// An AEAD keyed for one message, sealing and opening with a detached tag and empty associated

@@ -6,7 +6,7 @@
 //! reference; `ring` and AWS-LC (through `aws-lc-rs`) are optional, behind the cargo features
 //! `ring` and `aws-lc`.
 
-use crate::suite::{ChunkAead, KEY_LEN, Suite, names};
+use crate::suite::{ChunkAead, KEY_LEN, Suite, UnknownName};
 
 #[cfg(feature = "aws-lc")]
 mod aws_lc;
@@ -111,21 +111,14 @@ impl std::fmt::Display for Backend {
 }
 
 impl std::str::FromStr for Backend {
-    type Err = UnknownBackend;
+    type Err = UnknownName;
 
     /// The same as [`Backend::from_name`], with an error that lists this build's names.
-    fn from_str(name: &str) -> Result<Backend, UnknownBackend> {
-        Backend::from_name(name).ok_or_else(|| UnknownBackend(name.to_string()))
+    fn from_str(name: &str) -> Result<Backend, UnknownName> {
+        Backend::from_name(name)
+            .ok_or_else(|| UnknownName::new("backend", name, Backend::named().map(Backend::name)))
     }
 }
-
-/// A name that is not one of this build's backends (the error of [`Backend`]'s `FromStr`).
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown backend {0:?}; this build has {known}",
-    known = names(Backend::named().map(Backend::name))
-)]
-pub struct UnknownBackend(pub String);
 
 #[cfg(test)]
 mod tests {
@@ -150,11 +143,12 @@ mod tests {
         assert_eq!(Backend::from_name("openssl"), None);
         assert_eq!("RustCrypto".parse(), Ok(Backend::RustCrypto));
         let error = "openssl".parse::<Backend>().unwrap_err();
-        assert_eq!(error, UnknownBackend("openssl".into()));
+        assert_eq!(error.name(), "openssl");
+        assert_eq!(error.known().len(), Backend::compiled().len() + 1);
         assert!(
             error
                 .to_string()
-                .starts_with("unknown backend \"openssl\"; this build has auto, "),
+                .starts_with("unknown backend \"openssl\"; this build knows auto, "),
             "{error}"
         );
         assert!(error.to_string().ends_with("rustcrypto"), "{error}");
