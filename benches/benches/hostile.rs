@@ -41,13 +41,9 @@ fn password_slot(kdf: KdfParams) -> KeySlot {
 
 fn hostile(c: &mut Criterion) {
     let argon = |memory_kib, passes, lanes| {
-        KdfParams::Argon2id(Argon2idParams {
-            memory_kib,
-            passes,
-            lanes,
-        })
+        KdfParams::Argon2id(Argon2idParams::unvalidated(memory_kib, passes, lanes))
     };
-    let scrypt = |log_n, r, p| KdfParams::Scrypt(ScryptParams { log_n, r, p });
+    let scrypt = |log_n, r, p| KdfParams::Scrypt(ScryptParams::unvalidated(log_n, r, p));
     let mut cases: Vec<(&str, Vec<u8>)> = vec![
         (
             "argon2id-m-4TiB",
@@ -71,7 +67,7 @@ fn hostile(c: &mut Criterion) {
     overlong[12..14].copy_from_slice(&4096u16.to_be_bytes());
     cases.push(("slot-length-past-the-end", overlong));
 
-    let caps = KdfCaps::for_physical_memory(e2eb::kdf::physical_memory());
+    let caps = KdfCaps::default();
     let mut group = c.benchmark_group("refuse-hostile-header");
     group
         .warm_up_time(Duration::from_millis(500))

@@ -23,17 +23,13 @@ fn kdf(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(3));
     for passes in 1..=3 {
-        let params = Argon2idParams {
-            memory_kib: 16 * 1024,
-            passes,
-            lanes: 1,
-        };
+        let params = Argon2idParams::unvalidated(16 * 1024, passes, 1);
         group.bench_function(BenchmarkId::new("argon2id", params), |b| {
             b.iter(|| backup_with_password(KdfParams::Argon2id(params)))
         });
     }
     for log_n in [14, 15] {
-        let params = ScryptParams { log_n, r: 8, p: 1 };
+        let params = ScryptParams::unvalidated(log_n, 8, 1);
         group.bench_function(BenchmarkId::new("scrypt", params), |b| {
             b.iter(|| backup_with_password(KdfParams::Scrypt(params)))
         });

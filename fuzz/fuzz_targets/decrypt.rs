@@ -12,7 +12,13 @@ use libfuzzer_sys::fuzz_target;
 const KEY: [u8; 32] = [0x5e; 32];
 
 fn caps() -> KdfCaps {
-    KdfCaps { max_memory_bytes: 1 << 20, argon2_max_passes: 2, argon2_max_lanes: 2, scrypt_max_log_n: 10, scrypt_max_r: 8, scrypt_max_p: 2 }
+    KdfCaps::for_physical_memory(None)
+        .with_max_memory_bytes(1 << 20)
+        .with_argon2_max_passes(2)
+        .with_argon2_max_lanes(2)
+        .with_scrypt_max_log_n(10)
+        .with_scrypt_max_r(8)
+        .with_scrypt_max_p(2)
 }
 
 fn decryptor(secret: &dyn Fn() -> Secret, threads: usize) -> Decryptor {

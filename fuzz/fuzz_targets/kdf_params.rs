@@ -13,5 +13,5 @@ fuzz_target!(|text: &str| {
             let _ = e2eb::KdfCaps::default().check(&params);
         }
     }
-    let _ = e2eb::kdf::parse_size(text);
+    let _ = e2eb_measure::units::parse_size(text);
 });

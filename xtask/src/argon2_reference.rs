@@ -321,11 +321,7 @@ fn derive(
         }
         None => {
             let slot = KeySlot::Password {
-                kdf: KdfParams::Argon2id(Argon2idParams {
-                    memory_kib,
-                    passes,
-                    lanes,
-                }),
+                kdf: KdfParams::Argon2id(Argon2idParams::unvalidated(memory_kib, passes, lanes)),
                 salt: SALT.as_bytes().to_vec(),
                 sealed: SealedFileKey {
                     key_check: Default::default(),

@@ -38,7 +38,7 @@ use clap::Parser;
 #[command(name = "cargo xtask", about = "e2eb project tasks")]
 enum Task {
     /// Benchmark the AEADs, the backup stream and the password KDFs on this host, then write
-    /// the JSON result, charts and report under reports/<host-id>/.
+    /// the JSON result, charts and report under `reports/<host-id>/`.
     Bench(tasks::bench::Options),
     /// Re-render every host's report and the cross-host reports/README.md from the JSON files.
     Report(tasks::report::Options),

@@ -104,7 +104,7 @@ pub fn collect(workspace: &Path, host_id: Option<String>, timestamp: String) -> 
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = parse_cpuinfo(&cpuinfo);
     let logical_cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    let memory_bytes = e2eb::kdf::physical_memory();
+    let memory_bytes = e2eb::KdfCaps::machine_memory();
     let arch = std::env::consts::ARCH.to_owned();
     let wanted: &[&str] = if arch.starts_with("arm") || arch == "aarch64" {
         &ARM_FEATURES

@@ -38,7 +38,7 @@ pub fn seconds_iqr(summary: &Summary) -> String {
 
 /// A byte count rounded down to whole MiB, in e2eb's units (`256 MiB`, `1 GiB`).
 pub fn mib(bytes: u64) -> String {
-    e2eb::kdf::format_bytes(u128::from(bytes >> 20 << 20)).replace("bytes", "B")
+    e2eb_measure::units::format_bytes(u128::from(bytes >> 20 << 20)).replace("bytes", "B")
 }
 
 /// A message size in its largest whole binary unit, e.g. `16 KiB`.

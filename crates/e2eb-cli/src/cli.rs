@@ -208,7 +208,7 @@ pub struct DecryptArgs {
     pub password_file: Option<PathBuf>,
 
     /// Most memory one KDF run may take, e.g. 512MiB, 8GiB
-    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = e2eb_measure::units::parse_size)]
     pub max_kdf_memory: Option<u64>,
 
     /// Most argon2id passes (t)
@@ -303,10 +303,6 @@ impl From<BackendChoice> for e2eb::Backend {
             BackendChoice::AwsLc => e2eb::Backend::AwsLc,
         }
     }
-}
-
-fn parse_size(text: &str) -> Result<u64, String> {
-    e2eb::kdf::parse_size(text)
 }
 
 /// Parses the process's arguments; exits with clap's usage error (status 2) when they are wrong.

@@ -71,22 +71,22 @@ fn read_secret(args: &DecryptArgs) -> Result<Secret, Failure> {
 fn caps(args: &DecryptArgs) -> KdfCaps {
     let mut caps = KdfCaps::default();
     if let Some(bytes) = args.max_kdf_memory {
-        caps.max_memory_bytes = bytes;
+        caps = caps.with_max_memory_bytes(bytes);
     }
     if let Some(passes) = args.max_argon2_t {
-        caps.argon2_max_passes = passes;
+        caps = caps.with_argon2_max_passes(passes);
     }
     if let Some(lanes) = args.max_argon2_p {
-        caps.argon2_max_lanes = lanes;
+        caps = caps.with_argon2_max_lanes(lanes);
     }
     if let Some(log_n) = args.max_scrypt_log_n {
-        caps.scrypt_max_log_n = log_n;
+        caps = caps.with_scrypt_max_log_n(log_n);
     }
     if let Some(r) = args.max_scrypt_r {
-        caps.scrypt_max_r = r;
+        caps = caps.with_scrypt_max_r(r);
     }
     if let Some(p) = args.max_scrypt_p {
-        caps.scrypt_max_p = p;
+        caps = caps.with_scrypt_max_p(p);
     }
     caps
 }

@@ -2,7 +2,8 @@
 
 use std::io::{self, Write};
 
-use e2eb::{Encryptor, KdfCaps, KdfKind, KdfParams, SlotKind, Threads};
+use e2eb::kdf::CapExceeded;
+use e2eb::{Encryptor, KdfCaps, KdfKind, KdfParams, Threads};
 
 use crate::cli::{EncryptArgs, SlotSource};
 use crate::error::{Failure, cap_flag};
@@ -78,11 +79,7 @@ pub fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
     match &args.kdf_params {
         Some(text) => KdfParams::parse(kind, text).map_err(|error| {
             // Naming the KDF catches scrypt parameters given without --kdf scrypt.
-            let kdf_name = match kind {
-                KdfKind::Argon2id => "argon2id",
-                KdfKind::Scrypt => "scrypt",
-            };
-            Failure::new(format!("--kdf-params {text} (for {kdf_name}): {error}"))
+            Failure::new(format!("--kdf-params {text} (for {kind}): {error}"))
         }),
         None => Ok(kind.default_params()),
     }
@@ -91,14 +88,18 @@ pub fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
 /// A backup is still made: the caps protect the decrypting side, and its owner may well mean
 /// to open it on a bigger machine, with a raised cap.
 pub fn warn_if_over_default_caps(params: &KdfParams) {
-    let Err((parameter, value, cap)) = KdfCaps::default().check(params) else {
+    let Err(exceeded) = KdfCaps::default().check(params) else {
         return;
     };
-    let kind = match params {
-        KdfParams::Argon2id(_) => SlotKind::Argon2id,
-        KdfParams::Scrypt(_) => SlotKind::Scrypt,
-    };
-    let how = cap_flag(kind, parameter)
+    let CapExceeded {
+        parameter,
+        value,
+        cap,
+        ..
+    } = exceeded;
+    let (value, cap) = (parameter.display_value(value), parameter.display_value(cap));
+    let kind = params.kind();
+    let how = cap_flag(parameter)
         .map(|flag| format!("decrypt {flag}"))
         .unwrap_or_else(|| "a raised cap".to_string());
     let _ = writeln!(

@@ -5,6 +5,8 @@ use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
+use e2eb::kdf::KdfParameter;
+
 /// The exit statuses documented in `e2eb --help`; 2, for usage errors, is clap's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
@@ -69,10 +71,8 @@ impl Failure {
                     None => describe_io(io_error),
                 },
             },
-            e2eb::Error::KdfOverCap {
-                kind, parameter, ..
-            } => {
-                let hint = cap_flag(*kind, parameter)
+            e2eb::Error::KdfOverCap { exceeded, .. } => {
+                let hint = cap_flag(exceeded.parameter)
                     .map(|flag| format!(" (with {flag})"))
                     .unwrap_or_default();
                 with_subject(subject, format!("{error}{hint}"))
@@ -98,16 +98,15 @@ fn with_subject(subject: Option<&str>, message: String) -> String {
     }
 }
 
-/// The decrypt flag that raises the cap a slot's `parameter` (as `KdfCaps::check` names it)
-/// ran into.
-pub fn cap_flag(kind: e2eb::SlotKind, parameter: &str) -> Option<&'static str> {
-    match (kind, parameter) {
-        (_, "memory") => Some("--max-kdf-memory"),
-        (e2eb::SlotKind::Argon2id, "t") => Some("--max-argon2-t"),
-        (e2eb::SlotKind::Argon2id, "p") => Some("--max-argon2-p"),
-        (e2eb::SlotKind::Scrypt, "log2 N") => Some("--max-scrypt-log-n"),
-        (e2eb::SlotKind::Scrypt, "r") => Some("--max-scrypt-r"),
-        (e2eb::SlotKind::Scrypt, "p") => Some("--max-scrypt-p"),
+/// The decrypt flag that raises the cap of `parameter`, where there is one.
+pub fn cap_flag(parameter: KdfParameter) -> Option<&'static str> {
+    match parameter {
+        KdfParameter::Memory => Some("--max-kdf-memory"),
+        KdfParameter::Argon2Passes => Some("--max-argon2-t"),
+        KdfParameter::Argon2Lanes => Some("--max-argon2-p"),
+        KdfParameter::ScryptLogN => Some("--max-scrypt-log-n"),
+        KdfParameter::ScryptR => Some("--max-scrypt-r"),
+        KdfParameter::ScryptP => Some("--max-scrypt-p"),
         _ => None,
     }
 }

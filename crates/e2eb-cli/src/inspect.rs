@@ -73,8 +73,9 @@ struct KdfReport {
     params: String,
     memory_bytes: u128,
     memory: String,
+    /// The KDF's own parameters, for the KDFs this report knows.
     #[serde(flatten)]
-    numbers: KdfNumbers,
+    numbers: Option<KdfNumbers>,
 }
 
 #[derive(Debug, Serialize)]
@@ -136,13 +137,13 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
             .map(|(index, slot)| slot_report(index, slot, &caps))
             .collect(),
         default_caps: CapsReport {
-            max_memory_bytes: caps.max_memory_bytes,
-            max_memory: e2eb::kdf::format_bytes(u128::from(caps.max_memory_bytes)),
-            argon2_max_t: caps.argon2_max_passes,
-            argon2_max_p: caps.argon2_max_lanes,
-            scrypt_max_log_n: caps.scrypt_max_log_n,
-            scrypt_max_r: caps.scrypt_max_r,
-            scrypt_max_p: caps.scrypt_max_p,
+            max_memory_bytes: caps.max_memory_bytes(),
+            max_memory: e2eb_measure::units::format_bytes(u128::from(caps.max_memory_bytes())),
+            argon2_max_t: caps.argon2_max_passes(),
+            argon2_max_p: caps.argon2_max_lanes(),
+            scrypt_max_log_n: caps.scrypt_max_log_n(),
+            scrypt_max_r: caps.scrypt_max_r(),
+            scrypt_max_p: caps.scrypt_max_p(),
         },
         file_len,
         payload_len,
@@ -177,7 +178,7 @@ fn slot_report(index: usize, slot: &KeySlot, caps: &KdfCaps) -> SlotReport {
         SlotKind::RecoveryKey => "recovery-key",
         SlotKind::Argon2id => "argon2id",
         SlotKind::Scrypt => "scrypt",
-        SlotKind::Unknown(_) => "unknown",
+        _ => "unknown",
     };
     let mut report = SlotReport {
         index,
@@ -189,31 +190,35 @@ fn slot_report(index: usize, slot: &KeySlot, caps: &KdfCaps) -> SlotReport {
     };
     if let KeySlot::Password { kdf, .. } = slot {
         let numbers = match kdf {
-            KdfParams::Argon2id(params) => KdfNumbers::Argon2id {
-                m_kib: params.memory_kib,
-                t: params.passes,
-                p: params.lanes,
-            },
-            KdfParams::Scrypt(params) => KdfNumbers::Scrypt {
-                ln: params.log_n,
-                r: params.r,
-                p: params.p,
-            },
+            KdfParams::Argon2id(params) => Some(KdfNumbers::Argon2id {
+                m_kib: params.memory_kib(),
+                t: params.passes(),
+                p: params.lanes(),
+            }),
+            KdfParams::Scrypt(params) => Some(KdfNumbers::Scrypt {
+                ln: params.log_n(),
+                r: params.r(),
+                p: params.p(),
+            }),
+            _ => None,
         };
         report.kdf = Some(KdfReport {
             algorithm: kind_name,
             params: kdf.to_string(),
             memory_bytes: kdf.memory_bytes(),
-            memory: e2eb::kdf::format_bytes(kdf.memory_bytes()),
+            memory: e2eb_measure::units::format_bytes(kdf.memory_bytes()),
             numbers,
         });
         let over_cap = caps.check(kdf).err();
         report.within_default_caps = Some(over_cap.is_none());
-        report.over_cap = over_cap.map(|(parameter, value, cap)| OverCapReport {
-            parameter,
-            value,
-            cap,
-            flag: cap_flag(kind, parameter),
+        report.over_cap = over_cap.map(|exceeded| {
+            let parameter = exceeded.parameter;
+            OverCapReport {
+                parameter: parameter.name(),
+                value: parameter.display_value(exceeded.value).to_string(),
+                cap: parameter.display_value(exceeded.cap).to_string(),
+                flag: cap_flag(parameter),
+            }
         });
     }
     report

@@ -46,7 +46,7 @@ pub struct TuneArgs {
 
     /// Most memory a setting may use, e.g. 512MiB, 1GiB [default: the smaller of 1 GiB and
     /// half of the available memory]
-    #[arg(long, value_name = "SIZE", value_parser = e2eb::kdf::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = e2eb_measure::units::parse_size)]
     pub max_memory: Option<u64>,
 
     /// Argon2id lanes (p): the threads one derivation runs on [default: the CPUs, at most 4]
@@ -84,7 +84,7 @@ pub enum TuneKdf {
 
 pub fn run(args: TuneArgs) -> Result<(), Failure> {
     let device = Device {
-        physical_memory: e2eb::kdf::physical_memory(),
+        physical_memory: e2eb::KdfCaps::machine_memory(),
         available_memory: timing::available_memory(),
     };
     let cpus = std::thread::available_parallelism()

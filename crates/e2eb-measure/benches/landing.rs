@@ -98,7 +98,7 @@ fn main() {
 fn run() -> Result<(), String> {
     let options = options()?;
     let device = Device {
-        physical_memory: e2eb::kdf::physical_memory(),
+        physical_memory: e2eb::KdfCaps::machine_memory(),
         available_memory: timing::available_memory(),
     };
     let (cap, reason) = default_memory_cap(&device);

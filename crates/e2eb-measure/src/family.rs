@@ -35,11 +35,14 @@ pub enum Family {
 }
 
 impl Family {
-    /// The family of `params`, with its lanes.
-    pub fn of(params: &KdfParams) -> Family {
+    /// The family of `params`, with its lanes; `None` for a KDF the search does not cover.
+    pub fn of(params: &KdfParams) -> Option<Family> {
         match params {
-            KdfParams::Argon2id(argon) => Family::Argon2id { lanes: argon.lanes },
-            KdfParams::Scrypt(_) => Family::Scrypt,
+            KdfParams::Argon2id(argon) => Some(Family::Argon2id {
+                lanes: argon.lanes(),
+            }),
+            KdfParams::Scrypt(_) => Some(Family::Scrypt),
+            _ => None,
         }
     }
 
@@ -69,8 +72,8 @@ impl Family {
     pub fn max_iterations(self) -> u32 {
         let caps = KdfCaps::for_physical_memory(None);
         match self {
-            Family::Argon2id { .. } => caps.argon2_max_passes,
-            Family::Scrypt => caps.scrypt_max_p,
+            Family::Argon2id { .. } => caps.argon2_max_passes(),
+            Family::Scrypt => caps.scrypt_max_p(),
         }
     }
 
@@ -85,19 +88,11 @@ impl Family {
                 let mib = (memory_bytes / MIB).clamp(1, u64::from(u32::MAX / 1024)) as u32;
                 // Argon2id needs at least 8 KiB per lane; whole MiB give that up to 128 lanes.
                 let memory_kib = (mib * 1024).max(lanes.saturating_mul(8));
-                KdfParams::Argon2id(Argon2idParams {
-                    memory_kib,
-                    passes: iterations,
-                    lanes,
-                })
+                KdfParams::Argon2id(Argon2idParams::unvalidated(memory_kib, iterations, lanes))
             }
             Family::Scrypt => {
                 let (log_n, r) = scrypt_shape(memory_bytes);
-                KdfParams::Scrypt(ScryptParams {
-                    log_n,
-                    r,
-                    p: iterations,
-                })
+                KdfParams::Scrypt(ScryptParams::unvalidated(log_n, r, iterations))
             }
         }
     }
@@ -129,10 +124,7 @@ impl Family {
 
 /// `argon2id` or `scrypt`.
 pub fn kind_name(kind: KdfKind) -> &'static str {
-    match kind {
-        KdfKind::Argon2id => "argon2id",
-        KdfKind::Scrypt => "scrypt",
-    }
+    kind.name()
 }
 
 /// Bytes the parameters make one derivation allocate, without the scrypt's `p` term of e2eb's
@@ -142,25 +134,27 @@ pub fn memory_of(params: &KdfParams) -> u64 {
     match params {
         KdfParams::Argon2id(argon) => argon.memory_bytes(),
         KdfParams::Scrypt(scrypt) => {
-            let bytes = 128u128 * u128::from(scrypt.r) * (1u128 << scrypt.log_n.min(63));
+            let bytes = 128u128 * u128::from(scrypt.r()) * (1u128 << scrypt.log_n().min(63));
             bytes.try_into().unwrap_or(u64::MAX)
         }
+        other => other.memory_bytes().try_into().unwrap_or(u64::MAX),
     }
 }
 
 /// Argon2id `t` or scrypt `p`.
 pub fn iterations_of(params: &KdfParams) -> u32 {
     match params {
-        KdfParams::Argon2id(argon) => argon.passes,
-        KdfParams::Scrypt(scrypt) => scrypt.p,
+        KdfParams::Argon2id(argon) => argon.passes(),
+        KdfParams::Scrypt(scrypt) => scrypt.p(),
+        _ => 1,
     }
 }
 
 /// Lanes that run at once: Argon2id `p`; 1 for scrypt, whose instances run in sequence here.
 pub fn lanes_of(params: &KdfParams) -> u32 {
     match params {
-        KdfParams::Argon2id(argon) => argon.lanes,
-        KdfParams::Scrypt(_) => 1,
+        KdfParams::Argon2id(argon) => argon.lanes(),
+        _ => 1,
     }
 }
 
@@ -170,9 +164,9 @@ fn scrypt_shape(memory_bytes: u64) -> (u8, u32) {
     let caps = KdfCaps::for_physical_memory(None);
     // Units of 128 bytes: r·N.
     let units = (memory_bytes / 128).max(8 << SCRYPT_MIN_LOG_N);
-    let log_n = ((units / 8).ilog2() as u8).clamp(SCRYPT_MIN_LOG_N, caps.scrypt_max_log_n);
-    let max_r = if log_n == caps.scrypt_max_log_n {
-        caps.scrypt_max_r
+    let log_n = ((units / 8).ilog2() as u8).clamp(SCRYPT_MIN_LOG_N, caps.scrypt_max_log_n());
+    let max_r = if log_n == caps.scrypt_max_log_n() {
+        caps.scrypt_max_r()
     } else {
         SCRYPT_MAX_STEP_R
     };
@@ -189,11 +183,7 @@ mod tests {
         let family = Family::Argon2id { lanes: 4 };
         assert_eq!(
             family.params(100 * MIB + 5000, 3),
-            KdfParams::Argon2id(Argon2idParams {
-                memory_kib: 100 * 1024,
-                passes: 3,
-                lanes: 4
-            })
+            KdfParams::Argon2id(Argon2idParams::unvalidated(100 * 1024, 3, 4))
         );
         assert_eq!(family.representable_memory(0), MIB, "never below 1 MiB");
         assert_eq!(
@@ -208,19 +198,11 @@ mod tests {
         let family = Family::Scrypt;
         assert_eq!(
             family.params(128 * MIB, 1),
-            KdfParams::Scrypt(ScryptParams {
-                log_n: 17,
-                r: 8,
-                p: 1
-            })
+            KdfParams::Scrypt(ScryptParams::unvalidated(17, 8, 1))
         );
         assert_eq!(
             family.params(255 * MIB, 2),
-            KdfParams::Scrypt(ScryptParams {
-                log_n: 17,
-                r: 15,
-                p: 2
-            })
+            KdfParams::Scrypt(ScryptParams::unvalidated(17, 15, 2))
         );
         let mut previous = family.representable_memory(MIN_MEMORY_BYTES);
         let mut bytes = MIN_MEMORY_BYTES;
@@ -245,6 +227,6 @@ mod tests {
         let KdfParams::Scrypt(huge) = family.params(16 << 30, 1) else {
             panic!("scrypt")
         };
-        assert_eq!((huge.log_n, huge.r), (22, 32), "at the caps");
+        assert_eq!((huge.log_n(), huge.r()), (22, 32), "at the caps");
     }
 }

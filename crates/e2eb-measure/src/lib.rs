@@ -10,7 +10,8 @@
 //! - [`attacker`]: guesses per second on a reference GPU from a memory-bandwidth model, and
 //!   the time and money to search passwords of given entropy;
 //! - [`safety`]: memory the device cannot give, OWASP's minimums, decrypt-side caps;
-//! - [`recommendation`]: all of it for one setting, as text or JSON.
+//! - [`recommendation`]: all of it for one setting, as text or JSON;
+//! - [`units`]: sizes as people write them (`512MiB`) and read them (`64 MiB`).
 #![forbid(unsafe_code)]
 
 pub mod attacker;
@@ -20,6 +21,7 @@ pub mod recommendation;
 pub mod safety;
 pub mod search;
 pub mod timing;
+pub mod units;
 
 pub use family::Family;
 pub use recommendation::{Recommendation, TuneReport};

@@ -412,15 +412,11 @@ pub(crate) mod tests {
     use e2eb::{Argon2idParams, ScryptParams};
 
     fn argon(mib: u32, passes: u32, lanes: u32) -> KdfParams {
-        KdfParams::Argon2id(Argon2idParams {
-            memory_kib: mib * 1024,
-            passes,
-            lanes,
-        })
+        KdfParams::Argon2id(Argon2idParams::unvalidated(mib * 1024, passes, lanes))
     }
 
     fn scrypt(log_n: u8) -> KdfParams {
-        KdfParams::Scrypt(ScryptParams { log_n, r: 8, p: 1 })
+        KdfParams::Scrypt(ScryptParams::unvalidated(log_n, 8, 1))
     }
 
     /// The KDF grid of reports/intel-xeon-processor-2t-24g/2026-11-30T07-53-21Z.json (quick
@@ -558,11 +554,7 @@ pub(crate) mod tests {
         let measured = model.predict(&scrypt(17)).unwrap();
         assert!((measured / 0.26259918 - 1.0).abs() < 0.05, "{measured}");
         let twice = model
-            .predict(&KdfParams::Scrypt(ScryptParams {
-                log_n: 17,
-                r: 8,
-                p: 2,
-            }))
+            .predict(&KdfParams::Scrypt(ScryptParams::unvalidated(17, 8, 2)))
             .unwrap();
         assert!(
             (twice / measured - 2.0).abs() < 1e-9,

@@ -169,7 +169,7 @@ pub fn recommendation(
     gpu: &Gpu,
 ) -> Recommendation {
     let params = outcome.params;
-    let family = Family::of(&params);
+    let kdf = params.kind().name();
     let ratio = seconds / target_seconds;
     let mut warnings = Vec::new();
     if let Some(message) = unreachable_message(outcome, target_seconds) {
@@ -180,9 +180,9 @@ pub fn recommendation(
     }
     warnings.extend(safety::check(&params, device));
     Recommendation {
-        kdf: family.name(),
+        kdf,
         kdf_params: params.to_string(),
-        encrypt_options: format!("--kdf {} --kdf-params {params}", family.name()),
+        encrypt_options: format!("--kdf {kdf} --kdf-params {params}"),
         seconds,
         samples: None,
         ratio_to_target: ratio,
@@ -220,7 +220,7 @@ fn unreachable_message(outcome: &Outcome, target_seconds: f64) -> Option<String>
             "even {params}, the memory cap with the most {} e2eb decrypt's default caps \
              allow, takes only {took} of the {target} target; a larger --max-memory would use \
              the time",
-            Family::of(&params).iterations_name()
+            Family::of(&params).map_or("iterations", Family::iterations_name)
         )),
         Landing::Closest => Some(format!(
             "no setting landed within {:.0}–{:.0} % of the {target} target; {params}, the \
@@ -251,7 +251,7 @@ const MAX_REFINEMENTS: usize = 2;
 /// Searches each family on this machine, then times the chosen setting again (one untimed
 /// derivation, then `samples`) with this process's peak memory reset around it. When that
 /// median misses the window (noise steered the search), the search continues from all it
-/// measured with the new figure, at most [`MAX_REFINEMENTS`] times. `progress` hears of each
+/// measured with the new figure, at most twice. `progress` hears of each
 /// step in words.
 pub fn tune_here(
     request: &MeasureRequest,
@@ -435,7 +435,7 @@ fn render_recommendation(out: &mut String, recommendation: &Recommendation, repo
     let _ = write!(
         out,
         "  memory     {}",
-        e2eb::kdf::format_bytes(u128::from(recommendation.memory_bytes))
+        crate::units::format_bytes(u128::from(recommendation.memory_bytes))
     );
     if let Some(peak) = recommendation.peak_rss_bytes {
         let _ = write!(out, "; peak resident {}", approx_bytes(peak));
@@ -527,11 +527,7 @@ mod tests {
     use e2eb::Argon2idParams;
 
     fn sample_report() -> TuneReport {
-        let params = KdfParams::Argon2id(Argon2idParams {
-            memory_kib: 512 * 1024,
-            passes: 2,
-            lanes: 2,
-        });
+        let params = KdfParams::Argon2id(Argon2idParams::unvalidated(512 * 1024, 2, 2));
         let outcome = Outcome {
             params,
             seconds: 0.51,

@@ -62,16 +62,18 @@ pub const OWASP_SCRYPT: [(u8, u32); 5] = [(17, 1), (16, 2), (15, 3), (14, 5), (1
 /// Whether `params` is at least as strong as one of OWASP's minimum settings.
 pub fn meets_owasp_minimum(params: &KdfParams) -> bool {
     match params {
-        KdfParams::Argon2id(argon) => OWASP_ARGON2ID
-            .iter()
-            .any(|&(memory_kib, passes)| argon.memory_kib >= memory_kib && argon.passes >= passes),
+        KdfParams::Argon2id(argon) => OWASP_ARGON2ID.iter().any(|&(memory_kib, passes)| {
+            argon.memory_kib() >= memory_kib && argon.passes() >= passes
+        }),
         KdfParams::Scrypt(scrypt) => {
-            let blocks = u128::from(scrypt.r) << scrypt.log_n.min(100);
+            let blocks = u128::from(scrypt.r()) << scrypt.log_n().min(100);
             OWASP_SCRYPT.iter().any(|&(log_n, p)| {
                 let minimum = 8u128 << log_n;
-                blocks >= minimum && blocks * u128::from(scrypt.p) >= minimum * u128::from(p)
+                blocks >= minimum && blocks * u128::from(scrypt.p()) >= minimum * u128::from(p)
             })
         }
+        // OWASP gives no minimum for other KDFs.
+        _ => false,
     }
 }
 
@@ -85,6 +87,7 @@ fn owasp_text(params: &KdfParams) -> &'static str {
             "OWASP's minimum for scrypt is N=2^17, r=8, p=1 (or as strong: 2^16 p=2, 2^15 \
              p=3, 2^14 p=5, 2^13 p=10)"
         }
+        _ => "OWASP gives no minimum for this KDF",
     }
 }
 
@@ -111,7 +114,7 @@ pub fn caps_needed(params: &KdfParams, device: &Device) -> CapsNeeded {
         (memory_bytes <= KdfCaps::MEMORY_CEILING).then(|| memory_bytes.saturating_mul(2));
     let caps = KdfCaps::for_physical_memory(device.physical_memory);
     let mut flags = Vec::new();
-    if memory_bytes > caps.max_memory_bytes {
+    if memory_bytes > caps.max_memory_bytes() {
         flags.push(format!(
             "--max-kdf-memory {}MiB",
             memory_bytes.div_ceil(1 << 20)
@@ -119,24 +122,26 @@ pub fn caps_needed(params: &KdfParams, device: &Device) -> CapsNeeded {
     }
     match params {
         KdfParams::Argon2id(argon) => {
-            if argon.passes > caps.argon2_max_passes {
-                flags.push(format!("--max-argon2-t {}", argon.passes));
+            if argon.passes() > caps.argon2_max_passes() {
+                flags.push(format!("--max-argon2-t {}", argon.passes()));
             }
-            if argon.lanes > caps.argon2_max_lanes {
-                flags.push(format!("--max-argon2-p {}", argon.lanes));
+            if argon.lanes() > caps.argon2_max_lanes() {
+                flags.push(format!("--max-argon2-p {}", argon.lanes()));
             }
         }
         KdfParams::Scrypt(scrypt) => {
-            if scrypt.log_n > caps.scrypt_max_log_n {
-                flags.push(format!("--max-scrypt-log-n {}", scrypt.log_n));
+            if scrypt.log_n() > caps.scrypt_max_log_n() {
+                flags.push(format!("--max-scrypt-log-n {}", scrypt.log_n()));
             }
-            if scrypt.r > caps.scrypt_max_r {
-                flags.push(format!("--max-scrypt-r {}", scrypt.r));
+            if scrypt.r() > caps.scrypt_max_r() {
+                flags.push(format!("--max-scrypt-r {}", scrypt.r()));
             }
-            if scrypt.p > caps.scrypt_max_p {
-                flags.push(format!("--max-scrypt-p {}", scrypt.p));
+            if scrypt.p() > caps.scrypt_max_p() {
+                flags.push(format!("--max-scrypt-p {}", scrypt.p()));
             }
         }
+        // A KDF without caps of its own has only the memory cap, judged above.
+        _ => {}
     }
     // Without the device's memory only the caps that do not depend on it are judged.
     let accepted = caps.check(params).is_ok();
@@ -218,15 +223,11 @@ mod tests {
     use e2eb::{Argon2idParams, ScryptParams};
 
     fn argon(memory_kib: u32, passes: u32, lanes: u32) -> KdfParams {
-        KdfParams::Argon2id(Argon2idParams {
-            memory_kib,
-            passes,
-            lanes,
-        })
+        KdfParams::Argon2id(Argon2idParams::unvalidated(memory_kib, passes, lanes))
     }
 
     fn scrypt(log_n: u8, r: u32, p: u32) -> KdfParams {
-        KdfParams::Scrypt(ScryptParams { log_n, r, p })
+        KdfParams::Scrypt(ScryptParams::unvalidated(log_n, r, p))
     }
 
     fn kinds(warnings: &[Warning]) -> Vec<WarningKind> {

@@ -1,6 +1,6 @@
 //! Timing one KDF derivation on this machine, and reading this process's memory.
 //!
-//! [`derive`] runs the e2eb library's own derivation (`e2eb::KdfParams::derive`, as a key slot
+//! [`derive()`] runs the e2eb library's own derivation (`e2eb::KdfParams::derive`, as a key slot
 //! does), so that what is tuned is what a backup will cost, including the library's own work
 //! around the KDF crates (it zeroes Argon2id's memory on every CPU, which the `argon2` crate
 //! alone does on one thread).
@@ -157,23 +157,11 @@ mod tests {
 
     #[test]
     fn derives_small_settings_and_refuses_invalid_ones() {
-        let argon = KdfParams::Argon2id(Argon2idParams {
-            memory_kib: 64,
-            passes: 1,
-            lanes: 1,
-        });
+        let argon = KdfParams::Argon2id(Argon2idParams::unvalidated(64, 1, 1));
         assert!(time_once(&argon).unwrap() > 0.0);
-        let scrypt = KdfParams::Scrypt(ScryptParams {
-            log_n: 4,
-            r: 8,
-            p: 1,
-        });
+        let scrypt = KdfParams::Scrypt(ScryptParams::unvalidated(4, 8, 1));
         assert_eq!(time_samples(&scrypt, 1, 2).unwrap().len(), 2);
-        let invalid = KdfParams::Argon2id(Argon2idParams {
-            memory_kib: 64,
-            passes: 0,
-            lanes: 1,
-        });
+        let invalid = KdfParams::Argon2id(Argon2idParams::unvalidated(64, 0, 1));
         assert!(derive(&invalid).is_err());
     }
 }

@@ -19,17 +19,9 @@ use crate::recipe::{Built, Recipe, SlotRecipe, chunk_start, fixed_bytes, recover
 /// The password of most password slots.
 pub const PASSWORD: &str = "correct horse battery staple";
 /// Argon2id at a tiny cost: vectors test the format, not the KDF's speed.
-pub const FAST_ARGON2ID: KdfParams = KdfParams::Argon2id(Argon2idParams {
-    memory_kib: 64,
-    passes: 2,
-    lanes: 1,
-});
+pub const FAST_ARGON2ID: KdfParams = KdfParams::Argon2id(Argon2idParams::unvalidated(64, 2, 1));
 /// scrypt at a tiny cost.
-pub const FAST_SCRYPT: KdfParams = KdfParams::Scrypt(ScryptParams {
-    log_n: 10,
-    r: 8,
-    p: 1,
-});
+pub const FAST_SCRYPT: KdfParams = KdfParams::Scrypt(ScryptParams::unvalidated(10, 8, 1));
 /// Sizes around the chunk boundaries, and past a counter byte rollover (256 full chunks + 1).
 pub const SIZES: [usize; 7] = [0, 1, 16383, 16384, 16385, 32768, 256 * CHUNK_LEN + 1];
 /// Backups up to this size are written as `ct` hex, longer ones as `ctZlib`.
@@ -42,25 +34,24 @@ const MSG_LIMIT: usize = 1024;
 pub fn caps() -> Caps {
     let caps = KdfCaps::for_physical_memory(None);
     Caps {
-        max_memory_bytes: caps.max_memory_bytes,
-        argon2_max_t: caps.argon2_max_passes,
-        argon2_max_p: caps.argon2_max_lanes,
-        scrypt_max_log_n: caps.scrypt_max_log_n,
-        scrypt_max_r: caps.scrypt_max_r,
-        scrypt_max_p: caps.scrypt_max_p,
+        max_memory_bytes: caps.max_memory_bytes(),
+        argon2_max_t: caps.argon2_max_passes(),
+        argon2_max_p: caps.argon2_max_lanes(),
+        scrypt_max_log_n: caps.scrypt_max_log_n(),
+        scrypt_max_r: caps.scrypt_max_r(),
+        scrypt_max_p: caps.scrypt_max_p(),
     }
 }
 
 /// Converts a group's caps for the library.
 pub fn library_caps(caps: &Caps) -> KdfCaps {
-    KdfCaps {
-        max_memory_bytes: caps.max_memory_bytes,
-        argon2_max_passes: caps.argon2_max_t,
-        argon2_max_lanes: caps.argon2_max_p,
-        scrypt_max_log_n: caps.scrypt_max_log_n,
-        scrypt_max_r: caps.scrypt_max_r,
-        scrypt_max_p: caps.scrypt_max_p,
-    }
+    KdfCaps::for_physical_memory(None)
+        .with_max_memory_bytes(caps.max_memory_bytes)
+        .with_argon2_max_passes(caps.argon2_max_t)
+        .with_argon2_max_lanes(caps.argon2_max_p)
+        .with_scrypt_max_log_n(caps.scrypt_max_log_n)
+        .with_scrypt_max_r(caps.scrypt_max_r)
+        .with_scrypt_max_p(caps.scrypt_max_p)
 }
 
 fn notes() -> BTreeMap<String, Note> {
@@ -514,11 +505,7 @@ fn valid_variants(collector: &mut Collector, suite: Suite) -> e2eb::Result<()> {
     );
 
     let label = format!("{suite}/scrypt r=1");
-    let small_r = KdfParams::Scrypt(ScryptParams {
-        log_n: 16,
-        r: 1,
-        p: 1,
-    });
+    let small_r = KdfParams::Scrypt(ScryptParams::unvalidated(16, 1, 1));
     let recipe = Recipe::new(
         &label,
         suite,
@@ -1031,13 +1018,9 @@ fn password_slot(kdf: KdfParams, salt_len: usize) -> KeySlot {
 /// KDF parameters over the caps, outside the format's ranges, and short salts.
 fn hostile_headers(collector: &mut Collector) -> e2eb::Result<()> {
     let argon = |memory_kib, passes, lanes| {
-        KdfParams::Argon2id(Argon2idParams {
-            memory_kib,
-            passes,
-            lanes,
-        })
+        KdfParams::Argon2id(Argon2idParams::unvalidated(memory_kib, passes, lanes))
     };
-    let scrypt = |log_n, r, p| KdfParams::Scrypt(ScryptParams { log_n, r, p });
+    let scrypt = |log_n, r, p| KdfParams::Scrypt(ScryptParams::unvalidated(log_n, r, p));
     let cases: Vec<(&str, KdfParams, usize, &[&str])> = vec![
         (
             "argon2id m = 2^32-1 KiB (4 TiB)",

@@ -82,14 +82,7 @@ impl SlotRecipe {
     fn kind(&self) -> &'static str {
         match self {
             SlotRecipe::RecoveryKey { .. } => "recovery-key",
-            SlotRecipe::Password {
-                kdf: KdfParams::Argon2id(_),
-                ..
-            } => "argon2id",
-            SlotRecipe::Password {
-                kdf: KdfParams::Scrypt(_),
-                ..
-            } => "scrypt",
+            SlotRecipe::Password { kdf, .. } => kdf.kind().name(),
             SlotRecipe::Unknown { .. } => "unknown",
         }
     }
@@ -145,19 +138,21 @@ pub fn recovery_key_bytes(label: &str) -> [u8; 32] {
 pub fn kdf_map(kdf: &KdfParams) -> BTreeMap<String, u64> {
     match kdf {
         KdfParams::Argon2id(p) => [
-            ("m", p.memory_kib.into()),
-            ("t", p.passes.into()),
-            ("p", p.lanes.into()),
+            ("m", p.memory_kib().into()),
+            ("t", p.passes().into()),
+            ("p", p.lanes().into()),
         ]
         .map(|(k, v)| (k.to_string(), v))
         .into(),
         KdfParams::Scrypt(p) => [
-            ("logN", p.log_n.into()),
-            ("r", p.r.into()),
-            ("p", p.p.into()),
+            ("logN", p.log_n().into()),
+            ("r", p.r().into()),
+            ("p", p.p().into()),
         ]
         .map(|(k, v)| (k.to_string(), v))
         .into(),
+        // The vectors describe the parameters of the KDFs the format defines only.
+        _ => BTreeMap::new(),
     }
 }
 
@@ -222,17 +217,17 @@ impl Recipe {
                     let get = |key: &str| kdf.get(key).copied().ok_or_else(|| format!("kdf.{key}"));
                     let narrow = |value: u64| u32::try_from(value).map_err(|e| e.to_string());
                     let params = if slot.kind == "argon2id" {
-                        KdfParams::Argon2id(e2eb::Argon2idParams {
-                            memory_kib: narrow(get("m")?)?,
-                            passes: narrow(get("t")?)?,
-                            lanes: narrow(get("p")?)?,
-                        })
+                        KdfParams::Argon2id(e2eb::Argon2idParams::unvalidated(
+                            narrow(get("m")?)?,
+                            narrow(get("t")?)?,
+                            narrow(get("p")?)?,
+                        ))
                     } else {
-                        KdfParams::Scrypt(e2eb::ScryptParams {
-                            log_n: u8::try_from(get("logN")?).map_err(|e| e.to_string())?,
-                            r: narrow(get("r")?)?,
-                            p: narrow(get("p")?)?,
-                        })
+                        KdfParams::Scrypt(e2eb::ScryptParams::unvalidated(
+                            u8::try_from(get("logN")?).map_err(|e| e.to_string())?,
+                            narrow(get("r")?)?,
+                            narrow(get("p")?)?,
+                        ))
                     };
                     SlotRecipe::Password {
                         password: slot.secret.clone().ok_or("secret")?,

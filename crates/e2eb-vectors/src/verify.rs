@@ -5,11 +5,12 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use e2eb::hazmat::chunked::Options;
-use e2eb::{Backend, Decryptor, RecoveryKey, RecoveryKeyError, Secret, Threads};
+use e2eb::{Backend, Decryptor, RecoveryKey, Secret, Threads};
 use sha2::{Digest, Sha512};
 
 use crate::generate::{generate, library_caps};
 use crate::model::{BackupGroup, BackupTest, RecoveryKeyGroup, SecretInput, TestGroup, VectorFile};
+use crate::recovery_keys::error_class;
 
 /// Serialises a vector file the one way the project commits it.
 pub fn to_json(file: &VectorFile) -> String {
@@ -272,11 +273,9 @@ fn check_recovery_keys(group: &RecoveryKeyGroup) -> (usize, Vec<String>) {
     for test in &group.tests {
         let got = match RecoveryKey::parse(&test.text) {
             Ok(key) => ("valid", Some(hex::encode(key.as_bytes())), None, None),
-            Err(RecoveryKeyError::WrongLength { found }) => {
-                ("invalid", None, Some("WrongLength"), Some(found))
-            }
-            Err(RecoveryKeyError::InvalidCharacter { group, .. }) => {
-                ("invalid", None, Some("InvalidCharacter"), Some(group))
+            Err(error) => {
+                let (class, detail) = error_class(&error);
+                ("invalid", None, Some(class), detail)
             }
         };
         let expected = (

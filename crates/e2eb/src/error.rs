@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::kdf::CapExceeded;
 use crate::recovery_key::RecoveryKeyError;
 use crate::slot::SlotKind;
 
@@ -47,7 +48,7 @@ pub enum Error {
     /// A slot's KDF parameters ask for more work or memory than the decrypt-side caps allow.
     /// Raised before any KDF work or allocation.
     #[error(
-        "key slot {index} ({kind}) asks for {parameter} = {value}, above the cap of {cap}; \
+        "key slot {index} ({kind}) asks for {exceeded}; \
          raise the cap only if you trust this backup's origin"
     )]
     KdfOverCap {
@@ -55,12 +56,8 @@ pub enum Error {
         index: usize,
         /// The slot's kind.
         kind: SlotKind,
-        /// The parameter over its cap (for example `memory` or `t`).
-        parameter: &'static str,
-        /// The value the slot asks for.
-        value: String,
-        /// The cap in force.
-        cap: String,
+        /// The parameter over its cap, the value the slot asks for and the cap in force.
+        exceeded: CapExceeded,
     },
 
     /// The secret opened none of the slots of its kind.
@@ -214,6 +211,7 @@ impl fmt::Display for Truncation {
 
 /// The kind of secret offered to open a backup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SecretKind {
     /// A 64-digit recovery key.
     RecoveryKey,

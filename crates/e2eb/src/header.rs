@@ -199,13 +199,11 @@ impl Header {
                 }
                 (KeySlot::RecoveryKey { .. }, Secret::RecoveryKey(_)) => {}
                 (KeySlot::Password { kdf, .. }, Secret::Password(_)) => {
-                    if let Err((parameter, value, cap)) = caps.check(kdf) {
+                    if let Err(exceeded) = caps.check(kdf) {
                         over_cap.get_or_insert(Error::KdfOverCap {
                             index,
                             kind: slot.kind(),
-                            parameter,
-                            value,
-                            cap,
+                            exceeded,
                         });
                         continue;
                     }

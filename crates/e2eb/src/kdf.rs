@@ -22,8 +22,13 @@ pub const DEFAULT_SALT_LEN: usize = 32;
 ///
 /// The KDFs receive its Unicode NFC normalisation, UTF-8 encoded (SPEC.md, "Passwords"), so the
 /// same password typed on keyboards that compose accents differently opens the same backup.
-#[derive(Debug)]
 pub struct Password(SecretString);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(<secret>)")
+    }
+}
 
 impl Password {
     /// Takes ownership of `password`; it is zeroized when the `Password` is dropped.
@@ -48,22 +53,50 @@ impl Password {
 /// Argon2id parameters (RFC 9106), version 0x13, 32-byte output, no secret, no associated data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Argon2idParams {
-    /// Memory in KiB (`m`).
-    pub memory_kib: u32,
-    /// Passes over memory (`t`).
-    pub passes: u32,
-    /// Lanes (`p`).
-    pub lanes: u32,
+    memory_kib: u32,
+    passes: u32,
+    lanes: u32,
 }
 
 impl Argon2idParams {
     /// RFC 9106's second recommended option, for memory-constrained environments:
     /// 64 MiB, t = 3, p = 4.
-    pub const DEFAULT: Argon2idParams = Argon2idParams {
-        memory_kib: 64 * 1024,
-        passes: 3,
-        lanes: 4,
-    };
+    pub const DEFAULT: Argon2idParams = Argon2idParams::unvalidated(64 * 1024, 3, 4);
+
+    /// Memory `memory_kib` KiB (`m`), `passes` passes over it (`t`) and `lanes` lanes (`p`),
+    /// checked by [`Argon2idParams::validate`]: [`Error::InvalidKdfParameters`] outside the
+    /// ranges RFC 9106 allows.
+    pub fn new(memory_kib: u32, passes: u32, lanes: u32) -> Result<Argon2idParams> {
+        let params = Argon2idParams::unvalidated(memory_kib, passes, lanes);
+        params.validate()?;
+        Ok(params)
+    }
+
+    /// The same parameters without the range check, for constants and for deliberately invalid
+    /// headers (tests, test vectors, fuzzing corpora). Nothing derives a key from invalid
+    /// parameters: [`KdfParams::derive`], encryption and header parsing all validate.
+    pub const fn unvalidated(memory_kib: u32, passes: u32, lanes: u32) -> Argon2idParams {
+        Argon2idParams {
+            memory_kib,
+            passes,
+            lanes,
+        }
+    }
+
+    /// Memory in KiB (`m`).
+    pub const fn memory_kib(&self) -> u32 {
+        self.memory_kib
+    }
+
+    /// Passes over memory (`t`).
+    pub const fn passes(&self) -> u32 {
+        self.passes
+    }
+
+    /// Lanes (`p`).
+    pub const fn lanes(&self) -> u32 {
+        self.lanes
+    }
 
     /// Checks the ranges RFC 9106 allows (SPEC.md, "Argon2id slot").
     pub fn validate(&self) -> Result<()> {
@@ -100,21 +133,45 @@ impl Argon2idParams {
 /// scrypt parameters (RFC 7914), 32-byte output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ScryptParams {
-    /// log2 of the CPU/memory cost `N`.
-    pub log_n: u8,
-    /// Block size `r`.
-    pub r: u32,
-    /// Parallelization `p`.
-    pub p: u32,
+    log_n: u8,
+    r: u32,
+    p: u32,
 }
 
 impl ScryptParams {
     /// OWASP's minimum for scrypt: N = 2^17, r = 8, p = 1 (128 MiB).
-    pub const DEFAULT: ScryptParams = ScryptParams {
-        log_n: 17,
-        r: 8,
-        p: 1,
-    };
+    pub const DEFAULT: ScryptParams = ScryptParams::unvalidated(17, 8, 1);
+
+    /// Cost N = 2^`log_n`, block size `r` and parallelization `p`, checked by
+    /// [`ScryptParams::validate`]: [`Error::InvalidKdfParameters`] outside the ranges the format
+    /// allows.
+    pub fn new(log_n: u8, r: u32, p: u32) -> Result<ScryptParams> {
+        let params = ScryptParams::unvalidated(log_n, r, p);
+        params.validate()?;
+        Ok(params)
+    }
+
+    /// The same parameters without the range check, for constants and for deliberately invalid
+    /// headers (tests, test vectors, fuzzing corpora). Nothing derives a key from invalid
+    /// parameters: [`KdfParams::derive`], encryption and header parsing all validate.
+    pub const fn unvalidated(log_n: u8, r: u32, p: u32) -> ScryptParams {
+        ScryptParams { log_n, r, p }
+    }
+
+    /// log2 of the CPU/memory cost `N`.
+    pub const fn log_n(&self) -> u8 {
+        self.log_n
+    }
+
+    /// Block size `r`.
+    pub const fn r(&self) -> u32 {
+        self.r
+    }
+
+    /// Parallelization `p`.
+    pub const fn p(&self) -> u32 {
+        self.p
+    }
 
     /// Checks the ranges the format allows (SPEC.md, "scrypt slot").
     pub fn validate(&self) -> Result<()> {
@@ -146,6 +203,7 @@ impl ScryptParams {
 
 /// A password KDF with its parameters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KdfParams {
     /// Argon2id.
     Argon2id(Argon2idParams),
@@ -357,6 +415,7 @@ impl fmt::Display for KdfParams {
 
 /// The password KDFs e2eb knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KdfKind {
     /// Argon2id (RFC 9106).
     Argon2id,
@@ -365,6 +424,14 @@ pub enum KdfKind {
 }
 
 impl KdfKind {
+    /// The KDF's name on the command line and in reports: `argon2id`, `scrypt`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KdfKind::Argon2id => "argon2id",
+            KdfKind::Scrypt => "scrypt",
+        }
+    }
+
     /// The KDF's default parameters for new backups.
     pub fn default_params(self) -> KdfParams {
         match self {
@@ -374,22 +441,25 @@ impl KdfKind {
     }
 }
 
+impl fmt::Display for KdfKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// Upper bounds on the KDF work and memory a backup may ask of the decrypting machine, checked
 /// before any KDF work or allocation (SPEC.md, "KDF caps").
+///
+/// Start from [`KdfCaps::default`] (this machine) or [`KdfCaps::for_physical_memory`] and change
+/// single caps with the `with_` methods.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KdfCaps {
-    /// Most memory one derivation may allocate, in bytes.
-    pub max_memory_bytes: u64,
-    /// Most Argon2id passes (`t`).
-    pub argon2_max_passes: u32,
-    /// Most Argon2id lanes (`p`).
-    pub argon2_max_lanes: u32,
-    /// Largest scrypt log2 N.
-    pub scrypt_max_log_n: u8,
-    /// Largest scrypt r.
-    pub scrypt_max_r: u32,
-    /// Largest scrypt p.
-    pub scrypt_max_p: u32,
+    max_memory_bytes: u64,
+    argon2_max_passes: u32,
+    argon2_max_lanes: u32,
+    scrypt_max_log_n: u8,
+    scrypt_max_r: u32,
+    scrypt_max_p: u32,
 }
 
 impl KdfCaps {
@@ -410,110 +480,172 @@ impl KdfCaps {
         }
     }
 
-    /// Checks `params` against these caps; `Err` names the first parameter over its cap with the
-    /// value asked and the cap, as `(parameter, value, cap)`.
-    pub fn check(&self, params: &KdfParams) -> Result<(), (&'static str, String, String)> {
-        let memory = params.memory_bytes();
-        let over =
-            |parameter: &'static str, value: String, cap: String| Err((parameter, value, cap));
-        match params {
-            KdfParams::Argon2id(argon) => {
-                if argon.passes > self.argon2_max_passes {
-                    return over(
-                        "t",
-                        argon.passes.to_string(),
-                        self.argon2_max_passes.to_string(),
-                    );
-                }
-                if argon.lanes > self.argon2_max_lanes {
-                    return over(
-                        "p",
-                        argon.lanes.to_string(),
-                        self.argon2_max_lanes.to_string(),
-                    );
-                }
-            }
-            KdfParams::Scrypt(scrypt) => {
-                if scrypt.log_n > self.scrypt_max_log_n {
-                    return over(
-                        "log2 N",
-                        scrypt.log_n.to_string(),
-                        self.scrypt_max_log_n.to_string(),
-                    );
-                }
-                if scrypt.r > self.scrypt_max_r {
-                    return over("r", scrypt.r.to_string(), self.scrypt_max_r.to_string());
-                }
-                if scrypt.p > self.scrypt_max_p {
-                    return over("p", scrypt.p.to_string(), self.scrypt_max_p.to_string());
-                }
-            }
-        }
-        if memory > u128::from(self.max_memory_bytes) {
-            return over(
-                "memory",
-                format_bytes(memory),
-                format_bytes(u128::from(self.max_memory_bytes)),
-            );
-        }
-        Ok(())
+    /// This machine's physical memory in bytes, where the OS tells it: what
+    /// [`KdfCaps::default`] passes to [`KdfCaps::for_physical_memory`].
+    pub fn machine_memory() -> Option<u64> {
+        let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+        let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        kib.checked_mul(1024)
     }
+
+    /// Checks `params` against these caps; `Err` names the first parameter over its cap, with
+    /// the value asked and the cap.
+    pub fn check(&self, params: &KdfParams) -> Result<(), CapExceeded> {
+        use KdfParameter::*;
+        let mut limits: Vec<(KdfParameter, u128, u128)> = match params {
+            KdfParams::Argon2id(argon) => vec![
+                (
+                    Argon2Passes,
+                    argon.passes.into(),
+                    self.argon2_max_passes.into(),
+                ),
+                (
+                    Argon2Lanes,
+                    argon.lanes.into(),
+                    self.argon2_max_lanes.into(),
+                ),
+            ],
+            KdfParams::Scrypt(scrypt) => vec![
+                (
+                    ScryptLogN,
+                    scrypt.log_n.into(),
+                    self.scrypt_max_log_n.into(),
+                ),
+                (ScryptR, scrypt.r.into(), self.scrypt_max_r.into()),
+                (ScryptP, scrypt.p.into(), self.scrypt_max_p.into()),
+            ],
+        };
+        limits.push((Memory, params.memory_bytes(), self.max_memory_bytes.into()));
+        match limits.into_iter().find(|&(_, value, cap)| value > cap) {
+            Some((parameter, value, cap)) => Err(CapExceeded {
+                parameter,
+                value,
+                cap,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A getter and a `with_` setter for each cap.
+macro_rules! cap_accessors {
+    ($($(#[doc = $doc:literal])* $field:ident, $with:ident: $ty:ty;)*) => {
+        impl KdfCaps {
+            $(
+                $(#[doc = $doc])*
+                pub const fn $field(&self) -> $ty {
+                    self.$field
+                }
+
+                /// These caps with this cap set to `cap`.
+                #[must_use]
+                pub const fn $with(mut self, cap: $ty) -> KdfCaps {
+                    self.$field = cap;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+cap_accessors! {
+    /// Most memory one derivation may allocate, in bytes.
+    max_memory_bytes, with_max_memory_bytes: u64;
+    /// Most Argon2id passes (`t`).
+    argon2_max_passes, with_argon2_max_passes: u32;
+    /// Most Argon2id lanes (`p`).
+    argon2_max_lanes, with_argon2_max_lanes: u32;
+    /// Largest scrypt log2 N.
+    scrypt_max_log_n, with_scrypt_max_log_n: u8;
+    /// Largest scrypt r.
+    scrypt_max_r, with_scrypt_max_r: u32;
+    /// Largest scrypt p.
+    scrypt_max_p, with_scrypt_max_p: u32;
 }
 
 impl Default for KdfCaps {
     /// The default caps for this machine's physical memory.
     fn default() -> KdfCaps {
-        KdfCaps::for_physical_memory(physical_memory())
+        KdfCaps::for_physical_memory(KdfCaps::machine_memory())
     }
 }
 
-/// This machine's physical memory in bytes, where the OS tells it.
-pub fn physical_memory() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kib.checked_mul(1024)
+/// A KDF parameter that [`KdfCaps`] bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KdfParameter {
+    /// Memory one derivation allocates, in bytes (either KDF).
+    Memory,
+    /// Argon2id passes (`t`).
+    Argon2Passes,
+    /// Argon2id lanes (`p`).
+    Argon2Lanes,
+    /// scrypt log2 N.
+    ScryptLogN,
+    /// scrypt block size `r`.
+    ScryptR,
+    /// scrypt parallelization `p`.
+    ScryptP,
 }
 
-/// `bytes` in the largest binary unit that keeps it whole, e.g. `64 MiB`.
-pub fn format_bytes(bytes: u128) -> String {
-    const UNITS: [&str; 6] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut value = bytes;
-    let mut unit = 0;
-    while unit + 1 < UNITS.len() && value >= 1024 && value.is_multiple_of(1024) {
-        value /= 1024;
-        unit += 1;
-    }
-    format!("{value} {}", UNITS[unit])
-}
-
-/// Parses a size written like `512MiB`, `1GiB`, `64 KiB`, `1.5GiB` or a plain number of bytes.
-pub fn parse_size(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let multiplier: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        "t" | "tb" | "tib" => 1 << 40,
-        other => {
-            return Err(format!(
-                "unknown size unit {other:?} in {text:?}; use KiB, MiB, GiB or TiB"
-            ));
+impl KdfParameter {
+    /// The parameter's short name in messages: `memory`, `t`, `p`, `log2 N`, `r`, `p`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KdfParameter::Memory => "memory",
+            KdfParameter::Argon2Passes => "t",
+            KdfParameter::Argon2Lanes | KdfParameter::ScryptP => "p",
+            KdfParameter::ScryptLogN => "log2 N",
+            KdfParameter::ScryptR => "r",
         }
-    };
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} is not a size"))?;
-    let bytes = value * multiplier as f64;
-    if !bytes.is_finite() || bytes < 0.0 || bytes >= u64::MAX as f64 {
-        return Err(format!("{text:?} is out of range"));
     }
-    Ok(bytes as u64)
+
+    /// `value` of this parameter as messages show it: memory in the largest binary unit that
+    /// keeps it whole (`64 MiB`), other parameters as plain numbers.
+    pub fn display_value(self, value: u128) -> impl fmt::Display {
+        struct Shown(KdfParameter, u128);
+        impl fmt::Display for Shown {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let Shown(parameter, value) = *self;
+                if parameter != KdfParameter::Memory {
+                    return write!(f, "{value}");
+                }
+                const UNITS: [&str; 6] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+                let mut value = value;
+                let mut unit = 0;
+                while unit + 1 < UNITS.len() && value >= 1024 && value.is_multiple_of(1024) {
+                    value /= 1024;
+                    unit += 1;
+                }
+                write!(f, "{value} {}", UNITS[unit])
+            }
+        }
+        Shown(self, value)
+    }
+}
+
+impl fmt::Display for KdfParameter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A KDF parameter over its cap: what [`KdfCaps::check`] refuses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{parameter} = {}, above the cap of {}",
+    parameter.display_value(*value),
+    parameter.display_value(*cap)
+)]
+#[non_exhaustive]
+pub struct CapExceeded {
+    /// The parameter over its cap.
+    pub parameter: KdfParameter,
+    /// The value asked for (bytes for [`KdfParameter::Memory`]).
+    pub value: u128,
+    /// The cap in force (bytes for [`KdfParameter::Memory`]).
+    pub cap: u128,
 }
 
 #[cfg(test)]
@@ -578,33 +710,71 @@ mod tests {
             passes: 1,
             lanes: 1,
         });
-        let (parameter, value, cap) = caps.check(&huge).unwrap_err();
-        assert_eq!((parameter, cap.as_str()), ("memory", "4 GiB"));
-        assert_eq!(value, "4294967295 KiB");
-        let slow = KdfParams::Argon2id(Argon2idParams {
-            memory_kib: 64,
-            passes: u32::MAX,
-            lanes: 1,
-        });
-        assert_eq!(caps.check(&slow).unwrap_err().0, "t");
-        let scrypt = KdfParams::Scrypt(ScryptParams {
-            log_n: 23,
-            r: 8,
-            p: 1,
-        });
-        assert_eq!(caps.check(&scrypt).unwrap_err().0, "log2 N");
+        let error = caps.check(&huge).unwrap_err();
+        assert_eq!(
+            error,
+            CapExceeded {
+                parameter: KdfParameter::Memory,
+                value: u128::from(u32::MAX) * 1024,
+                cap: 4 << 30,
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "memory = 4294967295 KiB, above the cap of 4 GiB"
+        );
+        let slow = KdfParams::Argon2id(Argon2idParams::unvalidated(64, u32::MAX, 1));
+        assert_eq!(
+            caps.check(&slow).unwrap_err().parameter,
+            KdfParameter::Argon2Passes
+        );
+        let scrypt = KdfParams::Scrypt(ScryptParams::unvalidated(23, 8, 1));
+        let error = caps.check(&scrypt).unwrap_err();
+        assert_eq!(error.parameter, KdfParameter::ScryptLogN);
+        assert_eq!(error.to_string(), "log2 N = 23, above the cap of 22");
         assert!(caps.check(&KdfKind::Argon2id.default_params()).is_ok());
         assert!(caps.check(&KdfKind::Scrypt.default_params()).is_ok());
     }
 
     #[test]
-    fn sizes_parse() {
-        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
-        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
-        assert_eq!(parse_size("1.5 GiB"), Ok(3 << 29));
-        assert_eq!(parse_size("4096"), Ok(4096));
-        assert!(parse_size("12 parsecs").is_err());
-        assert!(parse_size("GiB").is_err());
+    fn constructors_validate() {
+        assert_eq!(
+            Argon2idParams::new(65536, 3, 4).unwrap(),
+            Argon2idParams::DEFAULT
+        );
+        assert!(matches!(
+            Argon2idParams::new(7, 1, 1),
+            Err(Error::InvalidKdfParameters(_))
+        ));
+        assert!(Argon2idParams::new(64, 0, 1).is_err());
+        assert_eq!(ScryptParams::new(17, 8, 1).unwrap(), ScryptParams::DEFAULT);
+        assert!(matches!(
+            ScryptParams::new(0, 8, 1),
+            Err(Error::InvalidKdfParameters(_))
+        ));
+        assert!(ScryptParams::new(10, 1 << 16, 1 << 14).is_err());
+    }
+
+    #[test]
+    fn caps_change_one_at_a_time() {
+        let caps = KdfCaps::for_physical_memory(None)
+            .with_max_memory_bytes(1 << 20)
+            .with_argon2_max_passes(2)
+            .with_argon2_max_lanes(3)
+            .with_scrypt_max_log_n(10)
+            .with_scrypt_max_r(8)
+            .with_scrypt_max_p(2);
+        assert_eq!(
+            (
+                caps.max_memory_bytes(),
+                caps.argon2_max_passes(),
+                caps.argon2_max_lanes(),
+                caps.scrypt_max_log_n(),
+                caps.scrypt_max_r(),
+                caps.scrypt_max_p()
+            ),
+            (1 << 20, 2, 3, 10, 8, 2)
+        );
     }
 
     #[test]
@@ -632,6 +802,12 @@ mod tests {
                 .iter()
                 .all(|block| block.as_ref().iter().all(|&word| word == 0))
         );
+    }
+
+    #[test]
+    fn debug_hides_the_password() {
+        let password = Password::new("hunter2".into()).unwrap();
+        assert_eq!(format!("{password:?}"), "Password(<secret>)");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::entropy::Entropy;
@@ -13,8 +14,8 @@ pub const DIGITS: usize = 64;
 /// Digits per group when the key is displayed.
 pub const GROUP_LEN: usize = 4;
 
-/// A 256-bit recovery key. Zeroized on drop; `Debug` never shows it.
-#[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+/// A 256-bit recovery key. Zeroized on drop; `Debug` never shows it; compared in constant time.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct RecoveryKey([u8; 32]);
 
 impl RecoveryKey {
@@ -82,6 +83,30 @@ fn hex_digit(nibble: u8) -> char {
     char::from_digit(u32::from(nibble), 16).expect("a nibble is a hex digit")
 }
 
+impl ConstantTimeEq for RecoveryKey {
+    fn ct_eq(&self, other: &RecoveryKey) -> subtle::Choice {
+        self.0.ct_eq(&other.0)
+    }
+}
+
+impl PartialEq for RecoveryKey {
+    /// Constant time: how long it takes says nothing of where the keys differ.
+    fn eq(&self, other: &RecoveryKey) -> bool {
+        self.ct_eq(other).into()
+    }
+}
+
+impl Eq for RecoveryKey {}
+
+impl std::str::FromStr for RecoveryKey {
+    type Err = RecoveryKeyError;
+
+    /// The same as [`RecoveryKey::parse`].
+    fn from_str(text: &str) -> Result<RecoveryKey, RecoveryKeyError> {
+        RecoveryKey::parse(text)
+    }
+}
+
 impl fmt::Debug for RecoveryKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RecoveryKey(<secret>)")
@@ -90,6 +115,7 @@ impl fmt::Debug for RecoveryKey {
 
 /// Why a recovery key could not be parsed.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RecoveryKeyError {
     /// The text does not hold exactly 64 hex digits.
     #[error("a recovery key has 64 hex digits, found {found}")]
@@ -212,5 +238,20 @@ mod tests {
     #[test]
     fn debug_hides_the_key() {
         assert_eq!(format!("{:?}", reference()), "RecoveryKey(<secret>)");
+    }
+
+    #[test]
+    fn from_str_parses_and_equality_compares_every_byte() {
+        let parsed: RecoveryKey = KEY_HEX.parse().unwrap();
+        assert_eq!(parsed, reference());
+        assert_eq!(
+            "12".parse::<RecoveryKey>(),
+            Err(RecoveryKeyError::WrongLength { found: 2 })
+        );
+        for index in [0, 31] {
+            let mut bytes = *reference().as_bytes();
+            bytes[index] ^= 1;
+            assert_ne!(RecoveryKey::from_bytes(bytes), reference());
+        }
     }
 }

@@ -39,6 +39,7 @@ const RECOVERY_KEY_LABEL: &[u8] = b"e2eb v1 recovery key";
 
 /// The kind of a key slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SlotKind {
     /// Opened by the 256-bit recovery key.
     RecoveryKey,
@@ -75,6 +76,7 @@ impl fmt::Display for SlotKind {
 
 /// A secret that can open key slots.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Secret {
     /// Opens recovery-key slots.
     RecoveryKey(RecoveryKey),
@@ -94,6 +96,7 @@ impl Secret {
 
 /// What a new slot is opened by: the secret and, for a password, the KDF and its parameters.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum SlotSecret {
     /// A recovery-key slot.
     RecoveryKey(RecoveryKey),
@@ -112,6 +115,7 @@ pub struct SealedFileKey {
 
 /// One key slot of a header.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum KeySlot {
     /// Opened by the recovery key.
     RecoveryKey {
@@ -164,9 +168,9 @@ impl KeySlot {
                 salt,
                 ..
             } => {
-                out.extend_from_slice(&params.memory_kib.to_be_bytes());
-                out.extend_from_slice(&params.passes.to_be_bytes());
-                out.extend_from_slice(&params.lanes.to_be_bytes());
+                out.extend_from_slice(&params.memory_kib().to_be_bytes());
+                out.extend_from_slice(&params.passes().to_be_bytes());
+                out.extend_from_slice(&params.lanes().to_be_bytes());
                 push_salt(out, salt);
             }
             KeySlot::Password {
@@ -174,9 +178,9 @@ impl KeySlot {
                 salt,
                 ..
             } => {
-                out.push(params.log_n);
-                out.extend_from_slice(&params.r.to_be_bytes());
-                out.extend_from_slice(&params.p.to_be_bytes());
+                out.push(params.log_n());
+                out.extend_from_slice(&params.r().to_be_bytes());
+                out.extend_from_slice(&params.p().to_be_bytes());
                 push_salt(out, salt);
             }
             KeySlot::Unknown { body, .. } => out.extend_from_slice(body),
@@ -237,22 +241,22 @@ impl KeySlot {
                 KeySlot::RecoveryKey { salt, sealed }
             }
             TYPE_ARGON2ID => {
-                let params = kdf::Argon2idParams {
-                    memory_kib: reader.u32("m")?,
-                    passes: reader.u32("t")?,
-                    lanes: reader.u32("p")?,
-                };
+                let params = kdf::Argon2idParams::unvalidated(
+                    reader.u32("m")?,
+                    reader.u32("t")?,
+                    reader.u32("p")?,
+                );
                 let salt = reader.salt()?;
                 let kdf = KdfParams::Argon2id(params);
                 kdf.validate().map_err(|error| error.to_string())?;
                 KeySlot::Password { kdf, salt, sealed }
             }
             TYPE_SCRYPT => {
-                let params = kdf::ScryptParams {
-                    log_n: reader.u8("log2 N")?,
-                    r: reader.u32("r")?,
-                    p: reader.u32("p")?,
-                };
+                let params = kdf::ScryptParams::unvalidated(
+                    reader.u8("log2 N")?,
+                    reader.u32("r")?,
+                    reader.u32("p")?,
+                );
                 let salt = reader.salt()?;
                 let kdf = KdfParams::Scrypt(params);
                 kdf.validate().map_err(|error| error.to_string())?;
@@ -508,5 +512,33 @@ impl FieldReader<'_> {
             ));
         }
         Ok(self.take(len, "salt")?.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let key = || RecoveryKey::from_bytes([0xab; 32]);
+        let password = || Password::new("hunter2".into()).unwrap();
+        let shown = [
+            format!("{:?}", Secret::RecoveryKey(key())),
+            format!("{:?}", Secret::Password(password())),
+            format!("{:?}", SlotSecret::RecoveryKey(key())),
+            format!(
+                "{:?}",
+                SlotSecret::Password(
+                    password(),
+                    KdfParams::Argon2id(kdf::Argon2idParams::DEFAULT)
+                )
+            ),
+        ];
+        for text in shown {
+            assert!(!text.contains("ab, ab") && !text.contains("171"), "{text}");
+            assert!(!text.contains("hunter2"), "{text}");
+            assert!(text.contains("<secret>"), "{text}");
+        }
     }
 }

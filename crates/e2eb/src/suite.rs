@@ -11,6 +11,7 @@ pub const TAG_LEN: usize = 16;
 
 /// The AEAD that protects a backup's key slots and payload (SPEC.md, "Suites").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Suite {
     /// AES-256-GCM: fastest where the CPU has AES and carry-less multiply instructions.
     Aes256Gcm,
@@ -71,6 +72,49 @@ impl std::fmt::Display for Suite {
     }
 }
 
+impl std::str::FromStr for Suite {
+    type Err = UnknownName;
+
+    /// The same as [`Suite::from_name`], with an error that lists the names.
+    fn from_str(name: &str) -> Result<Suite, UnknownName> {
+        Suite::from_name(name)
+            .ok_or_else(|| UnknownName::new("cipher suite", name, Suite::ALL.map(Suite::name)))
+    }
+}
+
+/// A name that is none of this build's (the error of [`Suite`]'s and [`Backend`]'s `FromStr`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {name:?}; this build knows {}", known.join(", "))]
+pub struct UnknownName {
+    what: &'static str,
+    name: String,
+    known: Vec<&'static str>,
+}
+
+impl UnknownName {
+    pub(crate) fn new(
+        what: &'static str,
+        name: &str,
+        known: impl IntoIterator<Item = &'static str>,
+    ) -> UnknownName {
+        UnknownName {
+            what,
+            name: name.to_string(),
+            known: known.into_iter().collect(),
+        }
+    }
+
+    /// The name as given.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The names this build knows.
+    pub fn known(&self) -> &[&'static str] {
+        &self.known
+    }
+}
+
 /// An AEAD keyed for one message, sealing and opening with a detached tag and empty associated
 /// data (the only way e2eb uses an AEAD).
 ///
@@ -127,3 +171,21 @@ pub trait ChunkAead: Send + Sync {
 /// An AEAD tag did not verify.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AuthenticationFailed;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_parse_back() {
+        for suite in Suite::ALL {
+            assert_eq!(suite.name().parse(), Ok(suite));
+            assert_eq!(suite.name().to_uppercase().parse(), Ok(suite));
+        }
+        let error = "aes-128-gcm".parse::<Suite>().unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "unknown cipher suite \"aes-128-gcm\"; this build knows aes-256-gcm, chacha20-poly1305"
+        );
+    }
+}

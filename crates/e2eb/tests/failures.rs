@@ -395,64 +395,37 @@ fn hostile_slot(kdf: e2eb::KdfParams, salt_len: usize) -> KeySlot {
 
 #[test]
 fn hostile_kdf_parameters_are_refused_before_any_work() {
+    use e2eb::kdf::KdfParameter;
     use e2eb::{Argon2idParams, KdfParams, ScryptParams};
     let caps = KdfCaps::for_physical_memory(Some(24 << 30));
     let cases = [
         (
-            KdfParams::Argon2id(Argon2idParams {
-                memory_kib: u32::MAX,
-                passes: 1,
-                lanes: 1,
-            }),
-            "memory",
+            KdfParams::Argon2id(Argon2idParams::unvalidated(u32::MAX, 1, 1)),
+            KdfParameter::Memory,
         ),
         (
-            KdfParams::Argon2id(Argon2idParams {
-                memory_kib: 64,
-                passes: u32::MAX,
-                lanes: 1,
-            }),
-            "t",
+            KdfParams::Argon2id(Argon2idParams::unvalidated(64, u32::MAX, 1)),
+            KdfParameter::Argon2Passes,
         ),
         (
-            KdfParams::Argon2id(Argon2idParams {
-                memory_kib: 1 << 20,
-                passes: 1,
-                lanes: 1 << 16,
-            }),
-            "p",
+            KdfParams::Argon2id(Argon2idParams::unvalidated(1 << 20, 1, 1 << 16)),
+            KdfParameter::Argon2Lanes,
         ),
         (
-            KdfParams::Scrypt(ScryptParams {
-                log_n: 63,
-                r: 8,
-                p: 1,
-            }),
-            "log2 N",
+            KdfParams::Scrypt(ScryptParams::unvalidated(63, 8, 1)),
+            KdfParameter::ScryptLogN,
         ),
         (
-            KdfParams::Scrypt(ScryptParams {
-                log_n: 20,
-                r: 1 << 20,
-                p: 1,
-            }),
-            "r",
+            KdfParams::Scrypt(ScryptParams::unvalidated(20, 1 << 20, 1)),
+            KdfParameter::ScryptR,
         ),
         (
-            KdfParams::Scrypt(ScryptParams {
-                log_n: 14,
-                r: 8,
-                p: (1 << 27) - 1,
-            }),
-            "p",
+            KdfParams::Scrypt(ScryptParams::unvalidated(14, 8, (1 << 27) - 1)),
+            KdfParameter::ScryptP,
         ),
         (
-            KdfParams::Scrypt(ScryptParams {
-                log_n: 22,
-                r: 32,
-                p: 1,
-            }),
-            "memory",
+            KdfParams::Scrypt(ScryptParams::unvalidated(22, 32, 1)),
+            KdfParameter::Memory,
         ),
     ];
     for (kdf, parameter) in cases {
@@ -464,10 +437,8 @@ fn hostile_kdf_parameters_are_refused_before_any_work() {
             .unwrap_err();
         match &error {
             Error::KdfOverCap {
-                parameter: got,
-                index: 0,
-                ..
-            } => assert_eq!(*got, parameter, "{kdf}"),
+                exceeded, index: 0, ..
+            } => assert_eq!(exceeded.parameter, parameter, "{kdf}"),
             other => panic!("{kdf}: {other}"),
         }
         // Not a speed target (that is a benchmark's job): a refusal that ran the KDF would take
@@ -481,61 +452,27 @@ fn structurally_invalid_slots_are_malformed() {
     use e2eb::{Argon2idParams, KdfParams, ScryptParams};
     let cases = [
         hostile_slot(
-            KdfParams::Argon2id(Argon2idParams {
-                memory_kib: 64,
-                passes: 0,
-                lanes: 1,
-            }),
+            KdfParams::Argon2id(Argon2idParams::unvalidated(64, 0, 1)),
             16,
         ),
         hostile_slot(
-            KdfParams::Argon2id(Argon2idParams {
-                memory_kib: 7,
-                passes: 1,
-                lanes: 1,
-            }),
+            KdfParams::Argon2id(Argon2idParams::unvalidated(7, 1, 1)),
             16,
         ),
         hostile_slot(
-            KdfParams::Argon2id(Argon2idParams {
-                memory_kib: 64,
-                passes: 1,
-                lanes: 0,
-            }),
+            KdfParams::Argon2id(Argon2idParams::unvalidated(64, 1, 0)),
+            16,
+        ),
+        hostile_slot(KdfParams::Scrypt(ScryptParams::unvalidated(0, 8, 1)), 16),
+        hostile_slot(
+            KdfParams::Scrypt(ScryptParams::unvalidated(10, 1 << 16, 1 << 14)),
             16,
         ),
         hostile_slot(
-            KdfParams::Scrypt(ScryptParams {
-                log_n: 0,
-                r: 8,
-                p: 1,
-            }),
-            16,
-        ),
-        hostile_slot(
-            KdfParams::Scrypt(ScryptParams {
-                log_n: 10,
-                r: 1 << 16,
-                p: 1 << 14,
-            }),
-            16,
-        ),
-        hostile_slot(
-            KdfParams::Argon2id(Argon2idParams {
-                memory_kib: 64,
-                passes: 1,
-                lanes: 1,
-            }),
+            KdfParams::Argon2id(Argon2idParams::unvalidated(64, 1, 1)),
             15,
         ),
-        hostile_slot(
-            KdfParams::Scrypt(ScryptParams {
-                log_n: 10,
-                r: 8,
-                p: 1,
-            }),
-            65,
-        ),
+        hostile_slot(KdfParams::Scrypt(ScryptParams::unvalidated(10, 8, 1)), 65),
     ];
     for slot in cases {
         let backup = with_slots(Suite::Aes256Gcm, vec![slot.clone()], b"x");

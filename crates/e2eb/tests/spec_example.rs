@@ -16,11 +16,7 @@ const END: &str = "<!-- worked-example:end -->";
 fn render() -> String {
     let recovery_key = RecoveryKey::from_bytes(std::array::from_fn(|i| i as u8));
     let password = "correct horse battery staple";
-    let argon = KdfParams::Argon2id(Argon2idParams {
-        memory_kib: 64,
-        passes: 1,
-        lanes: 1,
-    });
+    let argon = KdfParams::Argon2id(Argon2idParams::unvalidated(64, 1, 1));
     let file_key: Vec<u8> = (0xa0..=0xbf).collect();
     let rk_salt: Vec<u8> = (0x20..=0x3f).collect();
     let pw_salt: Vec<u8> = (0x40..=0x5f).collect();

@@ -237,13 +237,11 @@ impl KdfSetting {
                 memory_kib,
                 passes,
                 lanes,
-            } => e2eb::KdfParams::Argon2id(e2eb::Argon2idParams {
-                memory_kib,
-                passes,
-                lanes,
-            }),
+            } => e2eb::KdfParams::Argon2id(e2eb::Argon2idParams::unvalidated(
+                memory_kib, passes, lanes,
+            )),
             KdfSetting::Scrypt { log_n, r, p } => {
-                e2eb::KdfParams::Scrypt(e2eb::ScryptParams { log_n, r, p })
+                e2eb::KdfParams::Scrypt(e2eb::ScryptParams::unvalidated(log_n, r, p))
             }
         }
     }

@@ -80,7 +80,7 @@ fn measure(label: &str, e2eb: &Path, args: &[&str], feed: Option<u64>) -> Result
 }
 
 pub fn run(options: Options) -> Result<(), String> {
-    let size = e2eb::kdf::parse_size(&options.size)?;
+    let size = e2eb_measure::units::parse_size(&options.size).map_err(|error| error.to_string())?;
     let e2eb = crate::workspace::e2eb_binary()?;
     let dir = options
         .dir
@@ -196,7 +196,7 @@ pub fn run(options: Options) -> Result<(), String> {
     let rows = result?;
     println!(
         "input {} ({size} bytes), e2eb with all CPUs",
-        e2eb::kdf::format_bytes(u128::from(size))
+        e2eb_measure::units::format_bytes(u128::from(size))
     );
     println!(
         "{:<46} {:>9} {:>9} {:>13}",

@@ -44,7 +44,7 @@ pub struct Options {
 
     /// Most memory a setting may use there, e.g. 512MiB [default: the smaller of 1 GiB and
     /// half of the device's memory]
-    #[arg(long, value_name = "SIZE", value_parser = e2eb::kdf::parse_size)]
+    #[arg(long, value_name = "SIZE", value_parser = e2eb_measure::units::parse_size)]
     pub max_memory: Option<u64>,
 
     /// Argon2id lanes (p) [default: the device's CPUs, at most 4]

@@ -114,7 +114,7 @@ fn write_plaintext(path: &Path, size: u64) -> Result<(), String> {
 }
 
 pub fn run(options: Options) -> Result<(), String> {
-    let size = e2eb::kdf::parse_size(&options.size)?;
+    let size = e2eb_measure::units::parse_size(&options.size).map_err(|error| error.to_string())?;
     if options.rounds == 0 {
         return Err("nothing to measure: give --rounds".into());
     }

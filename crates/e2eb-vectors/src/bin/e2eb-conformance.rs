@@ -4,10 +4,11 @@
 
 use std::io::Read;
 
-use e2eb::{Decryptor, KdfCaps, Password, RecoveryKey, RecoveryKeyError, Secret, Threads};
+use e2eb::{Decryptor, KdfCaps, Password, RecoveryKey, Secret, Threads};
 use e2eb_vectors::check::{Answer, Request, sha512_hex};
 use e2eb_vectors::generate::library_caps;
 use e2eb_vectors::model::SecretInput;
+use e2eb_vectors::recovery_keys::error_class;
 
 fn answer(request: Request) -> Answer {
     let mut answer = Answer {
@@ -54,13 +55,10 @@ fn answer(request: Request) -> Answer {
                 answer.result = "valid".into();
                 answer.key = Some(hex::encode(key.as_bytes()));
             }
-            Err(RecoveryKeyError::WrongLength { found }) => {
-                answer.error = Some("WrongLength".into());
-                answer.detail = Some(found);
-            }
-            Err(RecoveryKeyError::InvalidCharacter { group, .. }) => {
-                answer.error = Some("InvalidCharacter".into());
-                answer.detail = Some(group);
+            Err(error) => {
+                let (class, detail) = error_class(&error);
+                answer.error = Some(class.into());
+                answer.detail = detail;
             }
         },
     }

@@ -6,7 +6,7 @@
 //! reference; `ring` and AWS-LC (through `aws-lc-rs`) are optional, behind the cargo features
 //! `ring` and `aws-lc`.
 
-use crate::suite::{ChunkAead, KEY_LEN, Suite};
+use crate::suite::{ChunkAead, KEY_LEN, Suite, UnknownName};
 
 #[cfg(feature = "aws-lc")]
 mod aws_lc;
@@ -83,9 +83,12 @@ impl Backend {
 
     /// The backend called `name` (case-insensitive), if this build has it.
     pub fn from_name(name: &str) -> Option<Backend> {
-        std::iter::once(Backend::Auto)
-            .chain(Backend::compiled().iter().copied())
-            .find(|backend| backend.name().eq_ignore_ascii_case(name))
+        Backend::named().find(|backend| backend.name().eq_ignore_ascii_case(name))
+    }
+
+    /// Every backend a name can pick: `Auto`, then [`Backend::compiled`].
+    fn named() -> impl Iterator<Item = Backend> {
+        std::iter::once(Backend::Auto).chain(Backend::compiled().iter().copied())
     }
 
     /// An implementation of `suite`'s AEAD under `key` from this backend.
@@ -104,6 +107,16 @@ impl Backend {
 impl std::fmt::Display for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Backend {
+    type Err = UnknownName;
+
+    /// The same as [`Backend::from_name`], with an error that lists this build's names.
+    fn from_str(name: &str) -> Result<Backend, UnknownName> {
+        Backend::from_name(name)
+            .ok_or_else(|| UnknownName::new("backend", name, Backend::named().map(Backend::name)))
     }
 }
 
@@ -128,6 +141,17 @@ mod tests {
             );
         }
         assert_eq!(Backend::from_name("openssl"), None);
+        assert_eq!("RustCrypto".parse(), Ok(Backend::RustCrypto));
+        let error = "openssl".parse::<Backend>().unwrap_err();
+        assert_eq!(error.name(), "openssl");
+        assert_eq!(error.known().len(), Backend::compiled().len() + 1);
+        assert!(
+            error
+                .to_string()
+                .starts_with("unknown backend \"openssl\"; this build knows auto, "),
+            "{error}"
+        );
+        assert!(error.to_string().ends_with("rustcrypto"), "{error}");
     }
 
     #[test]

@@ -5,17 +5,11 @@ use e2eb::hazmat::Entropy;
 use e2eb::{Argon2idParams, Password, RecoveryKey, ScryptParams, Secret, Suite, Threads};
 
 /// Argon2id at its minimum cost: the format is under test, not the KDF.
-pub const FAST_ARGON2ID: e2eb::KdfParams = e2eb::KdfParams::Argon2id(Argon2idParams {
-    memory_kib: 64,
-    passes: 1,
-    lanes: 1,
-});
+pub const FAST_ARGON2ID: e2eb::KdfParams =
+    e2eb::KdfParams::Argon2id(Argon2idParams::unvalidated(64, 1, 1));
 /// scrypt at a small cost.
-pub const FAST_SCRYPT: e2eb::KdfParams = e2eb::KdfParams::Scrypt(ScryptParams {
-    log_n: 4,
-    r: 8,
-    p: 1,
-});
+pub const FAST_SCRYPT: e2eb::KdfParams =
+    e2eb::KdfParams::Scrypt(ScryptParams::unvalidated(4, 8, 1));
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
