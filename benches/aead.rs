@@ -1,7 +1,8 @@
 //! AEAD throughput through e2eb's own [`ChunkAead`] interface, per backend, so that the figures
 //! are those of the code path the payload uses, whatever code each backend was compiled with.
 
-use e2eb::suite::{ChunkAead, KEY_LEN, NONCE_LEN};
+use e2eb::hazmat::ChunkAead;
+use e2eb::suite::{KEY_LEN, NONCE_LEN};
 use e2eb::{Backend, Suite};
 
 use crate::measure::{self, Plan};

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use e2eb::kdf::CapExceeded;
+use e2eb::CapExceeded;
 use e2eb::{Encryptor, KdfCaps, KdfKind, KdfParams, Threads};
 
 use crate::cli::{EncryptArgs, SlotSource};

@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::process::ExitCode;
 
-use e2eb::kdf::KdfParameter;
+use e2eb::KdfParameter;
 
 /// The exit statuses documented in `e2eb --help`; 2, for usage errors, is clap's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

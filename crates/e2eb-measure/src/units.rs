@@ -5,9 +5,7 @@ use std::fmt;
 /// `bytes` in the largest binary unit that keeps it whole, e.g. `64 MiB`: the units the e2eb
 /// library's messages about KDF memory use.
 pub fn format_bytes(bytes: u128) -> String {
-    e2eb::kdf::KdfParameter::Memory
-        .display_value(bytes)
-        .to_string()
+    e2eb::KdfParameter::Memory.display_value(bytes).to_string()
 }
 
 /// Parses a size written like `512MiB`, `1GiB`, `64 KiB`, `1.5GiB` or a plain number of bytes.

@@ -5,9 +5,9 @@ use std::io::{Read, Write};
 
 use crate::backend::Backend;
 use crate::backup_buffer::OpenedBackup;
+use crate::caps::KdfCaps;
 use crate::error::{Error, Result, Truncation};
 use crate::header::Header;
-use crate::kdf::KdfCaps;
 use crate::payload::PREFIX_LEN;
 use crate::payload_cipher::PayloadCipher;
 use crate::reader::DecryptReader;

@@ -2,9 +2,8 @@
 
 use std::fmt;
 
-use crate::kdf::CapExceeded;
-use crate::recovery_key::RecoveryKeyError;
-use crate::slot::SlotKind;
+use crate::cap_exceeded::CapExceeded;
+use crate::slot_kind::SlotKind;
 
 /// Everything that can go wrong while encrypting, decrypting or inspecting a backup.
 ///
@@ -277,3 +276,39 @@ impl Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a recovery key could not be parsed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecoveryKeyError {
+    /// The text does not hold exactly 64 hex digits.
+    #[error("a recovery key has 64 hex digits, found {found}")]
+    WrongLength {
+        /// Hex digits found.
+        found: usize,
+    },
+    /// A character is neither a hex digit nor a separator (white space or dash).
+    #[error(
+        "invalid character {character:?} {} of the recovery key; \
+         only 0-9, a-f, spaces and dashes are allowed",
+        describe_place(*group, *position)
+    )]
+    InvalidCharacter {
+        /// The offending character.
+        character: char,
+        /// The 4-digit group it falls in, from 1; 17 after the last digit.
+        group: usize,
+        /// The digit position it takes, from 1.
+        position: usize,
+    },
+}
+
+/// Where in a recovery key a bad character sits, for the error message: a key has 64 digits,
+/// so a character in position 65 or later comes after the last group.
+fn describe_place(group: usize, position: usize) -> String {
+    if position > 64 {
+        "after the last group".into()
+    } else {
+        format!("in group {group} (after digit {})", position - 1)
+    }
+}

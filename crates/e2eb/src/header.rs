@@ -4,18 +4,17 @@
 use std::io::Read;
 
 use crate::backend::Backend;
+use crate::caps::KdfCaps;
 use crate::entropy::Entropy;
 use crate::error::{Error, Result, Truncation};
-use crate::kdf::KdfCaps;
 use crate::payload_cipher::FileKey;
 use crate::slot::{KeySlot, Secret, SlotKind, SlotSecret};
 use crate::source::read_up_to;
 use crate::suite::Suite;
+use crate::version::fixed_prefix;
 
-/// The 8 magic bytes every backup starts with.
-pub const MAGIC: [u8; 8] = *b"\x89e2eb\r\n\x1a";
-/// The format version this build reads and writes.
-pub const VERSION: u8 = 1;
+pub use crate::version::{MAGIC, VERSION};
+
 /// Most key slots a header may hold.
 pub const MAX_SLOTS: usize = 16;
 /// Longest slot body the format accepts, in bytes, known slot type or not.
@@ -24,15 +23,6 @@ pub const MAX_SLOT_BODY_LEN: usize = 4096;
 pub const FIXED_LEN: usize = MAGIC.len() + 3;
 /// Longest possible header, in bytes.
 pub const MAX_HEADER_LEN: usize = FIXED_LEN + MAX_SLOTS * (3 + MAX_SLOT_BODY_LEN);
-
-/// magic || version || suite: the part of the header every slot's key schedule binds.
-pub(crate) fn fixed_prefix(suite: Suite) -> [u8; MAGIC.len() + 2] {
-    let mut prefix = [0u8; MAGIC.len() + 2];
-    prefix[..MAGIC.len()].copy_from_slice(&MAGIC);
-    prefix[MAGIC.len()] = VERSION;
-    prefix[MAGIC.len() + 1] = suite.id();
-    prefix
-}
 
 /// A parsed (or freshly built) header, with its exact bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -74,7 +74,7 @@ impl Argon2idParams {
 
     /// The same parameters without the range check, for constants and for deliberately invalid
     /// headers (tests, test vectors, fuzzing corpora). Nothing derives a key from invalid
-    /// parameters: [`KdfParams::derive`], encryption and header parsing all validate.
+    /// parameters: key derivation, encryption and header parsing all validate.
     pub const fn unvalidated(memory_kib: u32, passes: u32, lanes: u32) -> Argon2idParams {
         Argon2idParams {
             memory_kib,
@@ -153,7 +153,7 @@ impl ScryptParams {
 
     /// The same parameters without the range check, for constants and for deliberately invalid
     /// headers (tests, test vectors, fuzzing corpora). Nothing derives a key from invalid
-    /// parameters: [`KdfParams::derive`], encryption and header parsing all validate.
+    /// parameters: key derivation, encryption and header parsing all validate.
     pub const fn unvalidated(log_n: u8, r: u32, p: u32) -> ScryptParams {
         ScryptParams { log_n, r, p }
     }
@@ -285,10 +285,21 @@ impl KdfParams {
     }
 
     /// Derives the 32-byte key-encryption key from `password` and `salt`, exactly as a slot's
-    /// KEK is derived (public so that tuning and benchmarks time the library's own code path).
+    /// KEK is derived: for tuning and benchmarks to time the library's own code path.
     ///
-    /// Callers check the parameters against [`KdfCaps`] first: this allocates what they ask.
+    /// Callers check the parameters against [`crate::KdfCaps`] first: this allocates what they
+    /// ask.
+    #[cfg(feature = "hazmat")]
     pub fn derive(&self, password: &Password, salt: &[u8]) -> Result<Zeroizing<[u8; KEK_LEN]>> {
+        self.derive_kek(password, salt)
+    }
+
+    /// The key-encryption key from `password` and `salt` (SPEC.md, "Deriving the KEK").
+    pub(crate) fn derive_kek(
+        &self,
+        password: &Password,
+        salt: &[u8],
+    ) -> Result<Zeroizing<[u8; KEK_LEN]>> {
         self.validate()?;
         let input = password.kdf_input();
         let mut kek = Zeroizing::new([0u8; KEK_LEN]);
@@ -447,207 +458,6 @@ impl fmt::Display for KdfKind {
     }
 }
 
-/// Upper bounds on the KDF work and memory a backup may ask of the decrypting machine, checked
-/// before any KDF work or allocation (SPEC.md, "KDF caps").
-///
-/// Start from [`KdfCaps::default`] (this machine) or [`KdfCaps::for_physical_memory`] and change
-/// single caps with the `with_` methods.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KdfCaps {
-    max_memory_bytes: u64,
-    argon2_max_passes: u32,
-    argon2_max_lanes: u32,
-    scrypt_max_log_n: u8,
-    scrypt_max_r: u32,
-    scrypt_max_p: u32,
-}
-
-impl KdfCaps {
-    /// The memory cap's ceiling whatever the machine: 4 GiB.
-    pub const MEMORY_CEILING: u64 = 4 << 30;
-
-    /// The default caps: memory at most 4 GiB and at most half of `physical_memory` (when known),
-    /// Argon2id t <= 64 and p <= 64, scrypt log2 N <= 22, r <= 32, p <= 16.
-    pub fn for_physical_memory(physical_memory: Option<u64>) -> KdfCaps {
-        let half = physical_memory.map_or(u64::MAX, |bytes| bytes / 2);
-        KdfCaps {
-            max_memory_bytes: Self::MEMORY_CEILING.min(half),
-            argon2_max_passes: 64,
-            argon2_max_lanes: 64,
-            scrypt_max_log_n: 22,
-            scrypt_max_r: 32,
-            scrypt_max_p: 16,
-        }
-    }
-
-    /// This machine's physical memory in bytes, where the OS tells it: what
-    /// [`KdfCaps::default`] passes to [`KdfCaps::for_physical_memory`].
-    pub fn machine_memory() -> Option<u64> {
-        let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-        let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
-        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        kib.checked_mul(1024)
-    }
-
-    /// Checks `params` against these caps; `Err` names the first parameter over its cap, with
-    /// the value asked and the cap.
-    pub fn check(&self, params: &KdfParams) -> Result<(), CapExceeded> {
-        use KdfParameter::*;
-        let mut limits: Vec<(KdfParameter, u128, u128)> = match params {
-            KdfParams::Argon2id(argon) => vec![
-                (
-                    Argon2Passes,
-                    argon.passes.into(),
-                    self.argon2_max_passes.into(),
-                ),
-                (
-                    Argon2Lanes,
-                    argon.lanes.into(),
-                    self.argon2_max_lanes.into(),
-                ),
-            ],
-            KdfParams::Scrypt(scrypt) => vec![
-                (
-                    ScryptLogN,
-                    scrypt.log_n.into(),
-                    self.scrypt_max_log_n.into(),
-                ),
-                (ScryptR, scrypt.r.into(), self.scrypt_max_r.into()),
-                (ScryptP, scrypt.p.into(), self.scrypt_max_p.into()),
-            ],
-        };
-        limits.push((Memory, params.memory_bytes(), self.max_memory_bytes.into()));
-        match limits.into_iter().find(|&(_, value, cap)| value > cap) {
-            Some((parameter, value, cap)) => Err(CapExceeded {
-                parameter,
-                value,
-                cap,
-            }),
-            None => Ok(()),
-        }
-    }
-}
-
-/// A getter and a `with_` setter for each cap.
-macro_rules! cap_accessors {
-    ($($(#[doc = $doc:literal])* $field:ident, $with:ident: $ty:ty;)*) => {
-        impl KdfCaps {
-            $(
-                $(#[doc = $doc])*
-                pub const fn $field(&self) -> $ty {
-                    self.$field
-                }
-
-                /// These caps with this cap set to `cap`.
-                #[must_use]
-                pub const fn $with(mut self, cap: $ty) -> KdfCaps {
-                    self.$field = cap;
-                    self
-                }
-            )*
-        }
-    };
-}
-
-cap_accessors! {
-    /// Most memory one derivation may allocate, in bytes.
-    max_memory_bytes, with_max_memory_bytes: u64;
-    /// Most Argon2id passes (`t`).
-    argon2_max_passes, with_argon2_max_passes: u32;
-    /// Most Argon2id lanes (`p`).
-    argon2_max_lanes, with_argon2_max_lanes: u32;
-    /// Largest scrypt log2 N.
-    scrypt_max_log_n, with_scrypt_max_log_n: u8;
-    /// Largest scrypt r.
-    scrypt_max_r, with_scrypt_max_r: u32;
-    /// Largest scrypt p.
-    scrypt_max_p, with_scrypt_max_p: u32;
-}
-
-impl Default for KdfCaps {
-    /// The default caps for this machine's physical memory.
-    fn default() -> KdfCaps {
-        KdfCaps::for_physical_memory(KdfCaps::machine_memory())
-    }
-}
-
-/// A KDF parameter that [`KdfCaps`] bounds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum KdfParameter {
-    /// Memory one derivation allocates, in bytes (either KDF).
-    Memory,
-    /// Argon2id passes (`t`).
-    Argon2Passes,
-    /// Argon2id lanes (`p`).
-    Argon2Lanes,
-    /// scrypt log2 N.
-    ScryptLogN,
-    /// scrypt block size `r`.
-    ScryptR,
-    /// scrypt parallelization `p`.
-    ScryptP,
-}
-
-impl KdfParameter {
-    /// The parameter's short name in messages: `memory`, `t`, `p`, `log2 N`, `r`, `p`.
-    pub fn name(self) -> &'static str {
-        match self {
-            KdfParameter::Memory => "memory",
-            KdfParameter::Argon2Passes => "t",
-            KdfParameter::Argon2Lanes | KdfParameter::ScryptP => "p",
-            KdfParameter::ScryptLogN => "log2 N",
-            KdfParameter::ScryptR => "r",
-        }
-    }
-
-    /// `value` of this parameter as messages show it: memory in the largest binary unit that
-    /// keeps it whole (`64 MiB`), other parameters as plain numbers.
-    pub fn display_value(self, value: u128) -> impl fmt::Display {
-        struct Shown(KdfParameter, u128);
-        impl fmt::Display for Shown {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                let Shown(parameter, value) = *self;
-                if parameter != KdfParameter::Memory {
-                    return write!(f, "{value}");
-                }
-                const UNITS: [&str; 6] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
-                let mut value = value;
-                let mut unit = 0;
-                while unit + 1 < UNITS.len() && value >= 1024 && value.is_multiple_of(1024) {
-                    value /= 1024;
-                    unit += 1;
-                }
-                write!(f, "{value} {}", UNITS[unit])
-            }
-        }
-        Shown(self, value)
-    }
-}
-
-impl fmt::Display for KdfParameter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A KDF parameter over its cap: what [`KdfCaps::check`] refuses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "{parameter} = {}, above the cap of {}",
-    parameter.display_value(*value),
-    parameter.display_value(*cap)
-)]
-#[non_exhaustive]
-pub struct CapExceeded {
-    /// The parameter over its cap.
-    pub parameter: KdfParameter,
-    /// The value asked for (bytes for [`KdfParameter::Memory`]).
-    pub value: u128,
-    /// The cap in force (bytes for [`KdfParameter::Memory`]).
-    pub cap: u128,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -698,45 +508,6 @@ mod tests {
     }
 
     #[test]
-    fn caps_name_the_parameter_over_the_cap() {
-        let caps = KdfCaps::for_physical_memory(Some(8 << 30));
-        assert_eq!(caps.max_memory_bytes, 4 << 30);
-        assert_eq!(
-            KdfCaps::for_physical_memory(Some(2 << 30)).max_memory_bytes,
-            1 << 30
-        );
-        let huge = KdfParams::Argon2id(Argon2idParams {
-            memory_kib: u32::MAX,
-            passes: 1,
-            lanes: 1,
-        });
-        let error = caps.check(&huge).unwrap_err();
-        assert_eq!(
-            error,
-            CapExceeded {
-                parameter: KdfParameter::Memory,
-                value: u128::from(u32::MAX) * 1024,
-                cap: 4 << 30,
-            }
-        );
-        assert_eq!(
-            error.to_string(),
-            "memory = 4294967295 KiB, above the cap of 4 GiB"
-        );
-        let slow = KdfParams::Argon2id(Argon2idParams::unvalidated(64, u32::MAX, 1));
-        assert_eq!(
-            caps.check(&slow).unwrap_err().parameter,
-            KdfParameter::Argon2Passes
-        );
-        let scrypt = KdfParams::Scrypt(ScryptParams::unvalidated(23, 8, 1));
-        let error = caps.check(&scrypt).unwrap_err();
-        assert_eq!(error.parameter, KdfParameter::ScryptLogN);
-        assert_eq!(error.to_string(), "log2 N = 23, above the cap of 22");
-        assert!(caps.check(&KdfKind::Argon2id.default_params()).is_ok());
-        assert!(caps.check(&KdfKind::Scrypt.default_params()).is_ok());
-    }
-
-    #[test]
     fn constructors_validate() {
         assert_eq!(
             Argon2idParams::new(65536, 3, 4).unwrap(),
@@ -753,28 +524,6 @@ mod tests {
             Err(Error::InvalidKdfParameters(_))
         ));
         assert!(ScryptParams::new(10, 1 << 16, 1 << 14).is_err());
-    }
-
-    #[test]
-    fn caps_change_one_at_a_time() {
-        let caps = KdfCaps::for_physical_memory(None)
-            .with_max_memory_bytes(1 << 20)
-            .with_argon2_max_passes(2)
-            .with_argon2_max_lanes(3)
-            .with_scrypt_max_log_n(10)
-            .with_scrypt_max_r(8)
-            .with_scrypt_max_p(2);
-        assert_eq!(
-            (
-                caps.max_memory_bytes(),
-                caps.argon2_max_passes(),
-                caps.argon2_max_lanes(),
-                caps.scrypt_max_log_n(),
-                caps.scrypt_max_r(),
-                caps.scrypt_max_p()
-            ),
-            (1 << 20, 2, 3, 10, 8, 2)
-        );
     }
 
     #[test]

@@ -79,15 +79,18 @@
 //!
 //! - `ring`, `aws-lc`: faster AEAD backends (see [`Backend`]); backups do not depend on them.
 //! - `hazmat`: the layers below the format, for test vectors, benchmarks and fuzzing: fixed
-//!   randomness ([`Encryptor::entropy`]), the raw payload layer (`chunked`, `PayloadCipher`),
+//!   randomness (`Encryptor::entropy`), the raw payload layer (`chunked`, `PayloadCipher`),
 //!   the key schedules and the KDFs on their own. Misused, they reuse nonces or release keys;
 //!   a backup tool never needs them.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod aead;
 pub mod backend;
 mod backup_buffer;
 mod batch;
+mod cap_exceeded;
+mod caps;
 #[cfg(feature = "hazmat")]
 #[doc(hidden)]
 pub mod chunked;
@@ -106,18 +109,22 @@ mod pipeline;
 mod reader;
 pub mod recovery_key;
 pub mod slot;
+mod slot_kind;
 pub mod source;
 pub mod suite;
 mod threads;
+mod version;
 mod writer;
 
 pub use backend::Backend;
 pub use backup_buffer::{BackupBuffer, OpenedBackup};
+pub use cap_exceeded::{CapExceeded, KdfParameter};
+pub use caps::KdfCaps;
 pub use decryptor::{Decryptor, Unlocked};
 pub use encryptor::Encryptor;
 pub use error::{Error, Result, SecretKind, Truncation};
 pub use header::Header;
-pub use kdf::{Argon2idParams, KdfCaps, KdfKind, KdfParams, Password, ScryptParams};
+pub use kdf::{Argon2idParams, KdfKind, KdfParams, Password, ScryptParams};
 pub use reader::DecryptReader;
 pub use recovery_key::{RecoveryKey, RecoveryKeyError};
 pub use slot::{KeySlot, Secret, SlotKind, SlotSecret};
@@ -130,6 +137,7 @@ pub use writer::EncryptWriter;
 /// For test vectors, benchmarks and fuzzing; misused, they reuse nonces or release keys.
 #[cfg(feature = "hazmat")]
 pub mod hazmat {
+    pub use crate::aead::{AuthenticationFailed, ChunkAead};
     pub use crate::chunked::{self, Options};
     pub use crate::entropy::Entropy;
     pub use crate::payload_cipher::{FileKey, PayloadCipher, PayloadSchedule};

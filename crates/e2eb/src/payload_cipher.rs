@@ -6,12 +6,13 @@
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
+use crate::aead::ChunkAead;
 use crate::backend::Backend;
 use crate::entropy::Entropy;
 use crate::error::{Error, Result};
 use crate::hkdf_sha512;
 use crate::payload::{CHUNK_LEN, COMMITMENT_LEN, FILE_KEY_LEN, MAX_CHUNKS, PREFIX_LEN, SALT_LEN};
-use crate::suite::{ChunkAead, KEY_LEN, NONCE_LEN, Suite, TAG_LEN};
+use crate::suite::{KEY_LEN, NONCE_LEN, Suite, TAG_LEN};
 
 /// The label that starts the HKDF info (c2sp.org/chunked-encryption, "Key derivation").
 const INFO_LABEL: &[u8] = b"c2sp.org/chunked-encryption@v1+";
@@ -169,7 +170,7 @@ impl PayloadCipher {
     ) -> PayloadCipher {
         PayloadCipher {
             suite,
-            aead: backend.cipher(suite, &schedule.aead_key),
+            aead: backend.aead(suite, &schedule.aead_key),
             base_nonce: schedule.base_nonce,
         }
     }

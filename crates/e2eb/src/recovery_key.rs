@@ -7,6 +7,7 @@ use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::entropy::Entropy;
+pub use crate::error::RecoveryKeyError;
 use crate::error::Result;
 
 /// Number of hex digits in a recovery key.
@@ -110,40 +111,6 @@ impl std::str::FromStr for RecoveryKey {
 impl fmt::Debug for RecoveryKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RecoveryKey(<secret>)")
-    }
-}
-
-/// Why a recovery key could not be parsed.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum RecoveryKeyError {
-    /// The text does not hold exactly 64 hex digits.
-    #[error("a recovery key has 64 hex digits, found {found}")]
-    WrongLength {
-        /// Hex digits found.
-        found: usize,
-    },
-    /// A character is neither a hex digit nor a separator (white space or dash).
-    #[error(
-        "invalid character {character:?} {} of the recovery key; \
-         only 0-9, a-f, spaces and dashes are allowed",
-        describe_place(*group, *position)
-    )]
-    InvalidCharacter {
-        /// The offending character.
-        character: char,
-        /// The 4-digit group it falls in, from 1; 17 after the last digit.
-        group: usize,
-        /// The digit position it takes, from 1.
-        position: usize,
-    },
-}
-
-fn describe_place(group: usize, position: usize) -> String {
-    if group > DIGITS / GROUP_LEN {
-        "after the last group".into()
-    } else {
-        format!("in group {group} (after digit {})", position - 1)
     }
 }
 

@@ -15,13 +15,9 @@ use crate::payload::FILE_KEY_LEN;
 use crate::payload_cipher::FileKey;
 use crate::recovery_key::RecoveryKey;
 use crate::suite::{KEY_LEN, NONCE_LEN, Suite, TAG_LEN};
+use crate::version::fixed_prefix;
 
-/// Slot type identifier of a recovery-key slot.
-pub const TYPE_RECOVERY_KEY: u8 = 0x01;
-/// Slot type identifier of an Argon2id password slot.
-pub const TYPE_ARGON2ID: u8 = 0x02;
-/// Slot type identifier of a scrypt password slot.
-pub const TYPE_SCRYPT: u8 = 0x03;
+pub use crate::slot_kind::{SlotKind, TYPE_ARGON2ID, TYPE_RECOVERY_KEY, TYPE_SCRYPT};
 
 /// Length of a recovery-key slot's salt.
 pub const RECOVERY_KEY_SALT_LEN: usize = 32;
@@ -36,43 +32,6 @@ pub const SEALED_LEN: usize = KEY_CHECK_LEN + WRAPPED_KEY_LEN;
 const SLOT_LABEL: &[u8] = b"e2eb v1 key slot";
 /// HKDF info of the recovery-key KEK (SPEC.md, "Recovery-key slot").
 const RECOVERY_KEY_LABEL: &[u8] = b"e2eb v1 recovery key";
-
-/// The kind of a key slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SlotKind {
-    /// Opened by the 256-bit recovery key.
-    RecoveryKey,
-    /// Opened by a password through Argon2id.
-    Argon2id,
-    /// Opened by a password through scrypt.
-    Scrypt,
-    /// A type this build does not know; skipped.
-    Unknown(u8),
-}
-
-impl SlotKind {
-    /// The slot type byte.
-    pub fn type_id(self) -> u8 {
-        match self {
-            SlotKind::RecoveryKey => TYPE_RECOVERY_KEY,
-            SlotKind::Argon2id => TYPE_ARGON2ID,
-            SlotKind::Scrypt => TYPE_SCRYPT,
-            SlotKind::Unknown(id) => id,
-        }
-    }
-}
-
-impl fmt::Display for SlotKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SlotKind::RecoveryKey => f.write_str("recovery-key"),
-            SlotKind::Argon2id => f.write_str("argon2id"),
-            SlotKind::Scrypt => f.write_str("scrypt"),
-            SlotKind::Unknown(id) => write!(f, "unknown type 0x{id:02x}"),
-        }
-    }
-}
 
 /// A secret that can open key slots.
 #[derive(Debug)]
@@ -308,7 +267,7 @@ impl KeySlot {
                 kdf.validate()?;
                 let mut salt = vec![0u8; kdf::DEFAULT_SALT_LEN];
                 entropy.fill(&mut salt)?;
-                let kek = kdf.derive(password, &salt)?;
+                let kek = kdf.derive_kek(password, &salt)?;
                 (
                     KeySlot::Password {
                         kdf: *kdf,
@@ -319,11 +278,11 @@ impl KeySlot {
                 )
             }
         };
-        let schedule = slot.key_schedule(suite, &kek);
+        let schedule = slot.schedule(suite, &kek);
         let mut wrapped = [0u8; WRAPPED_KEY_LEN];
         wrapped[..FILE_KEY_LEN].copy_from_slice(file_key.as_bytes());
         let tag = backend
-            .cipher(suite, &schedule.wrap_key)
+            .aead(suite, &schedule.wrap_key)
             .seal_in_place(&schedule.wrap_nonce, &mut wrapped[..FILE_KEY_LEN]);
         wrapped[FILE_KEY_LEN..].copy_from_slice(&tag);
         let sealed = SealedFileKey {
@@ -361,12 +320,12 @@ impl KeySlot {
                 recovery_key_kek(recovery_key, salt)
             }
             (KeySlot::Password { kdf, salt, .. }, Secret::Password(password)) => {
-                kdf.derive(password, salt)?
+                kdf.derive_kek(password, salt)?
             }
             _ => return Ok(None),
         };
         let sealed = self.sealed().expect("known slots are sealed");
-        let schedule = self.key_schedule(suite, &kek);
+        let schedule = self.schedule(suite, &kek);
         if !bool::from(schedule.key_check.ct_eq(&sealed.key_check)) {
             return Ok(None);
         }
@@ -376,7 +335,7 @@ impl KeySlot {
             .try_into()
             .expect("fixed length");
         backend
-            .cipher(suite, &schedule.wrap_key)
+            .aead(suite, &schedule.wrap_key)
             .open_in_place(&schedule.wrap_nonce, file_key.as_mut_slice(), &tag)
             .map_err(|_| Error::SlotCorrupt { index })?;
         Ok(Some(FileKey::from_bytes(*file_key)))
@@ -384,27 +343,33 @@ impl KeySlot {
 
     /// The slot's key-encryption key from `secret` (SPEC.md, "Deriving the KEK"), or `None` when
     /// the secret is not of this slot's kind. Runs the KDF: check the caps first.
+    #[cfg(feature = "hazmat")]
     pub fn derive_kek(&self, secret: &Secret) -> Result<Option<Zeroizing<[u8; KEK_LEN]>>> {
         Ok(Some(match (self, secret) {
             (KeySlot::RecoveryKey { salt, .. }, Secret::RecoveryKey(recovery_key)) => {
                 recovery_key_kek(recovery_key, salt)
             }
             (KeySlot::Password { kdf, salt, .. }, Secret::Password(password)) => {
-                kdf.derive(password, salt)?
+                kdf.derive_kek(password, salt)?
             }
             _ => return Ok(None),
         }))
     }
 
     /// wrap key || wrap nonce || key check = HKDF-Expand-SHA-512(KEK, info) (SPEC.md,
-    /// "Wrapping the file key"). Public for test vectors' intermediate values.
+    /// "Wrapping the file key"), for test vectors' intermediate values.
+    #[cfg(feature = "hazmat")]
     pub fn key_schedule(&self, suite: Suite, kek: &[u8; KEK_LEN]) -> SlotKeySchedule {
+        self.schedule(suite, kek)
+    }
+
+    pub(crate) fn schedule(&self, suite: Suite, kek: &[u8; KEK_LEN]) -> SlotKeySchedule {
         let mut slot_head = Vec::with_capacity(128);
         slot_head.push(self.kind().type_id());
         let body_len = self.encoded_body_len();
         slot_head.extend_from_slice(&u16::try_from(body_len).expect("bounded").to_be_bytes());
         self.encode_parameters(&mut slot_head);
-        let prefix = crate::header::fixed_prefix(suite);
+        let prefix = fixed_prefix(suite);
         let mut okm = Zeroizing::new([0u8; KEY_LEN + NONCE_LEN + KEY_CHECK_LEN]);
         hkdf_sha512::expand(
             kek,

@@ -1,6 +1,4 @@
-//! Cipher suites and the seal/open interface that AEAD backends ([`crate::Backend`]) implement.
-
-use crate::backend::Backend;
+//! Cipher suites: the AEADs a backup can be sealed with, their ids and names.
 
 /// Length of every suite's key, in bytes.
 pub const KEY_LEN: usize = 32;
@@ -58,12 +56,6 @@ impl Suite {
             .into_iter()
             .find(|suite| suite.name().eq_ignore_ascii_case(name))
     }
-
-    /// The RustCrypto (reference) implementation of this suite's AEAD under `key`; see
-    /// [`Backend::cipher`] for the others.
-    pub fn cipher(self, key: &[u8; KEY_LEN]) -> Box<dyn ChunkAead> {
-        Backend::RustCrypto.cipher(self, key)
-    }
 }
 
 impl std::fmt::Display for Suite {
@@ -82,7 +74,7 @@ impl std::str::FromStr for Suite {
     }
 }
 
-/// A name that is none of this build's (the error of [`Suite`]'s and [`Backend`]'s `FromStr`).
+/// A name that is none of this build's (the error of [`Suite`]'s and [`crate::Backend`]'s `FromStr`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} {name:?}; this build knows {}", known.join(", "))]
 pub struct UnknownName {
@@ -114,63 +106,6 @@ impl UnknownName {
         &self.known
     }
 }
-
-/// An AEAD keyed for one message, sealing and opening with a detached tag and empty associated
-/// data (the only way e2eb uses an AEAD).
-///
-/// Each [`Backend`] implements this trait; the format code never sees which one runs.
-pub trait ChunkAead: Send + Sync {
-    /// Encrypts `buffer` in place and returns its tag.
-    fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], buffer: &mut [u8]) -> [u8; TAG_LEN];
-
-    /// Decrypts `buffer` in place if `tag` authenticates it; on failure the buffer's contents
-    /// are unspecified and must not be used.
-    fn open_in_place(
-        &self,
-        nonce: &[u8; NONCE_LEN],
-        buffer: &mut [u8],
-        tag: &[u8; TAG_LEN],
-    ) -> Result<(), AuthenticationFailed>;
-
-    /// Encrypts `plaintext` into `ciphertext` (of the same length) and returns the tag.
-    ///
-    /// Backends that can read one buffer while writing another override this: the default
-    /// copies first and so passes over the data twice.
-    ///
-    /// # Panics
-    ///
-    /// When the lengths differ.
-    fn seal_to(
-        &self,
-        nonce: &[u8; NONCE_LEN],
-        plaintext: &[u8],
-        ciphertext: &mut [u8],
-    ) -> [u8; TAG_LEN] {
-        ciphertext.copy_from_slice(plaintext);
-        self.seal_in_place(nonce, ciphertext)
-    }
-
-    /// Decrypts `ciphertext` into `plaintext` (of the same length) if `tag` authenticates it;
-    /// on failure `plaintext`'s contents are unspecified and must not be used.
-    ///
-    /// # Panics
-    ///
-    /// When the lengths differ.
-    fn open_to(
-        &self,
-        nonce: &[u8; NONCE_LEN],
-        ciphertext: &[u8],
-        tag: &[u8; TAG_LEN],
-        plaintext: &mut [u8],
-    ) -> Result<(), AuthenticationFailed> {
-        plaintext.copy_from_slice(ciphertext);
-        self.open_in_place(nonce, plaintext, tag)
-    }
-}
-
-/// An AEAD tag did not verify.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AuthenticationFailed;
 
 #[cfg(test)]
 mod tests {

@@ -6,9 +6,10 @@
 mod common;
 
 use common::*;
+use e2eb::hazmat::ChunkAead;
 use e2eb::hazmat::{PayloadCipher, PayloadSchedule};
 use e2eb::payload::SALT_LEN;
-use e2eb::suite::{ChunkAead, TAG_LEN};
+use e2eb::suite::TAG_LEN;
 use e2eb::{Backend, Decryptor, Error, Suite};
 use proptest::prelude::*;
 

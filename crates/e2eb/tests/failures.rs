@@ -395,7 +395,7 @@ fn hostile_slot(kdf: e2eb::KdfParams, salt_len: usize) -> KeySlot {
 
 #[test]
 fn hostile_kdf_parameters_are_refused_before_any_work() {
-    use e2eb::kdf::KdfParameter;
+    use e2eb::KdfParameter;
     use e2eb::{Argon2idParams, KdfParams, ScryptParams};
     let caps = KdfCaps::for_physical_memory(Some(24 << 30));
     let cases = [

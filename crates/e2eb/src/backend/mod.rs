@@ -1,4 +1,4 @@
-//! AEAD backends: the libraries that run a suite's AEAD behind [`ChunkAead`].
+//! AEAD backends: the libraries that run a suite's AEAD behind one seal/open interface.
 //!
 //! Every backend computes the same function (the suite's AEAD with empty associated data), so
 //! the choice changes speed only: backups are byte-identical whichever backend made them, and
@@ -6,7 +6,8 @@
 //! reference; `ring` and AWS-LC (through `aws-lc-rs`) are optional, behind the cargo features
 //! `ring` and `aws-lc`.
 
-use crate::suite::{ChunkAead, KEY_LEN, Suite, UnknownName};
+use crate::aead::ChunkAead;
+use crate::suite::{KEY_LEN, Suite, UnknownName};
 
 #[cfg(feature = "aws-lc")]
 mod aws_lc;
@@ -91,8 +92,15 @@ impl Backend {
         std::iter::once(Backend::Auto).chain(Backend::compiled().iter().copied())
     }
 
-    /// An implementation of `suite`'s AEAD under `key` from this backend.
+    /// An implementation of `suite`'s AEAD under `key` from this backend. The nonces are the
+    /// caller's to keep unique.
+    #[cfg(feature = "hazmat")]
     pub fn cipher(self, suite: Suite, key: &[u8; KEY_LEN]) -> Box<dyn ChunkAead> {
+        self.aead(suite, key)
+    }
+
+    /// An implementation of `suite`'s AEAD under `key` from this backend.
+    pub(crate) fn aead(self, suite: Suite, key: &[u8; KEY_LEN]) -> Box<dyn ChunkAead> {
         match self.resolve() {
             Backend::Auto => unreachable!("resolve() returns a concrete backend"),
             Backend::RustCrypto => rustcrypto::cipher(suite, key),

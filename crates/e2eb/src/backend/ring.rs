@@ -2,7 +2,8 @@
 
 use ::ring::aead::{AES_256_GCM, Aad, CHACHA20_POLY1305, LessSafeKey, Nonce, Tag, UnboundKey};
 
-use crate::suite::{AuthenticationFailed, ChunkAead, KEY_LEN, NONCE_LEN, Suite, TAG_LEN};
+use crate::aead::{AuthenticationFailed, ChunkAead};
+use crate::suite::{KEY_LEN, NONCE_LEN, Suite, TAG_LEN};
 
 pub(super) fn cipher(suite: Suite, key: &[u8; KEY_LEN]) -> Box<dyn ChunkAead> {
     let algorithm = match suite {

@@ -5,7 +5,8 @@ use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::ChaCha20Poly1305;
 
-use crate::suite::{AuthenticationFailed, ChunkAead, KEY_LEN, NONCE_LEN, Suite, TAG_LEN};
+use crate::aead::{AuthenticationFailed, ChunkAead};
+use crate::suite::{KEY_LEN, NONCE_LEN, Suite, TAG_LEN};
 
 pub(super) fn cipher(suite: Suite, key: &[u8; KEY_LEN]) -> Box<dyn ChunkAead> {
     match suite {
