@@ -37,13 +37,20 @@ impl KdfCaps {
         }
     }
 
-    /// This machine's physical memory in bytes, where the OS tells it: what
-    /// [`KdfCaps::default`] passes to [`KdfCaps::for_physical_memory`].
+    /// The memory this process may use, in bytes, where the OS tells it: the machine's physical
+    /// memory, or the memory limit of the process's control group (cgroup v2 `memory.max`,
+    /// cgroup v1 `memory.limit_in_bytes`, the lowest along its path) where that is lower, so
+    /// that a container limited to 512 MiB refuses a backup asking for 1 GiB instead of being
+    /// killed. What [`KdfCaps::default`] passes to [`KdfCaps::for_physical_memory`].
     pub fn machine_memory() -> Option<u64> {
-        let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-        let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
-        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-        kib.checked_mul(1024)
+        let read = |path: &std::path::Path| std::fs::read_to_string(path).ok();
+        let physical = read("/proc/meminfo".as_ref()).and_then(|meminfo| mem_total(&meminfo));
+        let limit = read("/proc/self/cgroup".as_ref())
+            .and_then(|cgroups| cgroup_memory_limit(&cgroups, "/sys/fs/cgroup".as_ref(), read));
+        match (physical, limit) {
+            (Some(physical), Some(limit)) => Some(physical.min(limit)),
+            (physical, limit) => physical.or(limit),
+        }
     }
 
     /// Checks `params` against these caps; `Err` names the first parameter over its cap, with
@@ -128,10 +135,137 @@ impl Default for KdfCaps {
     }
 }
 
+/// `MemTotal` of `/proc/meminfo`, in bytes.
+fn mem_total(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|line| line.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    kib.checked_mul(1024)
+}
+
+/// The lowest memory limit on the path of this process's control groups (as `/proc/self/cgroup`
+/// lists them, `cgroups`), read through `read` under `root` (`/sys/fs/cgroup`): cgroup v2's
+/// `memory.max` (the `0::PATH` line, under `root`) and cgroup v1's `memory.limit_in_bytes` (the
+/// `N:memory:PATH` line, under `root/memory`), from the process's group up to the mount's root,
+/// since a parent's limit binds its children. `max`, and v1's "no limit" of nearly 2^63, are no
+/// limit.
+fn cgroup_memory_limit(
+    cgroups: &str,
+    root: &std::path::Path,
+    read: impl Fn(&std::path::Path) -> Option<String>,
+) -> Option<u64> {
+    /// v1 reports "no limit" as the largest page-aligned i64.
+    const UNLIMITED: u64 = 1 << 62;
+    let mut lowest: Option<u64> = None;
+    for line in cgroups.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let (mount, file) = if controllers.is_empty() {
+            (root.to_path_buf(), "memory.max")
+        } else if controllers
+            .split(',')
+            .any(|controller| controller == "memory")
+        {
+            (root.join("memory"), "memory.limit_in_bytes")
+        } else {
+            continue;
+        };
+        let mut group = std::path::PathBuf::from(path.trim_start_matches('/'));
+        loop {
+            let limit = read(&mount.join(&group).join(file))
+                .and_then(|text| text.trim().parse::<u64>().ok())
+                .filter(|&limit| limit < UNLIMITED);
+            if let Some(limit) = limit {
+                lowest = Some(lowest.map_or(limit, |lowest| lowest.min(limit)));
+            }
+            if !group.pop() {
+                break;
+            }
+        }
+    }
+    lowest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::kdf::{Argon2idParams, KdfKind, ScryptParams};
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    fn limit_from(cgroups: &str, files: &[(&str, &str)]) -> Option<u64> {
+        let files: HashMap<&Path, &str> = files
+            .iter()
+            .map(|&(path, text)| (Path::new(path), text))
+            .collect();
+        cgroup_memory_limit(cgroups, Path::new("/sys/fs/cgroup"), |path| {
+            files.get(path).map(|text| text.to_string())
+        })
+    }
+
+    #[test]
+    fn a_cgroup_v2_limit_on_the_path_caps_the_memory() {
+        let cgroups = "0::/user.slice/job.scope\n";
+        assert_eq!(
+            limit_from(
+                cgroups,
+                &[
+                    ("/sys/fs/cgroup/user.slice/job.scope/memory.max", "max\n"),
+                    ("/sys/fs/cgroup/user.slice/memory.max", "536870912\n"),
+                ]
+            ),
+            Some(512 << 20),
+            "a parent's limit binds its children"
+        );
+        assert_eq!(
+            limit_from(cgroups, &[("/sys/fs/cgroup/memory.max", "max\n")]),
+            None
+        );
+    }
+
+    #[test]
+    fn a_cgroup_v1_limit_caps_the_memory_and_its_no_limit_value_does_not() {
+        let cgroups = "4:memory:/process_api/abc\n3:cpuset:/\n0::/\n";
+        assert_eq!(
+            limit_from(
+                cgroups,
+                &[
+                    (
+                        "/sys/fs/cgroup/memory/process_api/abc/memory.limit_in_bytes",
+                        "2147483648\n"
+                    ),
+                    (
+                        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                        "9223372036854771712\n"
+                    ),
+                ]
+            ),
+            Some(2 << 30)
+        );
+        assert_eq!(
+            limit_from(
+                cgroups,
+                &[(
+                    "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+                    "9223372036854771712\n"
+                )]
+            ),
+            None
+        );
+        assert_eq!(limit_from("garbage\n", &[]), None);
+    }
+
+    #[test]
+    fn mem_total_is_read_in_bytes() {
+        assert_eq!(
+            mem_total("MemTotal:       24567892 kB\nMemFree: 1 kB\n"),
+            Some(24567892 * 1024)
+        );
+        assert_eq!(mem_total("MemFree: 1 kB\n"), None);
+    }
 
     #[test]
     fn caps_name_the_parameter_over_the_cap() {
