@@ -16,8 +16,24 @@ pub const DIGITS: usize = 64;
 pub const GROUP_LEN: usize = 4;
 
 /// A 256-bit recovery key. Zeroized on drop; `Debug` never shows it; compared in constant time.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub struct RecoveryKey([u8; 32]);
+
+// By hand rather than derived: the derive macros would build a proc-macro crate (and its
+// parser) for every user of the library, for these few lines.
+impl Zeroize for RecoveryKey {
+    fn zeroize(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl Drop for RecoveryKey {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for RecoveryKey {}
 
 impl RecoveryKey {
     /// A new recovery key from the operating system's random number generator.

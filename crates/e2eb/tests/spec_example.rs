@@ -1,6 +1,10 @@
 //! SPEC.md's worked example is regenerated here from its inputs and must match the document
 //! byte for byte, so the spec and the code cannot drift apart silently. On a mismatch the test
 //! prints the block to paste into SPEC.md (only after checking that the change is intended).
+//!
+//! The crate carries a copy of the repository's SPEC.md (crates/e2eb/SPEC.md), so that the
+//! published package holds the spec and this test runs from it; where the repository's copy is
+//! there too, the two must be identical.
 
 use std::fmt::Write as _;
 
@@ -113,10 +117,14 @@ fn render() -> String {
     format!("```text\n{out}```\n")
 }
 
+/// The crate's copy of the spec, the one the package ships.
+const CRATE_SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/SPEC.md");
+/// The repository's spec, absent from the package.
+const REPOSITORY_SPEC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../SPEC.md");
+
 #[test]
 fn spec_worked_example_matches_the_code() {
-    let spec =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../SPEC.md")).unwrap();
+    let spec = std::fs::read_to_string(CRATE_SPEC).unwrap();
     let start = spec
         .find(BEGIN)
         .expect("SPEC.md has the worked-example markers")
@@ -126,5 +134,18 @@ fn spec_worked_example_matches_the_code() {
     assert!(
         spec[start..end] == expected,
         "SPEC.md's worked example is stale; the code gives:\n{expected}"
+    );
+}
+
+#[test]
+fn crate_spec_is_the_repository_spec() {
+    // In a package (no repository around it) there is nothing to compare.
+    let Ok(repository) = std::fs::read(REPOSITORY_SPEC) else {
+        return;
+    };
+    let copy = std::fs::read(CRATE_SPEC).unwrap();
+    assert!(
+        copy == repository,
+        "crates/e2eb/SPEC.md differs from SPEC.md: run `cp SPEC.md crates/e2eb/SPEC.md`"
     );
 }
