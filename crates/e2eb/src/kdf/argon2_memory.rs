@@ -94,8 +94,9 @@ impl Argon2Memory {
     /// fault on those few threads (m = 256 MiB, t = 2, p = 1 on 2 CPUs: 0.63 s against 0.54 s
     /// touched in parallel first, and 0.56 s for the old parallel zeroing of a `Vec`): every
     /// page is touched first, one word written, on every CPU. The kernel's zeroing is still the
-    /// only pass over the memory before the fill. With huge pages a fault costs little, and the
-    /// fill ran faster touching them itself (0.38 s against 0.61 s).
+    /// only pass over the memory before the fill. With huge pages a fault costs little and
+    /// touching first did not pay (p=1 medians: 0.38 s without, 0.61 s with, in one run of 15
+    /// rounds; about even in later runs under load), so the fill touches them itself.
     #[cfg(unix)]
     fn touch_pages(&mut self) {
         const BLOCKS_PER_PAGE: usize = MAPPING_ALIGN / size_of::<Block>();
@@ -207,8 +208,9 @@ impl Mapping {
         //   all zeros, which is `Block::new()` (tested);
         // - no other access to that memory while the slice lives: the slice reborrows
         //   `&mut self.map` (the same lifetime as `bytes`), the mapping is private to this
-        //   `Mapping` (anonymous, not shared with any other process or mapping), and it is
-        //   unmapped only when the `MmapMut` is dropped, which that borrow rules out.
+        //   `Mapping` (`MAP_PRIVATE | MAP_ANONYMOUS`: no file, no other mapping, and a child
+        //   process gets a copy-on-write copy, never this memory), and it is unmapped only when
+        //   the `MmapMut` is dropped, which that borrow rules out.
         unsafe { std::slice::from_raw_parts_mut(bytes.as_mut_ptr().cast::<Block>(), count) }
     }
 }
