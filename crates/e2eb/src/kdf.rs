@@ -9,6 +9,9 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
+mod argon2_memory;
+use argon2_memory::Argon2Memory;
+
 /// Length of every key-encryption key, in bytes.
 pub const KEK_LEN: usize = 32;
 /// Shortest password salt the format accepts, in bytes.
@@ -322,7 +325,7 @@ impl KdfParams {
                     input.as_bytes(),
                     salt,
                     kek.as_mut_slice(),
-                    &mut memory.blocks,
+                    memory.blocks(),
                 )
                 .map_err(|error| Error::InvalidKdfParameters(format!("argon2id: {error}")))?;
             }
@@ -334,59 +337,6 @@ impl KdfParams {
             }
         }
         Ok(kek)
-    }
-}
-
-/// Argon2id's working memory. Every block is derived from the password, and a single one lets
-/// an attacker test a guess for the price of a few BLAKE2b calls instead of a whole derivation,
-/// so the blocks are wiped when the derivation ends, whether it succeeded or not (the reference
-/// C code does the same; the `argon2` crate leaves this to whoever owns the memory).
-///
-/// Allocation and wiping are shared out over the CPUs (one piece per lane, or per CPU where
-/// there are more): the page faults of the first touch cost, on some machines, half a pass, and
-/// the `argon2` crate's own allocation would zero everything on one thread before hashing starts
-/// (its blocks are 64-byte aligned, which the allocator's lazily zeroed pages do not serve), a
-/// serial cost that capped what more lanes could gain. Neither is Argon2 work, so even one lane
-/// gets every CPU for them.
-struct Argon2Memory {
-    blocks: Vec<argon2::Block>,
-    piece_len: usize,
-}
-
-impl Argon2Memory {
-    fn allocate(params: &argon2::Params) -> Result<Argon2Memory> {
-        use rayon::prelude::*;
-        let count = params.block_count();
-        let lanes = usize::try_from(params.p_cost()).unwrap_or(1);
-        let pieces = lanes.max(rayon::current_num_threads()).max(1);
-        let piece_len = count.div_ceil(pieces).max(1);
-        let mut blocks = Vec::new();
-        blocks.try_reserve_exact(count).map_err(|_| {
-            Error::InvalidKdfParameters(format!(
-                "argon2id: cannot allocate {} KiB of memory",
-                count
-            ))
-        })?;
-        (0..count)
-            .into_par_iter()
-            .with_min_len(piece_len)
-            .map(|_| argon2::Block::new())
-            .collect_into_vec(&mut blocks);
-        Ok(Argon2Memory { blocks, piece_len })
-    }
-
-    fn wipe(&mut self) {
-        use rayon::prelude::*;
-        use zeroize::Zeroize;
-        self.blocks
-            .par_chunks_mut(self.piece_len)
-            .for_each(|piece| piece.iter_mut().for_each(Zeroize::zeroize));
-    }
-}
-
-impl Drop for Argon2Memory {
-    fn drop(&mut self) {
-        self.wipe();
     }
 }
 
@@ -535,11 +485,11 @@ mod tests {
                 b"password",
                 &[7u8; 32],
                 &mut [0u8; 32],
-                &mut memory.blocks,
+                memory.blocks(),
             )
             .unwrap();
         let written = memory
-            .blocks
+            .blocks()
             .iter()
             .filter(|block| block.as_ref().iter().any(|&word| word != 0))
             .count();
@@ -547,7 +497,7 @@ mod tests {
         memory.wipe();
         assert!(
             memory
-                .blocks
+                .blocks()
                 .iter()
                 .all(|block| block.as_ref().iter().all(|&word| word == 0))
         );

@@ -483,8 +483,8 @@ fn versus_argon2_reference(
 }
 
 /// Why the results carry no cycles per byte.
-const CYCLES_PER_BYTE: &str = "not measured: the workspace forbids unsafe code, which rules out \
-reading the time-stamp counter (core::arch::x86_64::_rdtsc is an unsafe function), and the \
-TSC counts at a fixed reference rate rather than core cycles anyway; core cycle counters need \
-perf_event_open and a PMU, which virtual machines often lack. Throughput is given in GB/s \
-(10^9 bytes per second) instead.";
+const CYCLES_PER_BYTE: &str = "not measured: the benchmark harness forbids unsafe code, which \
+rules out reading the time-stamp counter (core::arch::x86_64::_rdtsc is an unsafe function), \
+and the TSC counts at a fixed reference rate rather than core cycles anyway; core cycle \
+counters need perf_event_open and a PMU, which virtual machines often lack. Throughput is given \
+in GB/s (10^9 bytes per second) instead.";
