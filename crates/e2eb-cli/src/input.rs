@@ -136,6 +136,14 @@ impl Read for InputReader {
             .read(buffer)
             .map_err(|error| LabelledIoError::wrap(&self.action, error))
     }
+
+    /// One system call fills a whole run of chunk windows (the default would fill one window
+    /// per call).
+    fn read_vectored(&mut self, buffers: &mut [io::IoSliceMut<'_>]) -> io::Result<usize> {
+        self.file
+            .read_vectored(buffers)
+            .map_err(|error| LabelledIoError::wrap(&self.action, error))
+    }
 }
 
 impl e2eb::ReadAt for InputReader {
