@@ -171,10 +171,12 @@ impl<'a, S: ChunkSource + Sync + ?Sized> Work<'a, S> {
     fn fill(&self, bytes: &mut [u8], first_index: u64) -> Result<usize> {
         let (read, unit) = match self.direction {
             Direction::Seal => {
-                let mut windows: Vec<IoSliceMut<'_>> = bytes
-                    .chunks_mut(SEALED_CHUNK_LEN)
-                    .map(|chunk| IoSliceMut::new(&mut chunk[..CHUNK_LEN]))
-                    .collect();
+                // Every run holds RUN_CHUNKS chunks (batches are whole runs): no allocation here.
+                let mut chunks = bytes.chunks_exact_mut(SEALED_CHUNK_LEN);
+                let mut windows: [IoSliceMut<'_>; RUN_CHUNKS] = std::array::from_fn(|_| {
+                    let chunk = chunks.next().expect("a run holds RUN_CHUNKS chunks");
+                    IoSliceMut::new(&mut chunk[..CHUNK_LEN])
+                });
                 let offset = first_index.checked_mul(CHUNK_LEN as u64);
                 let read = offset
                     .ok_or(Error::MessageTooLong)
