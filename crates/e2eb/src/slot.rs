@@ -315,14 +315,8 @@ impl KeySlot {
         backend: Backend,
         secret: &Secret,
     ) -> Result<Option<FileKey>> {
-        let kek = match (self, secret) {
-            (KeySlot::RecoveryKey { salt, .. }, Secret::RecoveryKey(recovery_key)) => {
-                recovery_key_kek(recovery_key, salt)
-            }
-            (KeySlot::Password { kdf, salt, .. }, Secret::Password(password)) => {
-                kdf.derive_kek(password, salt)?
-            }
-            _ => return Ok(None),
+        let Some(kek) = self.kek(secret)? else {
+            return Ok(None);
         };
         let sealed = self.sealed().expect("known slots are sealed");
         let schedule = self.schedule(suite, &kek);
@@ -345,6 +339,10 @@ impl KeySlot {
     /// the secret is not of this slot's kind. Runs the KDF: check the caps first.
     #[cfg(feature = "hazmat")]
     pub fn derive_kek(&self, secret: &Secret) -> Result<Option<Zeroizing<[u8; KEK_LEN]>>> {
+        self.kek(secret)
+    }
+
+    fn kek(&self, secret: &Secret) -> Result<Option<Zeroizing<[u8; KEK_LEN]>>> {
         Ok(Some(match (self, secret) {
             (KeySlot::RecoveryKey { salt, .. }, Secret::RecoveryKey(recovery_key)) => {
                 recovery_key_kek(recovery_key, salt)
