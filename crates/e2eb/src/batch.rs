@@ -73,12 +73,12 @@ impl Drop for Batch {
 
 /// Batch buffers of finished calls, kept for later ones: a process that makes many backups
 /// would otherwise allocate and zero (and fault in) megabytes of buffers per backup, which costs
-/// more than sealing a backup of a few MiB. At most `LIMIT` buffers (16 MiB) are kept, like
+/// more than sealing a backup of a few MiB. At most `LIMIT` bytes of buffers are kept, like
 /// rayon's threads, for the life of the process.
 mod spare_buffers {
     use std::sync::Mutex;
 
-    const LIMIT: usize = 4;
+    const LIMIT: usize = 16 << 20;
     static SPARE: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
 
     /// A buffer of `len` bytes, holding zeros or an earlier call's ciphertext (never plaintext:
@@ -102,7 +102,8 @@ mod spare_buffers {
         };
         // Plaintext must not outlive the call in a buffer its caller cannot see.
         buffer[..dirty].zeroize();
-        if !buffer.is_empty() && spare.len() < LIMIT {
+        let kept: usize = spare.iter().map(Vec::len).sum();
+        if !buffer.is_empty() && kept + buffer.len() <= LIMIT {
             spare.push(buffer);
         }
     }

@@ -21,9 +21,10 @@ const MIB: usize = 1 << 20;
 const MARKER: [u8; 8] = *b"PLAINTXT";
 const SOURCE_FAILED: &str = "the source failed";
 const SINK_FAILED: &str = "the sink failed";
-/// Batches in flight read at most this far past the point where a call failed (two batches of
-/// 4 MiB and the one being drained, with room to spare).
-const READ_AHEAD_BOUND: u64 = 16 << 20;
+/// The chunks in flight are read at most this far past the point where a call failed: the
+/// ring of runs, 128 KiB for each of its slots (4 per thread, at least 16: 3.5 MiB on the 7
+/// threads these tests use at most), with room to spare.
+const READ_AHEAD_BOUND: u64 = 8 << 20;
 
 /// Byte `offset` of the marked plaintext.
 fn marked_byte(offset: u64) -> u8 {
@@ -913,4 +914,46 @@ fn short_writes_change_no_byte() {
         assert_eq!(opened.write_to(&mut sink).unwrap(), plaintext.len() as u64);
         assert!(sink.data == plaintext, "{context}: open_buffer's write_to");
     }
+}
+
+/// A writer that panics part-way: the panic reaches the caller, and no thread of the pipeline
+/// is left waiting for a writer that will never drain (the call returns at all).
+#[test]
+fn a_panicking_writer_unwinds_the_call_and_leaves_no_thread_waiting() {
+    struct PanicsAfter(usize);
+    impl Write for PanicsAfter {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            if self.0 < data.len() {
+                panic!("the writer panicked");
+            }
+            self.0 -= data.len();
+            Ok(data.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let plaintext = marked_plaintext(8 * MIB + 7);
+    for threads in [2, 7] {
+        for at_offsets in [false, true] {
+            let outcome = std::panic::catch_unwind(|| {
+                let sink = PanicsAfter(3 * MIB);
+                let mut encryptor = rk_encryptor(Suite::Aes256Gcm, threads);
+                if at_offsets {
+                    encryptor.encrypt_file(plaintext.as_slice(), sink)
+                } else {
+                    encryptor.encrypt(plaintext.as_slice(), sink)
+                }
+            });
+            assert!(
+                outcome.is_err(),
+                "{threads} thread(s), at offsets {at_offsets}: the panic did not come back"
+            );
+        }
+    }
+    // The pool still works after the panics.
+    let backup = rk_encryptor(Suite::Aes256Gcm, 2)
+        .encrypt_to_vec(&plaintext)
+        .unwrap();
+    assert!(!holds_plaintext(&backup));
 }

@@ -1,17 +1,20 @@
-//! The one batch driver behind every streaming door: chunks read from a source (a `Read`
-//! stream in order, or a `ReadAt` source at offsets), sealed or opened where they land, and
-//! written out in order. With several threads, the pool reads and seals (or opens) one batch
-//! while the calling thread writes the one before, so reading, cryptography and writing
-//! overlap. Memory stays bounded whatever the message size: a first batch of 1 MiB and three
-//! of 4 MiB at most per call.
+//! The one driver behind every streaming door: chunks read from a source (a `Read` stream in
+//! order, or a `ReadAt` source at offsets), sealed or opened where they land, and written out
+//! in order. Chunks go in runs of eight, each read by one call on the source straight into the
+//! windows where the run is sealed or opened.
 //!
-//! Within a batch, runs of eight chunks are handed out in order to the pool's threads; each
-//! thread reads its run straight into the windows where the run is sealed or opened. A stream
-//! is read under the lock that hands the runs out, so its bytes arrive in order; a `ReadAt`
-//! source is read after the lock is released, by all threads at once.
+//! On one thread, and for the first megabyte on any number (a small payload wakes no other
+//! thread), one batch buffer of 1 MiB is read, sealed or opened, and written in turn. With
+//! more threads, the pool's threads take runs in order from a ring of run slots
+//! ([`ring`]) while the calling thread writes the finished runs out in order. Memory stays
+//! bounded whatever the message size: the batch and the ring, 1 MiB and 4 runs per thread
+//! (at least 16) per call.
+//!
+//! A stream is read under the lock that hands the runs out, so its bytes arrive in order; a
+//! `ReadAt` source is read after the lock is released, by all threads at once.
 
 use std::io::{self, IoSlice, IoSliceMut, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Mutex, MutexGuard, TryLockError};
 
 use crate::batch::{Batch, PayloadEnd};
@@ -22,18 +25,15 @@ use crate::source::ChunkSource;
 use crate::suite::TAG_LEN;
 use crate::threads::{Threads, pool};
 
+mod ring;
+
 /// Chunks read by one call on the source (128 KiB): a system call per chunk cost as much as a
 /// tenth of a decryption.
 const RUN_CHUNKS: usize = 8;
-/// Chunks of the first batch, and of every batch on one thread (1 MiB): a payload that ends in
-/// it needs no second thread, and the reads past its end stay few.
+/// Chunks of the batch used on one thread, and first on any number (1 MiB): a payload that
+/// ends in it needs no second thread, and the reads past its end stay few.
 const FIRST_BATCH_CHUNKS: usize = 64;
-/// Chunks per batch on the pool (4 MiB): large enough to amortise scheduling, small enough
-/// that the batches in flight stay far below the 64 MiB memory budget.
-const BATCH_CHUNKS: usize = 256;
-const _: () = assert!(
-    FIRST_BATCH_CHUNKS.is_multiple_of(RUN_CHUNKS) && BATCH_CHUNKS.is_multiple_of(RUN_CHUNKS)
-);
+const _: () = assert!(FIRST_BATCH_CHUNKS.is_multiple_of(RUN_CHUNKS));
 
 /// Encrypts everything `source` yields from its start into chunks written to `writer` (after
 /// the payload prefix, which the caller writes). Returns the plaintext length.
@@ -45,18 +45,13 @@ pub(crate) fn seal<S: ChunkSource + Sync + ?Sized, W: Write>(
 ) -> Result<u64> {
     let work = Work::new(cipher, source, Direction::Seal);
     let mut plaintext_len = 0u64;
-    drive(
-        threads,
-        &work,
-        |batch, parallel| work.seal_batch(batch, parallel),
-        |batch| {
-            plaintext_len +=
-                batch.used as u64 - batch.used.div_ceil(SEALED_CHUNK_LEN) as u64 * TAG_LEN as u64;
-            writer
-                .write_all(&batch.buffer[..batch.used])
-                .map_err(Error::from_io)
-        },
-    )?;
+    drive(threads, &work, |batch| {
+        plaintext_len +=
+            batch.used as u64 - batch.used.div_ceil(SEALED_CHUNK_LEN) as u64 * TAG_LEN as u64;
+        writer
+            .write_all(&batch.buffer[..batch.used])
+            .map_err(Error::from_io)
+    })?;
     writer.flush().map_err(Error::from_io)?;
     Ok(plaintext_len)
 }
@@ -73,15 +68,10 @@ pub(crate) fn open<S: ChunkSource + Sync + ?Sized, W: Write>(
 ) -> Result<u64> {
     let work = Work::new(cipher, source, Direction::Open { chunks_offset });
     let mut plaintext_len = 0u64;
-    drive(
-        threads,
-        &work,
-        |batch, parallel| work.open_batch(batch, parallel),
-        |batch| {
-            plaintext_len += write_plaintexts(&mut writer, &batch.buffer[..batch.used])?;
-            Ok(())
-        },
-    )?;
+    drive(threads, &work, |batch| {
+        plaintext_len += write_plaintexts(&mut writer, &batch.buffer[..batch.used])?;
+        Ok(())
+    })?;
     writer.flush().map_err(Error::from_io)?;
     Ok(plaintext_len)
 }
@@ -116,52 +106,27 @@ impl<'a, S: ChunkSource + Sync + ?Sized> Work<'a, S> {
         }
     }
 
-    /// Hands the runs of `batch` out in order to the threads (the pool's when `parallel`, else
-    /// this one's); `run_task` fills one run's outcomes, one per chunk. A stream source is read
-    /// under the hand-out lock, so that its bytes land in the runs in order.
-    fn for_each_run(&self, batch: &mut Batch, parallel: bool) -> Vec<Result<usize>> {
-        let first = batch.first_index;
+    /// Reads, then seals or opens, the runs of `batch` in turn on this thread, and settles
+    /// where the batch ends.
+    fn process_batch(&self, batch: &mut Batch) -> Result<()> {
+        let mut outcomes: [Result<usize>; FIRST_BATCH_CHUNKS] = std::array::from_fn(|_| Ok(0));
         let chunks = batch.buffer.len() / SEALED_CHUNK_LEN;
-        let mut outcomes: Vec<Result<usize>> = (0..chunks).map(|_| Ok(0)).collect();
-        let runs = Mutex::new(
-            batch
-                .buffer
-                .chunks_mut(RUN_CHUNKS * SEALED_CHUNK_LEN)
-                .zip(outcomes.chunks_mut(RUN_CHUNKS))
-                .enumerate(),
-        );
-        let worker = || {
-            loop {
-                let mut queue = lock_spinning(&runs);
-                let Some((run, (bytes, outcomes))) = queue.next() else {
-                    return;
-                };
-                let first_index = first + (run * RUN_CHUNKS) as u64;
-                if self.cancelled.load(Ordering::Relaxed) {
-                    outcomes[0] = Err(pipeline_stopped());
-                    return;
-                }
-                if self.end.is_before(first_index) {
-                    // Past the end: the payload ends in an earlier run.
-                    continue;
-                }
-                if S::IN_ORDER {
-                    let read = self.fill(bytes, first_index);
-                    drop(queue);
-                    self.finish_run(bytes, outcomes, first_index, read);
-                } else {
-                    drop(queue);
-                    let read = self.fill(bytes, first_index);
-                    self.finish_run(bytes, outcomes, first_index, read);
-                }
+        let outcomes = &mut outcomes[..chunks];
+        for (run, (bytes, run_outcomes)) in batch
+            .buffer
+            .chunks_mut(RUN_CHUNKS * SEALED_CHUNK_LEN)
+            .zip(outcomes.chunks_mut(RUN_CHUNKS))
+            .enumerate()
+        {
+            let first_index = batch.first_index + (run * RUN_CHUNKS) as u64;
+            if self.end.is_before(first_index) {
+                // Past the end: the payload ends in an earlier run.
+                break;
             }
-        };
-        if parallel {
-            rayon::broadcast(|_| worker());
-        } else {
-            worker();
+            let read = self.fill(bytes, first_index);
+            self.finish_run(bytes, run_outcomes, first_index, read);
         }
-        outcomes
+        self.settle(batch, outcomes)
     }
 
     /// Reads one run from the source into its windows: the plaintext windows between the tags
@@ -259,18 +224,26 @@ impl<'a, S: ChunkSource + Sync + ?Sized> Work<'a, S> {
         }
     }
 
-    /// Reads and seals the chunks of `batch`; marks where the message ends if it ends there: at
-    /// the first chunk that is not full (which can be empty).
-    fn seal_batch(&self, batch: &mut Batch, parallel: bool) -> Result<()> {
-        let outcomes = self.for_each_run(batch, parallel);
+    /// Settles what the chunks of `batch` came to, given their outcomes in order: where the
+    /// payload ends (at the first chunk that is not full) and how many bytes are ready to be
+    /// written, or the failure of the lowest failing chunk.
+    fn settle(&self, batch: &mut Batch, outcomes: &mut [Result<usize>]) -> Result<()> {
+        match self.direction {
+            Direction::Seal => Self::settle_sealed(batch, outcomes),
+            Direction::Open { .. } => Self::settle_opened(batch, outcomes),
+        }
+    }
+
+    fn settle_sealed(batch: &mut Batch, outcomes: &mut [Result<usize>]) -> Result<()> {
         // Every chunk read is sealed at once, so only a failed batch may keep plaintext.
         if outcomes.iter().any(Result::is_err) {
             batch.touch(batch.buffer.len());
         }
         batch.last = false;
         batch.used = 0;
+        batch.deferred = None;
         for outcome in outcomes {
-            let len = outcome?;
+            let len = std::mem::replace(outcome, Ok(0))?;
             if len < CHUNK_LEN {
                 batch.used += len + TAG_LEN;
                 batch.last = true;
@@ -281,21 +254,19 @@ impl<'a, S: ChunkSource + Sync + ?Sized> Work<'a, S> {
         Ok(())
     }
 
-    /// Reads and opens the sealed chunks of `batch`. Finality is a matter of length (SPEC.md
-    /// §7): a full chunk is opened as an inner chunk, a shorter one as the final chunk, and the
-    /// payload ends at the first chunk that is not full. A batch that ends the payload without a
-    /// valid final chunk keeps its truncation in `deferred`, raised once its authenticated
-    /// chunks are written.
-    fn open_batch(&self, batch: &mut Batch, parallel: bool) -> Result<()> {
-        let outcomes = self.for_each_run(batch, parallel);
-        batch.touch_chunks(&outcomes);
+    /// Finality is a matter of length (SPEC.md §7): a full chunk is opened as an inner chunk, a
+    /// shorter one as the final chunk, and the payload ends at the first chunk that is not full.
+    /// A batch that ends the payload without a valid final chunk keeps its truncation in
+    /// `deferred`, raised once its authenticated chunks are written.
+    fn settle_opened(batch: &mut Batch, outcomes: &mut [Result<usize>]) -> Result<()> {
+        batch.touch_chunks(outcomes);
         batch.last = false;
         batch.used = 0;
         batch.deferred = None;
         // In chunk order, so that the first failing chunk is the one reported; chunks past the
         // end were read past it (or raced a growing file) and are ignored.
-        for (position, outcome) in outcomes.into_iter().enumerate() {
-            let len = outcome?;
+        for (position, outcome) in outcomes.iter_mut().enumerate() {
+            let len = std::mem::replace(outcome, Ok(0))?;
             if len < SEALED_CHUNK_LEN {
                 let index = batch.first_index + position as u64;
                 batch.last = true;
@@ -316,14 +287,12 @@ impl<'a, S: ChunkSource + Sync + ?Sized> Work<'a, S> {
     }
 }
 
-/// Drives batches through `process` (which reads and seals or opens their chunks) until a
-/// batch is the last; `drain` gets them in order, and a batch's deferred error is raised after
-/// it is drained. With more than one thread, `process` runs on the pool for one batch while the
-/// calling thread drains the one before. A failed call cancels the work still queued.
-fn drive<S: ?Sized>(
+/// Drives the payload through `drain`, which gets the batches of sealed or opened chunks in
+/// order until one is the last; a batch's deferred error is raised after it is drained. With
+/// more than one thread, the first batch is done here and the rest in the ring, on the pool.
+fn drive<S: ChunkSource + Sync + ?Sized>(
     threads: Threads,
     work: &Work<'_, S>,
-    process: impl Fn(&mut Batch, bool) -> Result<()> + Sync,
     mut drain: impl FnMut(&Batch) -> Result<()>,
 ) -> Result<()> {
     let mut drain_one = |batch: &mut Batch| -> Result<bool> {
@@ -334,59 +303,19 @@ fn drive<S: ?Sized>(
         }
     };
     let mut first = Batch::new(FIRST_BATCH_CHUNKS, 0);
-    if threads.get() <= 1 {
-        loop {
-            process(&mut first, false)?;
-            if drain_one(&mut first)? {
-                return Ok(());
-            }
-            first.first_index += first.capacity();
+    loop {
+        work.process_batch(&mut first)?;
+        if drain_one(&mut first)? {
+            return Ok(());
+        }
+        first.first_index += first.capacity();
+        if threads.get() > 1 {
+            break;
         }
     }
-    let pool = pool(threads)?;
-    process(&mut first, false)?;
-    if drain_one(&mut first)? {
-        return Ok(());
-    }
-    std::thread::scope(|scope| -> Result<()> {
-        let (to_crypto, crypto_inbox) = std::sync::mpsc::channel::<Batch>();
-        let (to_drain, drain_inbox) = std::sync::mpsc::channel::<(Batch, Result<()>)>();
-        let pool = &*pool;
-        let process = &process;
-        scope.spawn(move || {
-            for mut batch in crypto_inbox {
-                let outcome = pool.install(|| process(&mut batch, true));
-                if to_drain.send((batch, outcome)).is_err() {
-                    break;
-                }
-            }
-        });
-        let outcome = (|| -> Result<()> {
-            // Two batches in flight: the pool works on one while this thread drains the other.
-            let mut next_index = first.capacity();
-            for _ in 0..2 {
-                let batch = Batch::new(BATCH_CHUNKS, next_index);
-                next_index += batch.capacity();
-                to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
-            }
-            loop {
-                let (mut batch, outcome) = drain_inbox.recv().map_err(|_| pipeline_stopped())?;
-                outcome?;
-                if drain_one(&mut batch)? {
-                    // The batches behind it lie past the end: dropping the sender lets the
-                    // crypto thread finish them and stop.
-                    return Ok(());
-                }
-                batch.first_index = next_index;
-                next_index += batch.capacity();
-                to_crypto.send(batch).map_err(|_| pipeline_stopped())?;
-            }
-        })();
-        if outcome.is_err() {
-            work.cancelled.store(true, Ordering::Relaxed);
-        }
-        outcome
-    })
+    let next_index = first.first_index;
+    drop(first);
+    ring::drive(work, &*pool(threads)?, threads.get(), next_index, drain_one)
 }
 
 /// Locks `mutex`, spinning (and yielding to other runnable threads) rather than sleeping while
