@@ -4,6 +4,7 @@
 
 mod aead;
 mod attacker;
+mod history;
 mod host;
 mod index;
 mod kdf;
