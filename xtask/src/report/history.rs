@@ -3,26 +3,16 @@
 //! older run (e.g. the `full` profile) holds. One run's IQR says how steady the machine was for
 //! a few seconds; the spread between runs is what a reader can expect when measuring again.
 
-use crate::schema::{KdfFigure, KdfSetting, Run};
-use crate::stats::Summary;
+use std::fmt::Write as _;
 
-/// A figure whose IQR exceeds this share of its median is flagged as noisy where it is shown.
-pub const NOISY_RELATIVE_IQR: f64 = 0.10;
+use super::{SUITES, suite_title};
+use crate::recommend;
+use crate::schema::{KdfFigure, KdfSetting, Run, StreamFigure};
+use crate::stats::Summary;
+use crate::units::seconds;
 
 /// Changes smaller than this are never called real: criterion's default noise threshold.
 pub const NOISE_THRESHOLD: f64 = 0.02;
-
-/// The mark a noisy figure carries in the tables, explained below each of them.
-pub const NOISY_MARK: &str = "‡";
-
-/// `"‡"` for a figure whose IQR is above [`NOISY_RELATIVE_IQR`] of its median, else empty.
-pub fn noisy_mark(summary: &Summary) -> &'static str {
-    if summary.relative_iqr() > NOISY_RELATIVE_IQR {
-        NOISY_MARK
-    } else {
-        ""
-    }
-}
 
 /// One figure over several runs.
 #[derive(Clone, Debug, PartialEq)]
@@ -192,6 +182,212 @@ pub fn merged_grid(runs: &[Run], kdf: &str) -> Vec<KdfFigure> {
     figures
 }
 
+/// One figure across a host's runs: what to call it, how to find it in a run, and its unit.
+struct Tracked<'a> {
+    label: String,
+    find: Box<dyn Fn(&Run) -> Option<&Summary> + 'a>,
+    /// Throughput in GB/s when true, else seconds.
+    rate: bool,
+}
+
+/// The figures followed across runs: AEAD at the chunk size, the recommended path's backup
+/// encryption per mode and thread count, the memory ceiling, and the KDF grid of the lane count
+/// the recommendations use.
+fn tracked(latest: &Run) -> Vec<Tracked<'_>> {
+    let mut out: Vec<Tracked<'_>> = Vec::new();
+    let chunk = recommend::CHUNK_BYTES;
+    let default_backend = latest.default_backend().to_owned();
+    for suite in SUITES {
+        for backend in latest.native_backends() {
+            let directions: &[&str] = if backend == default_backend {
+                &["seal", "open"]
+            } else {
+                &["seal"]
+            };
+            for &direction in directions {
+                let backend = backend.to_owned();
+                out.push(Tracked {
+                    label: format!("{} {direction} 16 KiB, {backend}, GB/s", suite_title(suite)),
+                    find: Box::new(move |run: &Run| {
+                        run.backend_aead_figure(&backend, suite, direction, chunk)
+                            .map(|f| &f.bytes_per_second)
+                    }),
+                    rate: true,
+                });
+            }
+        }
+        for (implementation, name) in [("soft", "software-only"), ("openssl", "OpenSSL")] {
+            if latest
+                .aead_figure(implementation, suite, "seal", chunk)
+                .is_some()
+            {
+                out.push(Tracked {
+                    label: format!("{} seal 16 KiB, {name}, GB/s", suite_title(suite)),
+                    find: Box::new(move |run: &Run| {
+                        run.aead_figure(implementation, suite, "seal", chunk)
+                            .map(|f| &f.bytes_per_second)
+                    }),
+                    rate: true,
+                });
+            }
+        }
+    }
+    let suite =
+        recommend::suite_choice(latest).map_or_else(|| "aes-256-gcm".to_owned(), |c| c.suite);
+    let mut streams: Vec<&StreamFigure> = latest
+        .stream
+        .iter()
+        .filter(|f| {
+            f.suite == suite && f.direction == "encrypt" && f.backend_name() == default_backend
+        })
+        .collect();
+    streams.sort_by(|a, b| (a.mode_name(), a.threads).cmp(&(b.mode_name(), b.threads)));
+    for figure in streams {
+        let (suite, backend, mode, threads) = (
+            figure.suite.clone(),
+            figure.backend_name().to_owned(),
+            figure.mode_name().to_owned(),
+            figure.threads,
+        );
+        out.push(Tracked {
+            label: format!(
+                "{} encrypt, {backend} {mode}, {threads} thread{}, GB/s",
+                suite_title(&suite),
+                if threads == 1 { "" } else { "s" }
+            ),
+            find: Box::new(move |run: &Run| {
+                run.stream
+                    .iter()
+                    .find(|f| {
+                        f.suite == suite
+                            && f.direction == "encrypt"
+                            && f.backend_name() == backend
+                            && f.mode_name() == mode
+                            && f.threads == threads
+                    })
+                    .map(|f| &f.bytes_per_second)
+            }),
+            rate: true,
+        });
+    }
+    for ceiling in &latest.memory_ceiling {
+        let threads = ceiling.threads;
+        out.push(Tracked {
+            label: format!(
+                "memory ceiling, {threads} thread{}, GB/s",
+                if threads == 1 { "" } else { "s" }
+            ),
+            find: Box::new(move |run: &Run| {
+                run.memory_ceiling
+                    .iter()
+                    .find(|f| f.threads == threads)
+                    .map(|f| &f.bytes_per_second)
+            }),
+            rate: true,
+        });
+    }
+    let lanes =
+        recommend::best_argon_model(&latest.kdf, latest.host.logical_cpus).map(|model| model.lanes);
+    for figure in latest.kdf.iter().filter(|f| f.role == "grid") {
+        let keep = match figure.setting {
+            KdfSetting::Argon2id { lanes: l, .. } => Some(l) == lanes,
+            KdfSetting::Scrypt { .. } => true,
+        };
+        if !keep {
+            continue;
+        }
+        let setting = figure.setting;
+        out.push(Tracked {
+            label: format!("{} `{}`, seconds", setting.kdf_name(), figure.params),
+            find: Box::new(move |run: &Run| {
+                run.kdf
+                    .iter()
+                    .find(|f| f.role == "grid" && f.setting == setting)
+                    .map(|f| &f.seconds)
+            }),
+            rate: false,
+        });
+    }
+    out
+}
+
+/// The run-to-run section of a host's page; empty with a single run.
+pub fn section(runs: &[Run]) -> String {
+    let Some(latest) = runs.last() else {
+        return String::new();
+    };
+    if runs.len() < 2 {
+        return String::new();
+    }
+    let mut out = format!(
+        "\n## Run to run\n\nThe same figures over this host's {} runs (every profile): the \
+         median of the runs' medians, the range the runs' medians span (the last digit shown \
+         is the first that repeats across runs), and the newest run against the previous one \
+         that measured the figure. *Within noise* unless the change exceeds {:.0} % (criterion's \
+         default noise threshold) and half the range of the earlier runs, and the two runs' \
+         samples do not overlap. A run's own IQR (in the sections below) says how steady the \
+         machine was for a few seconds; this range is what measuring again may give.\n\n\
+         | figure | runs | median of run medians | run-to-run range | newest vs previous | verdict |\n\
+         |---|---|---|---|---|---|\n",
+        runs.len(),
+        NOISE_THRESHOLD * 100.0
+    );
+    for figure in tracked(latest) {
+        let measured: Vec<&Summary> = runs.iter().filter_map(|run| (figure.find)(run)).collect();
+        let medians: Vec<f64> = measured.iter().map(|s| s.median).collect();
+        let Some(spread) = RunSpread::of(&medians) else {
+            continue;
+        };
+        // The median to the digit that repeats across runs, the range one digit finer.
+        let format = |value: f64, finer: usize| {
+            if figure.rate {
+                format!("{:.*}", (spread.decimals(1e9) + finer).min(3), value / 1e9)
+            } else {
+                seconds(value)
+            }
+        };
+        let newest = (figure.find)(latest);
+        let comparison = match (newest, measured.len()) {
+            (Some(newest), n) if n >= 2 => {
+                let previous = measured[n - 2];
+                let result = change(previous, newest, &medians[..n - 1]);
+                // For times, lower is better; the verdict names the direction of the figure.
+                let verdict = match (result.verdict, figure.rate) {
+                    (Verdict::WithinNoise, _) => "within noise",
+                    (Verdict::Higher, true) | (Verdict::Lower, false) => "faster, beyond noise",
+                    (Verdict::Lower, true) | (Verdict::Higher, false) => "slower, beyond noise",
+                };
+                (format!("{:+.1} %", result.relative * 100.0), verdict)
+            }
+            _ => ("–".to_owned(), "–"),
+        };
+        let (median, range) = if spread.runs == 1 {
+            let only = if figure.rate {
+                crate::units::gbps(spread.median)
+            } else {
+                seconds(spread.median)
+            };
+            (only, "one run".to_owned())
+        } else {
+            (
+                format(spread.median, 0),
+                format!(
+                    "{}–{} ({:.0} %)",
+                    format(spread.min, 1),
+                    format(spread.max, 1),
+                    spread.relative_range() * 100.0
+                ),
+            )
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {median} | {range} | {} | {} |",
+            figure.label, spread.runs, comparison.0, comparison.1
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -236,6 +432,27 @@ mod tests {
         let result = change(&previous, &slower, &[14.1]);
         assert_eq!(result.verdict, Verdict::Lower);
         assert!((result.relative + 0.287).abs() < 0.001);
+    }
+
+    #[test]
+    fn run_to_run_section_gives_the_spread_and_the_verdict() {
+        let older = sample_run();
+        let mut newer = sample_run();
+        newer.host.timestamp = "2026-12-01T00:00:00Z".into();
+        for figure in &mut newer.aead {
+            figure.bytes_per_second = Summary::of(&[figure.bytes_per_second.median * 1.5]).unwrap();
+        }
+        assert_eq!(section(std::slice::from_ref(&older)), "");
+        let text = section(&[older, newer]);
+        for expected in [
+            "## Run to run",
+            "| AES-256-GCM seal 16 KiB, ring, GB/s | 2 | 6 | 4.8–7.2 (40 %) | +50.0 % | faster, beyond noise |",
+            "| AES-256-GCM encrypt, ring in-memory, 2 threads, GB/s | 2 | 3.100 | 3.100–3.100 (0 %) | +0.0 % | within noise |",
+            "| argon2id `m=262144,t=3,p=2`, seconds |",
+            "| scrypt `ln=16,r=8,p=1`, seconds | 2 |",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
     }
 
     #[test]

@@ -3,8 +3,10 @@
 
 use std::fmt::Write as _;
 
-use super::{aead, attacker, kdf, recommendation, stream};
+use super::{aead, attacker, history, kdf, recommendation, stream, suite_title};
+use crate::recommend::{self, TARGETS};
 use crate::schema::{self, Run};
+use crate::units::{self, FEW_SAMPLES, NOISY_MARK, seconds};
 
 /// One host's report.
 pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
@@ -42,17 +44,23 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
         },
     );
     out.push_str(
-        "Figures are medians over repeated samples after a warm-up, with the interquartile \
-         range (IQR, the middle half of the samples) in parentheses. GB/s is 10^9 bytes per \
-         second.\n\n",
+        &"Figures are medians over repeated samples after a warm-up, with the interquartile \
+         range (IQR, the middle half of the samples) in parentheses, or, for figures of {FEW_SAMPLES} \
+         samples or fewer (where an IQR means little), the smallest and largest sample in \
+         brackets. {NOISY_MARK} marks a noisy figure: its IQR is above 10 % of its median. \
+         GB/s is 10^9 bytes per second. How much the figures move from run to run is in \
+         [Run to run](#run-to-run).\n\n"
+            .replace("{FEW_SAMPLES}", &FEW_SAMPLES.to_string())
+            .replace("{NOISY_MARK}", NOISY_MARK),
     );
     out.push_str("## Recommendation for this host\n\n");
-    out.push_str(&recommendation::section(run));
+    out.push_str(&recommendation::section(run, runs));
     out.push_str(&attacker::section(run));
+    out.push_str(&history::section(runs));
 
     aead::section(&mut out, run, charts);
     stream::section(&mut out, run, charts);
-    kdf::section(&mut out, run, charts);
+    kdf::section(&mut out, run, runs, charts);
 
     out.push_str("\n## Host and build\n\n| | |\n|---|---|\n");
     let features: Vec<String> = host
@@ -184,19 +192,22 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
          profile's time budget). Peak memory: {}",
         method.kdf.min_samples, method.kdf.max_samples, method.kdf_peak_memory
     );
-    let spreads: Vec<f64> = run
-        .aead
-        .iter()
-        .map(|f| f.bytes_per_second.relative_iqr())
-        .chain(run.stream.iter().map(|f| f.bytes_per_second.relative_iqr()))
-        .chain(run.kdf.iter().map(|f| f.seconds.relative_iqr()))
-        .collect();
-    let noisy = spreads.iter().filter(|&&spread| spread > 0.1).count();
-    let _ = writeln!(
-        out,
-        "- Spread: {noisy} of {} figures have an IQR above 10 % of their median.",
-        spreads.len()
-    );
+    let noisy = noisy_figures(run);
+    let total = run.aead.len() + run.stream.len() + run.memory_ceiling.len() + run.kdf.len();
+    if noisy.is_empty() {
+        let _ = writeln!(
+            out,
+            "- Spread: none of the {total} figures has an IQR above 10 % of its median."
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "- Spread: {} of {total} figures have an IQR above 10 % of their median (marked \
+             {NOISY_MARK} where shown): {}.",
+            noisy.len(),
+            noisy.join("; ")
+        );
+    }
     let _ = writeln!(out, "- Cycles per byte: {}", method.cycles_per_byte);
     if host.hypervisor {
         out.push_str(
@@ -208,23 +219,113 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
         let _ = writeln!(out, "- Note: {note}");
     }
 
-    out.push_str("\n## Runs\n\n| timestamp | profile | sections | measured | file |\n|---|---|---|---|---|\n");
+    out.push_str(
+        "\n## Runs\n\nEach run's commit (*dirty*: tracked files differed from it) and the \
+         Argon2id setting it recommended for each wait, with its measured median.\n\n\
+         | timestamp | profile | sections | measured | commit |",
+    );
+    for target in TARGETS {
+        let _ = write!(out, " {} pick |", seconds(target));
+    }
+    out.push_str(" file |\n|---|---|---|---|---|");
+    out.push_str(&"---|".repeat(TARGETS.len()));
+    out.push_str("---|\n");
     for past in runs.iter().rev() {
         let file = format!("{}.json", schema::file_stem(&past.host.timestamp));
-        let _ = writeln!(
+        let commit = past.host.git_commit.as_deref().map_or_else(
+            || "unknown".to_owned(),
+            |c| {
+                format!(
+                    "`{}`{}",
+                    &c[..c.len().min(12)],
+                    match past.host.git_dirty {
+                        Some(true) => ", dirty",
+                        Some(false) => "",
+                        None => ", dirty unknown",
+                    }
+                )
+            },
+        );
+        let _ = write!(
             out,
-            "| {} | {} | {} | {:.0} s | [{file}]({file}) |",
+            "| {} | {} | {} | {:.0} s | {commit} |",
             past.host.timestamp,
             past.profile,
             past.sections.join(", "),
             past.measure_seconds
         );
+        for target in TARGETS {
+            let cell = recommend::check_for(past, target).map_or_else(
+                || "–".to_owned(),
+                |check| format!("`{}` {}", check.params, seconds(check.seconds.median)),
+            );
+            let _ = write!(out, " {cell} |");
+        }
+        let _ = writeln!(out, " [{file}]({file}) |");
     }
     out.push_str(
         "\nRegenerate this page from the JSON files with `cargo xtask report`; the fields are \
          described in [../SCHEMA.md](../SCHEMA.md).\n",
     );
     out
+}
+
+/// Every figure of `run` whose IQR is above 10 % of its median, named.
+fn noisy_figures(run: &Run) -> Vec<String> {
+    let share =
+        |summary: &crate::stats::Summary| format!("IQR {:.0} %", summary.relative_iqr() * 100.0);
+    let mut noisy = Vec::new();
+    for figure in &run.aead {
+        if !units::noisy_mark(&figure.bytes_per_second).is_empty() {
+            noisy.push(format!(
+                "AEAD {} {} {} {} ({})",
+                suite_title(&figure.suite),
+                if figure.implementation == "native" {
+                    figure.backend_name()
+                } else {
+                    super::implementation_title(&figure.implementation)
+                },
+                figure.direction,
+                super::mib_or_kib(figure.size_bytes),
+                share(&figure.bytes_per_second)
+            ));
+        }
+    }
+    for figure in &run.stream {
+        if !units::noisy_mark(&figure.bytes_per_second).is_empty() {
+            noisy.push(format!(
+                "stream {} {} {} {} on {} thread{} ({})",
+                suite_title(&figure.suite),
+                figure.direction,
+                figure.backend_name(),
+                figure.mode_name(),
+                figure.threads,
+                if figure.threads == 1 { "" } else { "s" },
+                share(&figure.bytes_per_second)
+            ));
+        }
+    }
+    for figure in &run.memory_ceiling {
+        if !units::noisy_mark(&figure.bytes_per_second).is_empty() {
+            noisy.push(format!(
+                "memory ceiling on {} threads ({})",
+                figure.threads,
+                share(&figure.bytes_per_second)
+            ));
+        }
+    }
+    for figure in &run.kdf {
+        if !units::noisy_mark(&figure.seconds).is_empty() {
+            noisy.push(format!(
+                "{} `{}` ({}, {})",
+                figure.setting.kdf_name(),
+                figure.params,
+                figure.role,
+                share(&figure.seconds)
+            ));
+        }
+    }
+    noisy
 }
 
 #[cfg(test)]
@@ -236,7 +337,10 @@ mod tests {
     #[test]
     fn host_report_has_tables_charts_and_recommendations() {
         let run = sample_run();
-        let charts: Vec<String> = charts_for(&run).into_iter().map(|(n, _)| n).collect();
+        let charts: Vec<String> = charts_for(std::slice::from_ref(&run))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         let text = page(&run, std::slice::from_ref(&run), &charts);
         for expected in [
             "## Recommendation for this host",
@@ -255,9 +359,9 @@ mod tests {
             "2026-11-30T07-45-12Z.json",
             "### Argon2id against the reference C code",
             "| implementation | p = 1 | p = 2 | p = 2 over p = 1 |",
-            "| e2eb (argon2 crate, parallel) | 450 ms (10.0 ms) | 265 ms (5.0 ms) | 1.70× |",
+            "| e2eb (argon2 crate, parallel) | 450 ms [440 ms–460 ms] | 265 ms [260 ms–270 ms] | 1.70× |",
             "### Memory ceiling",
-            "| 2 | 11.50 (0.50) | 9.00 (AES-256-GCM ring buffer) | 78 % | 2.30× |",
+            "| 2 | 11.50 [11.00–12.00] | 9.00 (AES-256-GCM ring buffer) | 78 % | 2.30× |",
             "e2eb's time over C reference, AVX2 (AVX2)'s: 1.023 at p = 1, 1.082 at p = 2.",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");

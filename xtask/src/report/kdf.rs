@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::chart_link;
+use super::{chart_link, history};
 use crate::charts::{self, Chart, Guide, Point, Scale, Series};
 use crate::recommend::TARGETS;
 use crate::schema::{Argon2Reference, KdfFigure, KdfSetting, Run};
@@ -12,7 +12,7 @@ use crate::units::{mib, seconds_iqr};
 
 /// Adds the time-by-memory chart of Argon2id for each lane count and of scrypt, with the
 /// recommendation targets as guides.
-pub fn add_charts(run: &Run, charts: &mut Vec<(String, Chart)>) {
+pub fn add_charts(run: &Run, runs: &[Run], charts: &mut Vec<(String, Chart)>) {
     let guides: Vec<Guide> = TARGETS
         .iter()
         .map(|&target| Guide {
@@ -87,10 +87,19 @@ pub fn add_charts(run: &Run, charts: &mut Vec<(String, Chart)>) {
             },
         ));
     }
-    let mut scrypt: Vec<Point> = run
-        .kdf
+    // Every scrypt size measured on the host: the quick profile stops at 128 MiB, while
+    // recommendations reach 1 GiB, which only a `full` run measures.
+    let mut scrypt_grid = history::merged_grid(runs, "scrypt");
+    if scrypt_grid.is_empty() {
+        scrypt_grid = run
+            .kdf
+            .iter()
+            .filter(|f| f.role == "grid" && matches!(f.setting, KdfSetting::Scrypt { .. }))
+            .cloned()
+            .collect();
+    }
+    let mut scrypt: Vec<Point> = scrypt_grid
         .iter()
-        .filter(|f| f.role == "grid" && matches!(f.setting, KdfSetting::Scrypt { .. }))
         .map(|f| seconds_point(f.memory_bytes as f64 / f64::from(1u32 << 20), &f.seconds))
         .collect();
     scrypt.sort_by(|a, b| a.x.total_cmp(&b.x));
@@ -128,7 +137,7 @@ fn seconds_point(x: f64, summary: &Summary) -> Point {
 
 /// The section: the grids' tables and charts, then the comparison with the reference C code,
 /// each only where the run has it.
-pub fn section(out: &mut String, run: &Run, charts: &[String]) {
+pub fn section(out: &mut String, run: &Run, runs: &[Run], charts: &[String]) {
     if run.kdf.iter().any(|f| f.role == "grid") {
         out.push_str("\n## Password KDFs\n\n");
         out.push_str(
@@ -156,7 +165,7 @@ pub fn section(out: &mut String, run: &Run, charts: &[String]) {
                 &format!("Argon2id time, p = {lane_count}"),
             );
         }
-        scrypt_table(out, run);
+        scrypt_table(out, run, runs);
         chart_link(out, charts, "kdf-scrypt", "scrypt time");
     }
     if let Some(comparison) = &run.argon2_reference {
@@ -214,20 +223,28 @@ fn argon_table(out: &mut String, run: &Run) {
     }
 }
 
-fn scrypt_table(out: &mut String, run: &Run) {
-    let rows: Vec<&KdfFigure> = run
+fn scrypt_table(out: &mut String, run: &Run, runs: &[Run]) {
+    let mut rows: Vec<(&KdfFigure, String)> = run
         .kdf
         .iter()
         .filter(|f| f.role == "grid" && matches!(f.setting, KdfSetting::Scrypt { .. }))
+        .map(|f| (f, "this run".to_owned()))
         .collect();
+    for borrowed in history::older_only_grid(runs, "scrypt") {
+        rows.push((
+            borrowed.figure,
+            format!("`{}` run of {}", borrowed.profile, borrowed.timestamp),
+        ));
+    }
     if rows.is_empty() {
         return;
     }
-    out.push_str("\n### scrypt\n\n| setting | memory | seconds median (IQR) | peak memory |\n|---|---|---|---|\n");
-    for figure in rows {
+    rows.sort_by_key(|(f, _)| f.memory_bytes);
+    out.push_str("\n### scrypt\n\nSizes the latest run did not reach come from the newest run that measured them.\n\n| setting | memory | seconds median (IQR or [min–max]) | peak memory | measured in |\n|---|---|---|---|---|\n");
+    for (figure, source) in rows {
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {source} |",
             figure.params,
             mib(figure.memory_bytes),
             seconds_iqr(&figure.seconds),

@@ -33,7 +33,7 @@ pub fn render_all(reports: &Path) -> Result<Vec<String>, String> {
     for (host, runs) in &hosts {
         let folder = reports.join(host);
         let latest = runs.last().expect("hosts have at least one run");
-        let charts = render_charts(latest, &folder.join("charts"))?;
+        let charts = render_charts(runs, &folder.join("charts"))?;
         let text = host::page(latest, runs, &charts);
         let path = folder.join("README.md");
         std::fs::write(&path, text).map_err(|error| format!("{}: {error}", path.display()))?;
@@ -68,17 +68,21 @@ fn mib_or_kib(bytes: u64) -> String {
     units::size_label(bytes as usize)
 }
 
-/// The charts of one run, as `(file stem, chart)`.
-pub fn charts_for(run: &Run) -> Vec<(String, Chart)> {
+/// The charts of a host's latest run (`runs`, oldest first, lend what only older runs measured),
+/// as `(file stem, chart)`.
+pub fn charts_for(runs: &[Run]) -> Vec<(String, Chart)> {
     let mut charts = Vec::new();
+    let Some(run) = runs.last() else {
+        return charts;
+    };
     aead::add_charts(run, &mut charts);
     stream::add_charts(run, &mut charts);
-    kdf::add_charts(run, &mut charts);
+    kdf::add_charts(run, runs, &mut charts);
     charts
 }
 
-/// Replaces the chart files in `folder` with those of `run`; returns their stems.
-fn render_charts(run: &Run, folder: &Path) -> Result<Vec<String>, String> {
+/// Replaces the chart files in `folder` with those of the latest of `runs`; returns their stems.
+fn render_charts(runs: &[Run], folder: &Path) -> Result<Vec<String>, String> {
     if let Ok(entries) = std::fs::read_dir(folder) {
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
@@ -92,7 +96,7 @@ fn render_charts(run: &Run, folder: &Path) -> Result<Vec<String>, String> {
     }
     std::fs::create_dir_all(folder).map_err(|error| format!("{}: {error}", folder.display()))?;
     let mut stems = Vec::new();
-    for (stem, chart) in charts_for(run) {
+    for (stem, chart) in charts_for(runs) {
         charts::render(&chart, &folder.join(&stem))?;
         stems.push(stem);
     }
@@ -115,7 +119,7 @@ mod tests {
 
     #[test]
     fn renders_every_chart_of_a_full_run() {
-        let names: Vec<String> = charts_for(&sample_run())
+        let names: Vec<String> = charts_for(&[sample_run()])
             .into_iter()
             .map(|(n, _)| n)
             .collect();

@@ -3,13 +3,15 @@
 
 use std::fmt::Write as _;
 
+use super::history;
 use super::{mib_or_kib, suite_title};
 use crate::recommend::{self, KdfChoice, TARGETS};
 use crate::schema::Run;
 use crate::units::{gbps, mib, seconds, seconds_iqr};
 
-/// The recommendation block of a run, in Markdown.
-pub fn section(run: &Run) -> String {
+/// The recommendation block of a run, in Markdown; `runs` (the host's, oldest first, `run`
+/// last) lend the scrypt grid sizes only an older run measured.
+pub fn section(run: &Run, runs: &[Run]) -> String {
     let mut out = String::new();
     let suite = recommend::suite_choice(run);
     match &suite {
@@ -82,7 +84,10 @@ pub fn section(run: &Run) -> String {
         run.host.memory_bytes,
         &TARGETS,
     );
-    let scrypt = recommend::scrypt_choices(&run.kdf, run.host.memory_bytes, &TARGETS);
+    let older_scrypt = history::older_only_grid(runs, "scrypt");
+    let mut scrypt_grid: Vec<_> = run.kdf.clone();
+    scrypt_grid.extend(older_scrypt.iter().map(|b| b.figure.clone()));
+    let scrypt = recommend::scrypt_choices(&scrypt_grid, run.host.memory_bytes, &TARGETS);
     if argon.is_empty() && scrypt.is_empty() {
         out.push_str("- **Password KDF:** no KDF figures in this run.\n");
         return out;
@@ -92,7 +97,7 @@ pub fn section(run: &Run) -> String {
          made or restored on this host (a slower phone waits longer: scale by the ratio of the \
          two hosts' times):\n\n",
     );
-    out.push_str("| wait | Argon2id (`--kdf-params`) | predicted | measured median (IQR) | peak memory | scrypt alternative |\n|---|---|---|---|---|---|\n");
+    out.push_str("| wait | Argon2id (`--kdf-params`) | predicted | measured median (IQR or [min–max]) | peak memory | scrypt alternative |\n|---|---|---|---|---|---|\n");
     for (index, &target) in TARGETS.iter().enumerate() {
         // A measured check is the recommendation; the grid's model only stands in without one.
         let (setting, predicted, measured, peak) =
@@ -102,7 +107,11 @@ pub fn section(run: &Run) -> String {
                     check
                         .predicted_seconds
                         .map_or_else(|| "–".to_owned(), seconds),
-                    seconds_iqr(&check.seconds),
+                    format!(
+                        "{}{}",
+                        seconds_iqr(&check.seconds),
+                        window_warning(check, target)
+                    ),
                     check
                         .peak_over_baseline()
                         .map_or_else(|| "–".to_owned(), mib),
@@ -117,7 +126,21 @@ pub fn section(run: &Run) -> String {
             };
         let scrypt_cell = scrypt.get(index).map_or_else(
             || "–".to_owned(),
-            |choice| format!("`{}`, {}", choice.setting.params(), predicted_text(choice)),
+            |choice| {
+                let borrowed = older_scrypt
+                    .iter()
+                    .find(|b| b.figure.setting == choice.setting);
+                match borrowed {
+                    Some(b) => format!(
+                        "`{}`, {} measured in the `{}` run of {}",
+                        choice.setting.params(),
+                        seconds(choice.predicted_seconds),
+                        b.profile,
+                        b.timestamp
+                    ),
+                    None => format!("`{}`, {}", choice.setting.params(), predicted_text(choice)),
+                }
+            },
         );
         let _ = writeln!(
             out,
@@ -137,6 +160,20 @@ pub fn section(run: &Run) -> String {
          (e2eb's default caps allow at most half of physical memory).\n",
     );
     out
+}
+
+/// Says so when a recommended setting, after calibration, still measured outside the window
+/// the bench accepts (−25 %/+10 % of its target): the page must not present it as on target.
+fn window_warning(check: &crate::schema::KdfFigure, target: f64) -> String {
+    let miss = check.seconds.median / target - 1.0;
+    if (-0.25..=0.10).contains(&miss) {
+        String::new()
+    } else {
+        format!(
+            " **{:+.0} % off target, outside the −25 %/+10 % window**",
+            miss * 100.0
+        )
+    }
 }
 
 fn backend_recommendation(choice: &recommend::BackendChoice) -> String {

@@ -13,7 +13,7 @@ pub fn summary(run: &Run) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\ne2eb bench ({}) on {}: medians, IQR in parentheses",
+        "\ne2eb bench ({}) on {}: medians, IQR in parentheses ([min–max] for 5 samples or fewer, ‡ when the IQR is above 10 %)",
         run.profile, run.host.host_id
     );
     if !run.aead.is_empty() {
@@ -138,7 +138,9 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("memory ceiling (read and write in place)            2     11.50 (0.50)"),
+            text.contains(
+                "memory ceiling (read and write in place)            2 11.50 [11.00–12.00]"
+            ),
             "{text}"
         );
     }
