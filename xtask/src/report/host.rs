@@ -188,9 +188,16 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
     );
     let _ = writeln!(
         out,
-        "- KDFs: one untimed derivation, then {}–{} timed ones (more while they fit in the \
-         profile's time budget). Peak memory: {}",
-        method.kdf.min_samples, method.kdf.max_samples, method.kdf_peak_memory
+        "- KDFs: {}–{} timed derivations per setting (more while they fit in the profile's \
+         time budget), {}. Peak memory: {}",
+        method.kdf.min_samples,
+        method.kdf.max_samples,
+        method.kdf_sampling.as_deref().map_or(
+            "each setting's in a row after one untimed derivation (runs before interleaved \
+             sampling)",
+            |how| how.trim_end_matches('.')
+        ),
+        method.kdf_peak_memory
     );
     let noisy = noisy_figures(run);
     let total = run.aead.len() + run.stream.len() + run.memory_ceiling.len() + run.kdf.len();

@@ -110,6 +110,10 @@ pub struct Method {
     pub kdf: Sampling,
     /// How peak memory is measured.
     pub kdf_peak_memory: String,
+    /// How the KDF samples were taken, in words: in interleaved rounds over the settings
+    /// since they were; absent in older files, which took each setting's samples in a row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kdf_sampling: Option<String>,
     /// The software-only build, when it ran.
     pub soft: Option<SoftBuild>,
     /// The OpenSSL reference, when it ran.

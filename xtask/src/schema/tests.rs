@@ -167,6 +167,7 @@ pub fn sample_run() -> Run {
                 sample_seconds: 0.0,
             },
             kdf_peak_memory: "VmHWM".into(),
+            kdf_sampling: Some("interleaved rounds".into()),
             soft: Some(SoftBuild {
                 rustflags: "--cfg aes_backend=\"soft\"".into(),
                 backends: BTreeMap::from([("aes".into(), "soft".into())]),

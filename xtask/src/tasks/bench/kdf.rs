@@ -4,7 +4,7 @@
 
 use e2eb_measure::timing;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use e2eb::{Encryptor, KdfParams, Password, Suite};
 
@@ -14,11 +14,21 @@ use crate::schema::{KdfFigure, KdfSetting};
 use crate::stats::Summary;
 
 /// How `peak_rss_bytes` is obtained, as results record it.
-pub const PEAK_MEMORY_METHOD: &str = "each setting runs in a fresh child process (`xtask \
+pub const PEAK_MEMORY_METHOD: &str = "each setting runs in a child process of its own (`xtask \
 kdf-probe`) that reads VmRSS from /proc/self/status before its first derivation \
 (baseline_rss_bytes) and VmHWM, the kernel's resident-set high-water mark, after its last \
 (peak_rss_bytes); the difference is the memory the derivation made resident. Each derivation \
 is a whole backup made with one password slot, as a user meets it.";
+
+/// How the KDF samples are taken, as results record it.
+pub const SAMPLING_METHOD: &str = "interleaved rounds: every setting of the grid (then every \
+recommended setting) has its child process started and warmed up by one derivation at 16 MiB \
+with the same passes and lanes (the setting's own memory is allocated and touched afresh by \
+every derivation anyway), then each round takes one timed derivation of each setting in turn, \
+one at a time, so that a burst of load from elsewhere lands on one sample of several settings \
+rather than on every sample of one. Settings take as many rounds as fit in the profile's \
+per-setting budget, between its minimum and maximum (settings slower than the budget take \
+the profile's fewer samples for slow settings).";
 
 /// The cost grid of `profile`: Argon2id over memory × passes × lanes, then scrypt over log2 N.
 pub fn grid(profile: &Profile) -> Vec<KdfSetting> {
@@ -40,8 +50,9 @@ pub fn grid(profile: &Profile) -> Vec<KdfSetting> {
     settings
 }
 
-/// Measures the grid, then picks Argon2id settings for the profile's target times from it and
-/// measures those too (role `check`). Returns the figures and any errors in words.
+/// Measures the grid in interleaved rounds, then picks Argon2id settings for the profile's
+/// target times from it and measures those too (role `check`), interleaved as well. Returns the
+/// figures and any errors in words.
 pub fn measure(
     profile: &Profile,
     logical_cpus: usize,
@@ -50,9 +61,14 @@ pub fn measure(
 ) -> (Vec<KdfFigure>, Vec<String>) {
     let mut figures = Vec::new();
     let mut errors = Vec::new();
-    for setting in grid(profile) {
-        progress.start(format!("KDF {} {}", setting.kdf_name(), setting.params()));
-        match run_child(setting, profile) {
+    let settings = grid(profile);
+    for (setting, result) in settings.iter().zip(measure_interleaved(
+        &settings,
+        profile,
+        Some(progress),
+        "KDF",
+    )) {
+        match result {
             Ok(figure) => figures.push(figure),
             Err(error) => errors.push(format!(
                 "{} {}: {error}",
@@ -60,137 +76,340 @@ pub fn measure(
                 setting.params()
             )),
         }
-        progress.done();
     }
-    let model = recommend::best_argon_model(&figures, logical_cpus);
-    for &target in &profile.check_targets {
-        let Some(mut model) = model.clone() else {
-            progress.skip(1);
-            continue;
-        };
-        let mut choice = recommend::choose_argon2id(&model, &figures, memory_bytes, target);
-        // A check that misses its target by more than the noise corrects the model by the
-        // ratio it found and measures the setting that model picks, once.
-        for attempt in 0..2 {
-            progress.start(format!(
-                "KDF check for {target} s: argon2id {}",
-                choice.setting.params()
-            ));
-            let figure = match run_child(choice.setting, profile) {
+    let Some(model) = recommend::best_argon_model(&figures, logical_cpus) else {
+        progress.skip(profile.check_targets.len() as u64);
+        return (figures, errors);
+    };
+    // Every target's pick first, measured in interleaved rounds; a pick that misses its target
+    // by more than the noise corrects the model by the ratio it found, and the settings those
+    // corrected models pick are measured next, again interleaved.
+    let mut pending: Vec<(f64, recommend::ArgonModel, recommend::KdfChoice)> = profile
+        .check_targets
+        .iter()
+        .map(|&target| {
+            let choice = recommend::choose_argon2id(&model, &figures, memory_bytes, target);
+            (target, model.clone(), choice)
+        })
+        .collect();
+    for attempt in 0..2 {
+        if pending.is_empty() {
+            break;
+        }
+        let settings: Vec<KdfSetting> = pending.iter().map(|(_, _, c)| c.setting).collect();
+        // Progress counts one step per target; corrected picks are part of that step.
+        let step = (attempt == 0).then_some(progress);
+        let results = measure_interleaved(&settings, profile, step, "KDF check");
+        let mut next = Vec::new();
+        for ((target, mut model, choice), result) in pending.into_iter().zip(results) {
+            let mut recorded = match result {
                 Ok(figure) => figure,
                 Err(error) => {
                     errors.push(format!("check for {target} s: {error}"));
-                    break;
+                    continue;
                 }
             };
-            let measured = figure.seconds.median;
+            let measured = recorded.seconds.median;
             let on_target = (0.75 * target..=1.1 * target).contains(&measured);
-            let mut recorded = figure;
             recorded.target_seconds = Some(target);
             recorded.predicted_seconds = Some(choice.predicted_seconds);
             if on_target || attempt == 1 {
                 recorded.role = "check".into();
                 figures.push(recorded);
-                break;
+                continue;
             }
             model.scale *= measured / choice.predicted_seconds;
             let corrected = recommend::choose_argon2id(&model, &figures, memory_bytes, target);
             if corrected.setting == choice.setting {
                 recorded.role = "check".into();
                 figures.push(recorded);
-                break;
+                continue;
             }
             recorded.role = "calibration".into();
             figures.push(recorded);
-            choice = corrected;
+            next.push((target, model, corrected));
         }
-        progress.done();
+        pending = next;
     }
+    // Keep each target's figures together, calibration before its check, as readers expect.
+    let grid_count = figures.iter().filter(|f| f.role == "grid").count();
+    let mut checks = figures.split_off(grid_count);
+    checks.sort_by(|a, b| {
+        let key = |f: &KdfFigure| (f.target_seconds.unwrap_or(0.0), f.role == "check");
+        key(a)
+            .partial_cmp(&key(b))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    figures.extend(checks);
     (figures, errors)
 }
 
-/// Runs `xtask kdf-probe` for `setting` and reads its one line of JSON.
-fn run_child(setting: KdfSetting, profile: &Profile) -> Result<KdfFigure, String> {
-    let exe = std::env::current_exe().map_err(|error| error.to_string())?;
-    let output = Command::new(exe)
-        .arg("kdf-probe")
-        .arg("--setting")
-        .arg(serde_json::to_string(&setting).map_err(|error| error.to_string())?)
-        .args(["--min-samples", &profile.kdf_min_samples.to_string()])
-        .args(["--max-samples", &profile.kdf_max_samples.to_string()])
-        .args(["--budget-ms", &profile.kdf_budget.as_millis().to_string()])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|error| format!("cannot start the probe: {error}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "probe exited with {}: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
+/// How many samples a setting gets: between the profile's least and most, as many as fit in
+/// its budget at the time of the first sample.
+/// A setting whose one derivation already exceeds the budget gets the profile's fewer samples
+/// for slow settings.
+pub fn planned_samples(profile: &Profile, first_sample_seconds: f64) -> usize {
+    let least = profile.kdf_min_samples.max(1);
+    let most = profile.kdf_max_samples.max(least);
+    if first_sample_seconds <= 0.0 {
+        return most;
     }
-    let report: ProbeReport =
-        serde_json::from_slice(&output.stdout).map_err(|error| format!("probe output: {error}"))?;
-    Ok(KdfFigure {
-        setting,
-        params: setting.params().to_string(),
-        role: "grid".into(),
-        target_seconds: None,
-        predicted_seconds: None,
-        seconds: Summary::of(&report.seconds).ok_or("the probe took no samples")?,
-        memory_bytes: setting.memory_bytes(),
-        peak_rss_bytes: report.peak_rss_bytes,
-        baseline_rss_bytes: report.baseline_rss_bytes,
-    })
+    let budget = profile.kdf_budget.as_secs_f64();
+    if first_sample_seconds > budget && budget > 0.0 {
+        return profile.kdf_slow_min_samples.clamp(1, least);
+    }
+    let affordable = (budget / first_sample_seconds) as usize;
+    affordable.clamp(least, most)
 }
 
-/// Options of the hidden `xtask kdf-probe` that [`run_child`] starts.
+/// Estimated wall time of the KDF section under `profile` from per-setting times (grid and
+/// checks, including calibrations), each setting one cheap warm-up plus its planned samples:
+/// how a profile's sample counts are sized against a measured run.
+pub fn planned_seconds(profile: &Profile, per_setting_seconds: &[f64]) -> f64 {
+    per_setting_seconds
+        .iter()
+        .map(|&seconds| seconds * planned_samples(profile, seconds) as f64)
+        .sum()
+}
+
+/// One `xtask kdf-probe --serve` child per setting, all alive together, asked for one sample at
+/// a time in rounds over the settings: a burst of load on a shared machine then lands on one
+/// sample of several settings instead of every sample of one, so the spread each figure shows
+/// includes the machine's drift over the whole section. Each child's peak resident memory still
+/// belongs to its setting alone.
+fn measure_interleaved(
+    settings: &[KdfSetting],
+    profile: &Profile,
+    progress: Option<&Progress>,
+    label: &str,
+) -> Vec<Result<KdfFigure, String>> {
+    let mut children: Vec<Result<ProbeChild, String>> = settings
+        .iter()
+        .map(|&setting| ProbeChild::start(setting))
+        .collect();
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); settings.len()];
+    let mut planned: Vec<usize> = vec![1; settings.len()];
+    let rounds = profile.kdf_max_samples.max(profile.kdf_min_samples).max(1);
+    for round in 0..rounds {
+        for (index, child) in children.iter_mut().enumerate() {
+            let Ok(running) = child else { continue };
+            if round >= planned[index] {
+                continue;
+            }
+            match running.sample() {
+                Ok(seconds) => {
+                    samples[index].push(seconds);
+                    if round == 0 {
+                        planned[index] = planned_samples(profile, seconds);
+                    }
+                }
+                Err(error) => *child = Err(error),
+            }
+        }
+    }
+    children
+        .into_iter()
+        .zip(settings)
+        .zip(samples)
+        .map(|((child, &setting), seconds)| {
+            if let Some(progress) = progress {
+                progress.start(format!(
+                    "{label} {} {}",
+                    setting.kdf_name(),
+                    setting.params()
+                ));
+            }
+            let report = child.and_then(ProbeChild::finish);
+            if let Some(progress) = progress {
+                progress.done();
+            }
+            let report = report?;
+            Ok(KdfFigure {
+                setting,
+                params: setting.params().to_string(),
+                role: "grid".into(),
+                target_seconds: None,
+                predicted_seconds: None,
+                seconds: Summary::of(&seconds).ok_or("the probe took no samples")?,
+                memory_bytes: setting.memory_bytes(),
+                peak_rss_bytes: report.peak_rss_bytes,
+                baseline_rss_bytes: report.baseline_rss_bytes,
+            })
+        })
+        .collect()
+}
+
+/// A running `xtask kdf-probe --serve`.
+struct ProbeChild {
+    process: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl ProbeChild {
+    fn start(setting: KdfSetting) -> Result<ProbeChild, String> {
+        let exe = std::env::current_exe().map_err(|error| error.to_string())?;
+        let mut process = Command::new(exe)
+            .arg("kdf-probe")
+            .arg("--setting")
+            .arg(serde_json::to_string(&setting).map_err(|error| error.to_string())?)
+            .arg("--serve")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|error| format!("cannot start the probe: {error}"))?;
+        let input = process.stdin.take().ok_or("the probe has no input")?;
+        let output =
+            std::io::BufReader::new(process.stdout.take().ok_or("the probe has no output")?);
+        let mut child = ProbeChild {
+            process,
+            input,
+            output,
+        };
+        // Wait for its warm-up: no two derivations may overlap, or they time each other.
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut child.output, &mut line)
+            .map_err(|error| format!("probe output: {error}"))?;
+        if line.trim() != "ready" {
+            return Err(child.failure(&line));
+        }
+        Ok(child)
+    }
+
+    /// One timed derivation, in seconds.
+    fn sample(&mut self) -> Result<f64, String> {
+        use std::io::{BufRead, Write};
+        writeln!(self.input, "sample")
+            .and_then(|()| self.input.flush())
+            .map_err(|error| format!("probe input: {error}"))?;
+        let mut line = String::new();
+        self.output
+            .read_line(&mut line)
+            .map_err(|error| format!("probe output: {error}"))?;
+        line.trim().parse::<f64>().map_err(|_| self.failure(&line))
+    }
+
+    /// Closes the child's input and reads its memory figures.
+    fn finish(self) -> Result<ProbeReport, String> {
+        use std::io::Read;
+        let ProbeChild {
+            mut process,
+            input,
+            mut output,
+        } = self;
+        drop(input);
+        let mut report = String::new();
+        output
+            .read_to_string(&mut report)
+            .map_err(|error| format!("probe output: {error}"))?;
+        let mut stderr = String::new();
+        if let Some(mut error) = process.stderr.take() {
+            let _ = error.read_to_string(&mut stderr);
+        }
+        let status = process.wait().map_err(|error| format!("probe: {error}"))?;
+        if !status.success() {
+            return Err(format!("probe exited with {status}: {}", stderr.trim()));
+        }
+        serde_json::from_str(report.trim()).map_err(|error| format!("probe output: {error}"))
+    }
+
+    fn failure(&mut self, line: &str) -> String {
+        let _ = self.process.kill();
+        let mut stderr = String::new();
+        if let Some(mut error) = self.process.stderr.take() {
+            use std::io::Read;
+            let _ = error.read_to_string(&mut stderr);
+        }
+        let _ = self.process.wait();
+        format!(
+            "probe failed: {}",
+            if stderr.trim().is_empty() {
+                line.trim().to_owned()
+            } else {
+                stderr.trim().to_owned()
+            }
+        )
+    }
+}
+
+/// Options of the hidden `xtask kdf-probe` that [`ProbeChild`] starts.
 #[derive(clap::Args, Debug)]
 pub struct ProbeOptions {
     /// The setting, as JSON (`{"kdf":"argon2id","memory_kib":…,"passes":…,"lanes":…}`).
     #[arg(long)]
     setting: String,
-    #[arg(long, default_value_t = 3)]
-    min_samples: usize,
-    #[arg(long, default_value_t = 5)]
-    max_samples: usize,
-    /// Samples beyond the minimum are taken while the estimate of all samples fits in this.
-    #[arg(long, default_value_t = 0)]
-    budget_ms: u64,
+    /// Serve samples: one timed derivation per `sample` line read, its seconds printed on a
+    /// line of their own; at the end of input, the memory figures as one line of JSON.
+    #[arg(long)]
+    serve: bool,
 }
 
-/// What the probe prints.
+/// What the probe prints at the end of its input.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct ProbeReport {
-    seconds: Vec<f64>,
     peak_rss_bytes: Option<u64>,
     baseline_rss_bytes: Option<u64>,
 }
 
-/// The child's side: one warm-up derivation, then the samples, then the memory figures.
+/// The cheap derivation that warms a probe before its first sample: the same KDF, passes and
+/// lanes at the smallest memory of the grid (16 MiB) or the setting's own if smaller. It loads
+/// the code, starts the lane threads and warms the allocator; the setting's own memory is
+/// allocated and first touched afresh by every derivation anyway, so a full-size warm-up (as
+/// runs before interleaving took) only cost time.
+fn warm_up_setting(setting: KdfSetting) -> KdfSetting {
+    match setting {
+        KdfSetting::Argon2id {
+            memory_kib,
+            passes,
+            lanes,
+        } => KdfSetting::Argon2id {
+            memory_kib: memory_kib.min(16 * 1024).max(8 * lanes),
+            passes,
+            lanes,
+        },
+        KdfSetting::Scrypt { log_n, r, p } => KdfSetting::Scrypt {
+            log_n: log_n.min(14),
+            r,
+            p,
+        },
+    }
+}
+
+/// The child's side: the cheap warm-up, then one timed derivation per `sample` line, then the
+/// memory figures.
 pub fn probe(options: ProbeOptions) -> Result<(), String> {
+    use std::io::{BufRead, Write};
     let setting: KdfSetting =
         serde_json::from_str(&options.setting).map_err(|error| format!("--setting: {error}"))?;
+    if !options.serve {
+        return Err("kdf-probe is started by `cargo xtask bench` with --serve".into());
+    }
     let params = setting.params();
     params.validate().map_err(|error| error.to_string())?;
     let baseline = timing::current_rss_bytes();
-    let warm_up = Instant::now();
-    derive(params)?;
-    let per_call = warm_up.elapsed();
-    let affordable = if per_call.is_zero() {
-        options.max_samples
-    } else {
-        (Duration::from_millis(options.budget_ms).as_secs_f64() / per_call.as_secs_f64()) as usize
-    };
-    let samples = affordable.clamp(options.min_samples.max(1), options.max_samples.max(1));
-    let mut seconds = Vec::with_capacity(samples);
-    for _ in 0..samples {
+    derive(warm_up_setting(setting).params())?;
+    let stdout = std::io::stdout();
+    {
+        let mut out = stdout.lock();
+        writeln!(out, "ready")
+            .and_then(|()| out.flush())
+            .map_err(|error| error.to_string())?;
+    }
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|error| error.to_string())?;
+        if line.trim() != "sample" {
+            return Err(format!("unexpected request {line:?}"));
+        }
         let start = Instant::now();
         derive(params)?;
-        seconds.push(start.elapsed().as_secs_f64());
+        let seconds = start.elapsed().as_secs_f64();
+        let mut out = stdout.lock();
+        writeln!(out, "{seconds}")
+            .and_then(|()| out.flush())
+            .map_err(|error| error.to_string())?;
     }
     let report = ProbeReport {
-        seconds,
         peak_rss_bytes: timing::peak_rss_bytes(),
         baseline_rss_bytes: baseline,
     };
@@ -230,5 +449,71 @@ mod tests {
             profile.argon_memory_mib.len() * profile.argon_passes.len() * profile.argon_lanes.len()
         );
         assert_eq!(settings.len() - argon, profile.scrypt_log_n.len());
+    }
+
+    #[test]
+    fn quick_samples_every_setting_at_least_four_times() {
+        let profile = Profile::new(super::super::ProfileName::Quick);
+        assert_eq!(planned_samples(&profile, 0.004), 9);
+        assert_eq!(planned_samples(&profile, 0.25), 6);
+        assert_eq!(planned_samples(&profile, 0.64), 5);
+        assert_eq!(planned_samples(&profile, 2.65), 4);
+    }
+
+    /// The quick profile's sampling sized against the committed quick runs: their measured time
+    /// with the KDF section's old cost (one full warm-up plus the samples taken) replaced by the
+    /// new plan's must stay within 180 s. The other sections' savings (AEAD warm-up and sample
+    /// time, Argon2 reference rounds) are estimated from the same runs' sample counts.
+    #[test]
+    fn quick_profile_fits_in_180_seconds_of_the_committed_runs() {
+        let profile = Profile::new(super::super::ProfileName::Quick);
+        let (hosts, errors) =
+            crate::schema::load_all(&crate::workspace::workspace_root().join("reports"));
+        assert!(errors.is_empty(), "{errors:?}");
+        let mut checked = 0;
+        for run in hosts.iter().flat_map(|(_, runs)| runs) {
+            if run.profile != "quick" || run.method.aead.warm_up_seconds != 0.1 {
+                continue;
+            }
+            let old_kdf: f64 = run
+                .kdf
+                .iter()
+                .map(|f| (f.seconds.samples.len() + 1) as f64 * f.seconds.median)
+                .sum();
+            let medians: Vec<f64> = run.kdf.iter().map(|f| f.seconds.median).collect();
+            let new_kdf = planned_seconds(&profile, &medians);
+            let aead_figures = run
+                .aead
+                .iter()
+                .filter(|f| f.implementation != "openssl")
+                .count() as f64;
+            let aead_saved = aead_figures
+                * ((run.method.aead.warm_up_seconds - profile.aead_plan.warm_up.as_secs_f64())
+                    + run.method.aead.max_samples as f64
+                        * (run.method.aead.sample_seconds
+                            - profile.aead_plan.sample_time.as_secs_f64()));
+            let reference_saved = run.argon2_reference.as_ref().map_or(0.0, |reference| {
+                let per_round: f64 = reference
+                    .implementations
+                    .iter()
+                    .flat_map(|i| &i.seconds)
+                    .map(|s| s.median)
+                    .sum();
+                per_round * (reference.rounds - profile.argon2_reference_rounds) as f64
+            });
+            let estimate = run.measure_seconds - old_kdf + new_kdf - aead_saved - reference_saved;
+            eprintln!(
+                "{}: {estimate:.0} s estimated, {:.0} s measured",
+                run.host.timestamp, run.measure_seconds
+            );
+            assert!(
+                estimate <= 180.0,
+                "{}: {estimate:.0} s (was {:.0} s)",
+                run.host.timestamp,
+                run.measure_seconds
+            );
+            checked += 1;
+        }
+        assert!(checked > 0);
     }
 }
