@@ -14,7 +14,13 @@ use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 
 /// Pixel size of every chart.
-const SIZE: (u32, u32) = (960, 560);
+const SIZE: (u32, u32) = (1120, 600);
+
+/// Width of the legend panel right of the plot: the legend never covers data.
+const LEGEND_WIDTH: u32 = 270;
+
+/// Height of the title and subtitle above the plot.
+const HEADER_HEIGHT: u32 = 64;
 
 /// How an axis maps values: plotted values are transformed, tick labels show the originals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,14 +127,30 @@ impl Point {
     }
 }
 
-/// A line of points.
-#[derive(Clone, Debug, PartialEq)]
+/// The shape drawn at each point of a series.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Marker {
+    #[default]
+    Circle,
+    Square,
+    Triangle,
+    Diamond,
+    /// An outlined ring, for points that stand out from a line (recommended settings).
+    Ring,
+}
+
+/// A series of points, joined by a line or not.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Series {
     pub name: String,
     /// Index into the palette; series of one kind share a colour.
     pub color: usize,
-    /// Dashed lines mark references (ideal scaling, other implementations).
+    /// Dashed lines mark references (ideal scaling) or the second direction of a pair.
     pub dashed: bool,
+    /// Join the points with a line; off for figures measured at a few separate points, where
+    /// a line would invent the values between them.
+    pub line: bool,
+    pub marker: Marker,
     pub points: Vec<Point>,
 }
 
@@ -136,6 +158,13 @@ pub struct Series {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Guide {
     pub y: f64,
+    pub label: String,
+}
+
+/// A vertical reference line with a label, e.g. e2eb's chunk size.
+#[derive(Clone, Debug, PartialEq)]
+pub struct XMark {
+    pub x: f64,
     pub label: String,
 }
 
@@ -151,6 +180,10 @@ pub struct Chart {
     pub y_format: fn(f64) -> String,
     pub series: Vec<Series>,
     pub guides: Vec<Guide>,
+    /// Vertical reference lines.
+    pub x_marks: Vec<XMark>,
+    /// Under the title: which host, run and commit the figures come from.
+    pub subtitle: String,
 }
 
 /// Colour-blind-friendly palette (Okabe and Ito), then greys.
@@ -201,15 +234,35 @@ where
 {
     let fail = |error: DrawingAreaErrorKind<DB::ErrorType>| error.to_string();
     root.fill(&WHITE).map_err(fail)?;
+    let (header, body) = root.split_vertically(HEADER_HEIGHT);
+    let (plot, legend) = body.split_horizontally(SIZE.0 - LEGEND_WIDTH);
+    let centre = |size: u32| i32::try_from(size / 2).unwrap_or(0);
+    let centred = |font: TextStyle<'static>| {
+        font.pos(plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Top,
+        ))
+    };
+    header
+        .draw(&Text::new(
+            chart.title.clone(),
+            (centre(SIZE.0), 10),
+            centred(("sans-serif", 22).into_font().style(FontStyle::Bold).into()),
+        ))
+        .map_err(fail)?;
+    header
+        .draw(&Text::new(
+            chart.subtitle.clone(),
+            (centre(SIZE.0), 40),
+            centred(("sans-serif", 14).into_font().color(&BLACK.mix(0.7))),
+        ))
+        .map_err(fail)?;
+
     let (x_range, y_range) = ranges(chart);
     let x_ticks = chart.x_scale.ticks(x_range.0, x_range.1);
     let y_ticks = chart.y_scale.ticks(y_range.0, y_range.1);
-    let mut context = ChartBuilder::on(&root)
-        .caption(
-            &chart.title,
-            ("sans-serif", 22).into_font().style(FontStyle::Bold),
-        )
-        .margin(16)
+    let mut context = ChartBuilder::on(&plot)
+        .margin(12)
         .x_label_area_size(52)
         .y_label_area_size(78)
         .build_cartesian_2d(
@@ -238,30 +291,60 @@ where
         .draw()
         .map_err(fail)?;
 
+    let guide_style = ShapeStyle::from(&BLACK.mix(0.45)).stroke_width(1);
+    let label_font = |h, v| {
+        ("sans-serif", 13)
+            .into_font()
+            .color(&BLACK.mix(0.7))
+            .pos(plotters::style::text_anchor::Pos::new(h, v))
+    };
     for guide in &chart.guides {
         let y = chart.y_scale.forward(guide.y);
         if !(y_range.0..=y_range.1).contains(&y) {
             continue;
         }
-        let style = ShapeStyle::from(&BLACK.mix(0.45)).stroke_width(1);
         context
             .draw_series(DashedLineSeries::new(
                 [(x_range.0, y), (x_range.1, y)],
                 4,
                 4,
-                style,
+                guide_style,
             ))
             .map_err(fail)?;
-        let label_x = x_range.1 - (x_range.1 - x_range.0) * 0.01;
+        // Labelled at the left: the charts with guides (time by memory) rise to the right.
+        let label_x = x_range.0 + (x_range.1 - x_range.0) * 0.01;
         context
             .draw_series(std::iter::once(Text::new(
                 guide.label.clone(),
                 (label_x, y),
-                ("sans-serif", 13).into_font().color(&BLACK.mix(0.7)).pos(
-                    plotters::style::text_anchor::Pos::new(
-                        plotters::style::text_anchor::HPos::Right,
-                        plotters::style::text_anchor::VPos::Bottom,
-                    ),
+                label_font(
+                    plotters::style::text_anchor::HPos::Left,
+                    plotters::style::text_anchor::VPos::Bottom,
+                ),
+            )))
+            .map_err(fail)?;
+    }
+    for mark in &chart.x_marks {
+        let x = chart.x_scale.forward(mark.x);
+        if !(x_range.0..=x_range.1).contains(&x) {
+            continue;
+        }
+        context
+            .draw_series(DashedLineSeries::new(
+                [(x, y_range.0), (x, y_range.1)],
+                4,
+                4,
+                guide_style,
+            ))
+            .map_err(fail)?;
+        let label_y = y_range.0 + (y_range.1 - y_range.0) * 0.02;
+        context
+            .draw_series(std::iter::once(Text::new(
+                format!(" {}", mark.label),
+                (x, label_y),
+                label_font(
+                    plotters::style::text_anchor::HPos::Left,
+                    plotters::style::text_anchor::VPos::Bottom,
                 ),
             )))
             .map_err(fail)?;
@@ -280,27 +363,17 @@ where
                 )
             })
             .collect();
-        let annotation = if series.dashed {
-            context
-                .draw_series(DashedLineSeries::new(points.clone(), 8, 5, style))
-                .map_err(fail)?
-        } else {
-            context
-                .draw_series(LineSeries::new(points.clone(), style))
-                .map_err(fail)?
-        };
-        let dashed = series.dashed;
-        annotation.label(series.name.clone()).legend(move |(x, y)| {
-            let gap = if dashed { 6 } else { 0 };
-            PathElement::new(vec![(x, y), (x + 22 - gap, y)], style)
-        });
-        context
-            .draw_series(
-                points
-                    .iter()
-                    .map(|&point| Circle::new(point, 3, color.filled())),
-            )
-            .map_err(fail)?;
+        if series.line {
+            if series.dashed {
+                context
+                    .draw_series(DashedLineSeries::new(points.clone(), 8, 5, style))
+                    .map_err(fail)?;
+            } else {
+                context
+                    .draw_series(LineSeries::new(points.clone(), style))
+                    .map_err(fail)?;
+            }
+        }
         // The spread as a vertical bar through each point.
         context
             .draw_series(
@@ -320,18 +393,81 @@ where
                     }),
             )
             .map_err(fail)?;
+        draw_markers(context.plotting_area(), series.marker, &points, color).map_err(fail)?;
     }
-    if chart.series.iter().any(|series| !series.name.is_empty()) {
-        context
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font(("sans-serif", 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(fail)?;
-    }
+    draw_legend(&legend, chart).map_err(fail)?;
     root.present().map_err(fail)?;
+    Ok(())
+}
+
+/// Draws `marker` at each of `points` (any coordinate system: data or pixels).
+fn draw_markers<DB, CT>(
+    area: &DrawingArea<DB, CT>,
+    marker: Marker,
+    points: &[CT::From],
+    color: RGBColor,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend,
+    CT: plotters::coord::CoordTranslate,
+    CT::From: Clone + 'static,
+{
+    let filled = color.filled();
+    for point in points {
+        let at = EmptyElement::at(point.clone());
+        match marker {
+            Marker::Circle => area.draw(&(at + Circle::new((0, 0), 4, filled)))?,
+            Marker::Square => area.draw(&(at + Rectangle::new([(-4, -4), (4, 4)], filled)))?,
+            Marker::Triangle => {
+                area.draw(&(at + Polygon::new(vec![(0, -5), (5, 4), (-5, 4)], filled)))?
+            }
+            Marker::Diamond => {
+                area.draw(&(at + Polygon::new(vec![(0, -6), (6, 0), (0, 6), (-6, 0)], filled)))?
+            }
+            Marker::Ring => {
+                area.draw(&(at + Circle::new((0, 0), 7, ShapeStyle::from(&color).stroke_width(3))))?
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The legend, in its own panel right of the plot: a sample of each series' line and marker,
+/// then its name.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    chart: &Chart,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let mut y = 24;
+    for series in chart.series.iter().filter(|s| !s.name.is_empty()) {
+        let color = PALETTE[series.color % PALETTE.len()];
+        let style = ShapeStyle::from(&color).stroke_width(2);
+        if series.line {
+            if series.dashed {
+                for start in [4, 17, 30] {
+                    area.draw(&PathElement::new(vec![(start, y), (start + 8, y)], style))?;
+                }
+            } else {
+                area.draw(&PathElement::new(vec![(4, y), (38, y)], style))?;
+            }
+        }
+        draw_markers(area, series.marker, &[(21, y)], color)?;
+        // A name may run over several lines, each below the last.
+        for line in series.name.lines() {
+            area.draw(&Text::new(
+                line.to_owned(),
+                (46, y),
+                ("sans-serif", 13).into_font().color(&BLACK).pos(
+                    plotters::style::text_anchor::Pos::new(
+                        plotters::style::text_anchor::HPos::Left,
+                        plotters::style::text_anchor::VPos::Center,
+                    ),
+                ),
+            ))?;
+            y += 17;
+        }
+        y += 5;
+    }
     Ok(())
 }
 
@@ -475,7 +611,7 @@ mod tests {
                 Series {
                     name: "native".into(),
                     color: 0,
-                    dashed: false,
+                    line: true,
                     points: vec![
                         Point {
                             x: 64.0,
@@ -485,18 +621,25 @@ mod tests {
                         },
                         Point::exact(16384.0, 3.0),
                     ],
+                    ..Series::default()
                 },
                 Series {
                     name: "reference".into(),
                     color: 1,
-                    dashed: true,
+                    marker: Marker::Square,
                     points: vec![Point::exact(64.0, 0.2), Point::exact(16384.0, 5.5)],
+                    ..Series::default()
                 },
             ],
             guides: vec![Guide {
                 y: 1.0,
                 label: "1 GB/s".into(),
             }],
+            x_marks: vec![XMark {
+                x: 16384.0,
+                label: "chunk".into(),
+            }],
+            subtitle: "test-host, run 2026-11-30T07:45:12Z".into(),
         }
     }
 

@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 
 use super::{SUITES, chart_link, implementation_title, mib_or_kib, suite_title};
-use crate::charts::{self, Chart, Point, Scale, Series};
+use crate::charts::{self, Chart, Marker, Point, Scale, Series, XMark};
+use crate::recommend;
 use crate::schema::Run;
 use crate::units::gbps_iqr;
 
@@ -47,10 +48,22 @@ pub fn add_charts(run: &Run, charts: &mut Vec<(String, Chart)>) {
                     })
                     .collect();
                 if !points.is_empty() {
+                    // One colour per implementation; seal solid with circles, open dashed with
+                    // triangles, so neither hides the other where they coincide. OpenSSL is
+                    // measured at a few sizes only: markers, no line inventing values between.
+                    let openssl = implementation == "openssl";
+                    let open = direction == "open";
                     series.push(Series {
                         name: format!("{title} {direction}"),
-                        color: index * 2 + usize::from(direction == "open"),
-                        dashed: implementation == "openssl",
+                        color: index,
+                        dashed: open,
+                        line: !openssl,
+                        marker: match (openssl, open) {
+                            (true, false) => Marker::Square,
+                            (true, true) => Marker::Diamond,
+                            (false, false) => Marker::Circle,
+                            (false, true) => Marker::Triangle,
+                        },
                         points,
                     });
                 }
@@ -69,6 +82,11 @@ pub fn add_charts(run: &Run, charts: &mut Vec<(String, Chart)>) {
                     y_format: charts::format_number_axis,
                     series,
                     guides: Vec::new(),
+                    x_marks: vec![XMark {
+                        x: recommend::CHUNK_BYTES as f64,
+                        label: "e2eb's chunk".into(),
+                    }],
+                    subtitle: String::new(),
                 },
             ));
         }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{chart_link, history};
-use crate::charts::{self, Chart, Guide, Point, Scale, Series};
+use crate::charts::{self, Chart, Guide, Marker, Point, Scale, Series};
 use crate::recommend::TARGETS;
 use crate::schema::{Argon2Reference, KdfFigure, KdfSetting, Run};
 use crate::stats::Summary;
@@ -17,7 +17,7 @@ pub fn add_charts(run: &Run, runs: &[Run], charts: &mut Vec<(String, Chart)>) {
         .iter()
         .map(|&target| Guide {
             y: target,
-            label: charts::format_seconds_axis(target),
+            label: format!("{} target", charts::format_seconds_axis(target)),
         })
         .collect();
     let mut lanes: Vec<u32> = run
@@ -30,6 +30,7 @@ pub fn add_charts(run: &Run, runs: &[Run], charts: &mut Vec<(String, Chart)>) {
         .collect();
     lanes.sort_unstable();
     lanes.dedup();
+    let lanes_measured = lanes.clone();
     for lane_count in lanes {
         let mut passes: Vec<u32> = run
             .kdf
@@ -65,13 +66,46 @@ pub fn add_charts(run: &Run, runs: &[Run], charts: &mut Vec<(String, Chart)>) {
                     .collect();
                 points.sort_by(|a, b| a.x.total_cmp(&b.x));
                 Series {
-                    name: format!("t = {pass_count}"),
+                    name: format!("grid, t = {pass_count}"),
                     color: index,
-                    dashed: false,
+                    line: true,
                     points,
+                    ..Series::default()
                 }
             })
+            .collect::<Vec<_>>();
+        let mut series = series;
+        let picks: Vec<Point> = run
+            .kdf
+            .iter()
+            .filter(|f| f.role == "check")
+            .filter_map(|f| match f.setting {
+                KdfSetting::Argon2id {
+                    memory_kib, lanes, ..
+                } if lanes == lane_count => {
+                    Some(seconds_point(f64::from(memory_kib) / 1024.0, &f.seconds))
+                }
+                _ => None,
+            })
             .collect();
+        if !picks.is_empty() {
+            series.push(Series {
+                name: "recommended picks, measured".into(),
+                color: 7,
+                marker: Marker::Ring,
+                points: picks,
+                ..Series::default()
+            });
+        }
+        if let Some((point, label)) = default_point(run, runs, lane_count, &lanes_measured) {
+            series.push(Series {
+                name: label,
+                color: 3,
+                marker: Marker::Diamond,
+                points: vec![point],
+                ..Series::default()
+            });
+        }
         charts.push((
             format!("kdf-argon2id-p{lane_count}"),
             Chart {
@@ -84,6 +118,8 @@ pub fn add_charts(run: &Run, runs: &[Run], charts: &mut Vec<(String, Chart)>) {
                 y_format: charts::format_seconds_axis,
                 series,
                 guides: guides.clone(),
+                x_marks: Vec::new(),
+                subtitle: String::new(),
             },
         ));
     }
@@ -104,6 +140,31 @@ pub fn add_charts(run: &Run, runs: &[Run], charts: &mut Vec<(String, Chart)>) {
         .collect();
     scrypt.sort_by(|a, b| a.x.total_cmp(&b.x));
     if !scrypt.is_empty() {
+        let default = e2eb::ScryptParams::DEFAULT;
+        let default_setting = KdfSetting::Scrypt {
+            log_n: default.log_n(),
+            r: default.r(),
+            p: default.p(),
+        };
+        let mut scrypt_series = vec![Series {
+            name: "grid (r = 8, p = 1)".into(),
+            color: 0,
+            line: true,
+            points: scrypt,
+            ..Series::default()
+        }];
+        if let Some(figure) = scrypt_grid.iter().find(|f| f.setting == default_setting) {
+            scrypt_series.push(Series {
+                name: format!("e2eb's scrypt default {}", figure.params),
+                color: 3,
+                marker: Marker::Diamond,
+                points: vec![seconds_point(
+                    figure.memory_bytes as f64 / f64::from(1u32 << 20),
+                    &figure.seconds,
+                )],
+                ..Series::default()
+            });
+        }
         charts.push((
             "kdf-scrypt".into(),
             Chart {
@@ -114,16 +175,64 @@ pub fn add_charts(run: &Run, runs: &[Run], charts: &mut Vec<(String, Chart)>) {
                 y_scale: Scale::Log10,
                 x_format: charts::format_mib_axis,
                 y_format: charts::format_seconds_axis,
-                series: vec![Series {
-                    name: "scrypt".into(),
-                    color: 0,
-                    dashed: false,
-                    points: scrypt,
-                }],
+                series: scrypt_series,
                 guides,
+                x_marks: Vec::new(),
+                subtitle: String::new(),
             },
         ));
     }
+}
+
+/// e2eb's default Argon2id setting as a point on the chart of `lane_count` lanes: on the chart
+/// of its own lane count where the grid has one, else on that of the most lanes below it,
+/// measured where any run of the host measured it, else predicted from this chart's grid.
+fn default_point(
+    run: &Run,
+    runs: &[Run],
+    lane_count: u32,
+    lanes_measured: &[u32],
+) -> Option<(Point, String)> {
+    let setting = super::index::default_argon2id();
+    let KdfSetting::Argon2id {
+        memory_kib,
+        passes,
+        lanes,
+    } = setting
+    else {
+        return None;
+    };
+    let home = lanes_measured
+        .iter()
+        .copied()
+        .filter(|&l| l <= lanes)
+        .max()?;
+    if home != lane_count {
+        return None;
+    }
+    let x = f64::from(memory_kib) / 1024.0;
+    let name = format!("e2eb's default {}", setting.params());
+    if let Some(figure) = history::kdf_figure(run, setting) {
+        return Some((
+            seconds_point(x, &figure.seconds),
+            format!("{name}\nmeasured"),
+        ));
+    }
+    if let Some(spread) = history::setting_seconds(runs, setting) {
+        return Some((
+            Point::exact(x, spread.median),
+            format!(
+                "{name}\nmeasured at p = {lanes}, median of {} run{}",
+                spread.runs,
+                if spread.runs == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    let model = crate::recommend::ArgonModel::fit(&run.kdf, lane_count)?;
+    Some((
+        Point::exact(x, model.predict(memory_kib / 1024, passes)),
+        format!("{name}\npredicted from the p = {lane_count} grid"),
+    ))
 }
 
 fn seconds_point(x: f64, summary: &Summary) -> Point {

@@ -78,7 +78,30 @@ pub fn charts_for(runs: &[Run]) -> Vec<(String, Chart)> {
     aead::add_charts(run, &mut charts);
     stream::add_charts(run, &mut charts);
     kdf::add_charts(run, runs, &mut charts);
+    let subtitle = chart_subtitle(run);
+    for (_, chart) in &mut charts {
+        chart.subtitle.clone_from(&subtitle);
+    }
     charts
+}
+
+/// What every chart of a run says under its title: host, run, profile, commit.
+fn chart_subtitle(run: &Run) -> String {
+    format!(
+        "{} · run {} ({} profile) · commit {}{}",
+        run.host.host_id,
+        run.host.timestamp,
+        run.profile,
+        run.host
+            .git_commit
+            .as_deref()
+            .map_or("unknown", |c| &c[..c.len().min(12)]),
+        if run.host.git_dirty == Some(true) {
+            " (dirty)"
+        } else {
+            ""
+        }
+    )
 }
 
 /// Replaces the chart files in `folder` with those of the latest of `runs`; returns their stems.
@@ -128,12 +151,24 @@ mod tests {
             [
                 "aead-aes-256-gcm",
                 "aead-chacha20-poly1305",
-                "stream-speedup",
+                "stream-aes-256-gcm",
+                "stream-chacha20-poly1305",
                 "kdf-argon2id-p1",
                 "kdf-argon2id-p2",
                 "kdf-scrypt"
             ]
         );
+    }
+
+    #[test]
+    fn every_chart_names_its_host_run_and_commit() {
+        for (stem, chart) in charts_for(&[sample_run()]) {
+            assert_eq!(
+                chart.subtitle,
+                "test-cpu-2t-8g · run 2026-11-30T07:45:12Z (tiny profile) · commit 0123456789ab",
+                "{stem}"
+            );
+        }
     }
 
     #[test]
@@ -145,7 +180,7 @@ mod tests {
         assert_eq!(written.len(), 2);
         let index = std::fs::read_to_string(folder.join("README.md")).unwrap();
         assert!(index.contains("[test-cpu-2t-8g](test-cpu-2t-8g/README.md)"));
-        for chart in ["aead-aes-256-gcm", "stream-speedup", "kdf-argon2id-p1"] {
+        for chart in ["aead-aes-256-gcm", "stream-aes-256-gcm", "kdf-argon2id-p1"] {
             for extension in ["svg", "png"] {
                 let path = folder.join(format!("test-cpu-2t-8g/charts/{chart}.{extension}"));
                 assert!(path.is_file(), "{}", path.display());

@@ -4,80 +4,99 @@
 use std::fmt::Write as _;
 
 use super::{SUITES, chart_link, suite_title};
-use crate::charts::{self, Chart, Point, Scale, Series};
-use crate::recommend;
+use crate::charts::{self, Chart, Marker, Point, Scale, Series};
 use crate::schema::Run;
 use crate::units::{gbps, gbps_iqr, mib};
 
-/// Adds the chart of the speedup over one thread, for the default backend and thread mode.
+/// Adds one throughput chart per suite: GB/s by thread count for every mode with the default
+/// backend, encryption solid and decryption dashed, against the memory ceiling.
 pub fn add_charts(run: &Run, charts: &mut Vec<(String, Chart)>) {
-    let mut series = Vec::new();
-    for (index, suite) in SUITES.into_iter().enumerate() {
-        for direction in ["encrypt", "decrypt"] {
-            let points: Vec<Point> = run
-                .stream
-                .iter()
-                .filter(|f| {
-                    f.suite == suite
-                        && f.direction == direction
-                        && f.backend_name() == run.default_backend()
-                        && f.mode_name() == recommend::thread_mode(run)
-                })
-                .filter_map(|f| {
-                    let one = run.stream.iter().find(|o| {
-                        o.suite == f.suite
-                            && o.direction == f.direction
-                            && o.backend_name() == f.backend_name()
-                            && o.mode_name() == f.mode_name()
-                            && o.threads == 1
-                    })?;
-                    let base = one.bytes_per_second.median;
-                    Some(Point {
-                        x: f.threads as f64,
-                        y: f.bytes_per_second.median / base,
-                        low: f.bytes_per_second.q1 / base,
-                        high: f.bytes_per_second.q3 / base,
-                    })
-                })
-                .collect();
-            if !points.is_empty() {
-                series.push(Series {
-                    name: format!("{} {direction}", suite_title(suite)),
-                    color: index * 2 + usize::from(direction == "decrypt"),
-                    dashed: false,
-                    points,
-                });
-            }
+    let backend = run.default_backend();
+    let mut modes: Vec<&str> = Vec::new();
+    for figure in &run.stream {
+        if !modes.contains(&figure.mode_name()) {
+            modes.push(figure.mode_name());
         }
     }
-    if !series.is_empty() {
-        let most = run.stream.iter().map(|f| f.threads).max().unwrap_or(1);
-        series.push(Series {
-            name: "ideal (linear)".into(),
-            color: 6,
-            dashed: true,
-            points: vec![
-                Point::exact(1.0, 1.0),
-                Point::exact(most as f64, most as f64),
-            ],
-        });
+    for suite in SUITES {
+        let mut series = Vec::new();
+        for (index, mode) in modes.iter().enumerate() {
+            for direction in ["encrypt", "decrypt"] {
+                let mut points: Vec<Point> = run
+                    .stream
+                    .iter()
+                    .filter(|f| {
+                        f.suite == suite
+                            && f.direction == direction
+                            && f.backend_name() == backend
+                            && f.mode_name() == *mode
+                    })
+                    .map(|f| Point {
+                        x: f.threads as f64,
+                        y: f.bytes_per_second.median / 1e9,
+                        low: f.bytes_per_second.q1 / 1e9,
+                        high: f.bytes_per_second.q3 / 1e9,
+                    })
+                    .collect();
+                points.sort_by(|a, b| a.x.total_cmp(&b.x));
+                if !points.is_empty() {
+                    series.push(Series {
+                        name: format!("{mode} {direction}"),
+                        color: index,
+                        dashed: direction == "decrypt",
+                        line: true,
+                        marker: if direction == "decrypt" {
+                            Marker::Triangle
+                        } else {
+                            Marker::Circle
+                        },
+                        points,
+                    });
+                }
+            }
+        }
+        if series.is_empty() {
+            continue;
+        }
+        let mut ceiling: Vec<Point> = run
+            .memory_ceiling
+            .iter()
+            .map(|f| Point {
+                x: f.threads as f64,
+                y: f.bytes_per_second.median / 1e9,
+                low: f.bytes_per_second.q1 / 1e9,
+                high: f.bytes_per_second.q3 / 1e9,
+            })
+            .collect();
+        ceiling.sort_by(|a, b| a.x.total_cmp(&b.x));
+        if !ceiling.is_empty() {
+            series.push(Series {
+                name: "memory ceiling (no crypto)".into(),
+                color: 7,
+                dashed: false,
+                line: true,
+                marker: Marker::Square,
+                points: ceiling,
+            });
+        }
         charts.push((
-            "stream-speedup".into(),
+            format!("stream-{suite}"),
             Chart {
                 title: format!(
-                    "Backup speedup over one thread ({}, {}, {})",
-                    mib(run.method.stream_plaintext_bytes),
-                    recommend::thread_mode(run),
-                    run.default_backend()
+                    "Backup throughput by threads: {}, {backend}, {} per pass",
+                    suite_title(suite),
+                    mib(run.method.stream_plaintext_bytes)
                 ),
                 x_label: "threads".into(),
-                y_label: "speedup (median; bar = IQR)".into(),
+                y_label: "GB/s of plaintext (median; bar = IQR)".into(),
                 x_scale: Scale::Integer,
                 y_scale: Scale::Linear,
                 x_format: charts::format_number_axis,
                 y_format: charts::format_number_axis,
                 series,
                 guides: Vec::new(),
+                x_marks: Vec::new(),
+                subtitle: String::new(),
             },
         ));
     }
@@ -130,7 +149,14 @@ pub fn section(out: &mut String, run: &Run, charts: &[String]) {
                 .map_or("–".into(), |e| format!("{:.0} %", e * 100.0)),
         );
     }
-    chart_link(out, charts, "stream-speedup", "stream speedup");
+    for suite in SUITES {
+        chart_link(
+            out,
+            charts,
+            &format!("stream-{suite}"),
+            &format!("{} backup throughput", suite_title(suite)),
+        );
+    }
     memory_ceiling_table(out, run);
 }
 

@@ -165,6 +165,7 @@ pub fn planned_samples(profile: &Profile, first_sample_seconds: f64) -> usize {
 /// Estimated wall time of the KDF section under `profile` from per-setting times (grid and
 /// checks, including calibrations), each setting one cheap warm-up plus its planned samples:
 /// how a profile's sample counts are sized against a measured run.
+#[cfg(test)]
 pub fn planned_seconds(profile: &Profile, per_setting_seconds: &[f64]) -> f64 {
     per_setting_seconds
         .iter()
