@@ -47,6 +47,98 @@ pub struct Manifest {
     pub git_dirty: Option<bool>,
     /// When the run started, RFC 3339 in UTC.
     pub timestamp: String,
+    /// Vendor, family, model, stepping, microcode and clock from /proc/cpuinfo (a hypervisor
+    /// may mask the model name but rarely these); absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_identity: Option<CpuIdentity>,
+    /// Every CPU flag the OS reports enabled (`flags` or `Features` of the first processor);
+    /// absent in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cpu_flags: Vec<String>,
+    /// Load average and steal time at the start of the run and at its end; absent in older
+    /// files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub load: Option<LoadRecord>,
+}
+
+/// What identifies a CPU beyond its (possibly masked) model name.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CpuIdentity {
+    /// `vendor_id` (x86) or `CPU implementer` (ARM).
+    pub vendor: Option<String>,
+    /// `cpu family` (x86) or `CPU architecture` (ARM).
+    pub family: Option<String>,
+    /// `model` (x86) or `CPU part` (ARM).
+    pub model: Option<String>,
+    /// `stepping` (x86) or `CPU variant`/`CPU revision` (ARM).
+    pub stepping: Option<String>,
+    /// `microcode` revision (x86).
+    pub microcode: Option<String>,
+    /// `cpu MHz` of the first processor when the run started (a VM often reports the host's
+    /// nominal clock).
+    pub mhz: Option<f64>,
+}
+
+/// The machine's load when the run started and when it ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoadRecord {
+    pub before: LoadSample,
+    pub after: Option<LoadSample>,
+}
+
+/// One reading of /proc/loadavg and the `cpu` line of /proc/stat.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LoadSample {
+    /// The 1, 5 and 15 minute load averages.
+    pub load_average: [f64; 3],
+    /// Clock ticks all CPUs spent, in every state, since boot.
+    pub total_ticks: u64,
+    /// Of those, ticks the hypervisor ran something else while a virtual CPU wanted to run
+    /// (steal time).
+    pub steal_ticks: u64,
+}
+
+impl LoadSample {
+    /// This machine's load now; `None` where /proc does not tell.
+    pub fn now() -> Option<LoadSample> {
+        let loadavg = std::fs::read_to_string("/proc/loadavg").ok()?;
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        LoadSample::parse(&loadavg, &stat)
+    }
+
+    /// Reads the texts of /proc/loadavg and /proc/stat.
+    pub fn parse(loadavg: &str, stat: &str) -> Option<LoadSample> {
+        let mut averages = loadavg.split_whitespace().map(str::parse::<f64>);
+        let load_average = [
+            averages.next()?.ok()?,
+            averages.next()?.ok()?,
+            averages.next()?.ok()?,
+        ];
+        let cpu = stat.lines().find(|line| line.starts_with("cpu "))?;
+        let ticks: Vec<u64> = cpu
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|field| field.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal guest guest_nice; guest time is
+        // already counted in user and nice.
+        let total_ticks = ticks.iter().take(8).sum();
+        Some(LoadSample {
+            load_average,
+            total_ticks,
+            steal_ticks: ticks.get(7).copied().unwrap_or(0),
+        })
+    }
+}
+
+impl LoadRecord {
+    /// The share of CPU time stolen by the hypervisor between the two readings.
+    pub fn steal_share(&self) -> Option<f64> {
+        let after = self.after.as_ref()?;
+        let total = after.total_ticks.checked_sub(self.before.total_ticks)?;
+        let steal = after.steal_ticks.checked_sub(self.before.steal_ticks)?;
+        (total > 0).then(|| steal as f64 / total as f64)
+    }
 }
 
 /// Compiler settings of the build that measured the native figures (xtask itself).
@@ -70,8 +162,11 @@ pub struct BuildInfo {
 }
 
 /// Crates whose code runs in the measurements, in the order a reader looks for them.
-const MEASURED_CRATES: [&str; 14] = [
+const MEASURED_CRATES: [&str; 17] = [
     "e2eb",
+    "ring",
+    "aws-lc-rs",
+    "aws-lc-sys",
     "aes-gcm",
     "aes",
     "ghash",
@@ -117,8 +212,17 @@ pub fn collect(workspace: &Path, host_id: Option<String>, timestamp: String) -> 
         .collect();
     let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).unwrap_or_default();
     let manifest_toml = std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap_or_default();
+    let machine = read_trimmed("/etc/machine-id")
+        .or_else(|| read_trimmed("/proc/sys/kernel/hostname"))
+        .unwrap_or_default();
+    let fingerprint = host_fingerprint(&machine, &cpu.identity, memory_bytes);
     Manifest {
-        host_id: host_id.unwrap_or_else(|| default_host_id(&cpu.model, logical_cpus, memory_bytes)),
+        host_id: host_id.unwrap_or_else(|| {
+            format!(
+                "{}-{fingerprint}",
+                default_host_id(&cpu.model, logical_cpus, memory_bytes)
+            )
+        }),
         hostname: read_trimmed("/proc/sys/kernel/hostname")
             .or_else(|| command_output("hostname", &[], workspace))
             .unwrap_or_default(),
@@ -151,7 +255,31 @@ pub fn collect(workspace: &Path, host_id: Option<String>, timestamp: String) -> 
         )
         .map(|status| !status.is_empty()),
         timestamp,
+        cpu_identity: Some(cpu.identity),
+        cpu_flags: cpu.flags,
+        load: LoadSample::now().map(|before| LoadRecord {
+            before,
+            after: None,
+        }),
     }
+}
+
+/// Six hex digits that tell apart machines whose CPU model, thread count and memory read the
+/// same (a hypervisor's masked "Intel(R) Xeon(R) Processor" with 2 vCPUs and 24 GiB is most
+/// cloud VMs): FNV-1a over the machine id (/etc/machine-id, else the hostname), the CPU's
+/// vendor, family, model and stepping, and the exact memory size. `--host-id` names a host
+/// outright.
+pub fn host_fingerprint(machine: &str, cpu: &CpuIdentity, memory_bytes: Option<u64>) -> String {
+    let text = format!(
+        "{machine}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+        cpu.vendor, cpu.family, cpu.model, cpu.stepping, memory_bytes
+    );
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("{:06x}", hash >> 40)
 }
 
 /// What /proc/cpuinfo says about the CPU.
@@ -163,6 +291,8 @@ pub struct CpuInfo {
     pub flags: Vec<String>,
     /// Distinct (`physical id`, `core id`) pairs, where both are given.
     pub physical_cores: Option<usize>,
+    /// Family, model, stepping, microcode and clock of the first processor.
+    pub identity: CpuIdentity,
 }
 
 /// Parses the text of /proc/cpuinfo.
@@ -179,6 +309,21 @@ pub fn parse_cpuinfo(text: &str) -> CpuInfo {
                 continue;
             };
             let (key, value) = (key.trim(), value.trim());
+            let first = |field: &mut Option<String>| {
+                if field.is_none() {
+                    *field = Some(value.to_owned());
+                }
+            };
+            let identity = &mut info.identity;
+            match key {
+                "vendor_id" | "CPU implementer" => first(&mut identity.vendor),
+                "cpu family" | "CPU architecture" => first(&mut identity.family),
+                "model" | "CPU part" => first(&mut identity.model),
+                "stepping" | "CPU variant" => first(&mut identity.stepping),
+                "microcode" => first(&mut identity.microcode),
+                "cpu MHz" if identity.mhz.is_none() => identity.mhz = value.parse().ok(),
+                _ => {}
+            }
             match key {
                 "model name" | "Model" if info.model.is_empty() => info.model = value.to_owned(),
                 "flags" | "Features" if info.flags.is_empty() => {
@@ -366,7 +511,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 mod tests {
     use super::*;
 
-    const X86_CPUINFO: &str = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Processor\nphysical id\t: 0\ncore id\t\t: 0\nflags\t\t: fpu sse2 aes pclmulqdq avx2 sha_ni hypervisor\n\nprocessor\t: 1\nmodel name\t: Intel(R) Xeon(R) Processor\nphysical id\t: 0\ncore id\t\t: 1\nflags\t\t: fpu sse2 aes pclmulqdq avx2 sha_ni hypervisor\n\nprocessor\t: 2\nphysical id\t: 0\ncore id\t\t: 1\n\n";
+    const X86_CPUINFO: &str = "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 143\nstepping\t: 8\nmodel name\t: Intel(R) Xeon(R) Processor\nphysical id\t: 0\ncore id\t\t: 0\nflags\t\t: fpu sse2 aes pclmulqdq avx2 sha_ni hypervisor\n\nprocessor\t: 1\nmodel name\t: Intel(R) Xeon(R) Processor\nphysical id\t: 0\ncore id\t\t: 1\nflags\t\t: fpu sse2 aes pclmulqdq avx2 sha_ni hypervisor\n\nprocessor\t: 2\nphysical id\t: 0\ncore id\t\t: 1\n\n";
 
     const ARM_CPUINFO: &str = "processor\t: 0\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd aes pmull sha1 sha2 crc32\nCPU implementer\t: 0x41\nCPU part\t: 0xd0c\n\n";
 
@@ -388,6 +533,53 @@ mod tests {
         assert_eq!(info.model, "ARM implementer 0x41 part 0xd0c");
         assert!(info.flags.contains(&"pmull".to_owned()));
         assert_eq!(info.physical_cores, None);
+    }
+
+    #[test]
+    fn reads_cpu_identity_and_steal_time() {
+        let info = parse_cpuinfo(X86_CPUINFO);
+        assert_eq!(info.identity.vendor.as_deref(), Some("GenuineIntel"));
+        assert_eq!(info.identity.family.as_deref(), Some("6"));
+        assert_eq!(info.identity.model.as_deref(), Some("143"));
+        assert_eq!(info.identity.stepping.as_deref(), Some("8"));
+        let before = LoadSample::parse(
+            "0.52 0.40 0.31 1/234 5678\n",
+            "cpu  100 0 50 800 10 0 5 35 0 0\ncpu0 50 0 25 400 5 0 2 18 0 0\n",
+        )
+        .unwrap();
+        assert_eq!(before.load_average, [0.52, 0.40, 0.31]);
+        assert_eq!((before.total_ticks, before.steal_ticks), (1000, 35));
+        let after = LoadSample {
+            load_average: [1.0, 0.5, 0.3],
+            total_ticks: 2000,
+            steal_ticks: 85,
+        };
+        let record = LoadRecord {
+            before,
+            after: Some(after),
+        };
+        assert_eq!(record.steal_share(), Some(0.05));
+    }
+
+    #[test]
+    fn machines_that_look_alike_get_different_fingerprints() {
+        let cpu = CpuIdentity {
+            vendor: Some("GenuineIntel".into()),
+            family: Some("6".into()),
+            model: Some("143".into()),
+            stepping: Some("8".into()),
+            ..CpuIdentity::default()
+        };
+        let memory = Some(25_276_502_016);
+        let one = host_fingerprint("3d1219c7aa", &cpu, memory);
+        assert_eq!(one.len(), 6);
+        assert_eq!(one, host_fingerprint("3d1219c7aa", &cpu, memory));
+        assert_ne!(one, host_fingerprint("9b0e4f2d11", &cpu, memory));
+        let other_stepping = CpuIdentity {
+            stepping: Some("6".into()),
+            ..cpu.clone()
+        };
+        assert_ne!(one, host_fingerprint("3d1219c7aa", &other_stepping, memory));
     }
 
     #[test]

@@ -23,7 +23,7 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
             .map_or(String::new(), |cores| format!(" ({cores} physical cores)")),
         host.memory_bytes.map_or_else(
             || "unknown amount".to_owned(),
-            |bytes| format!("{:.0} GiB", bytes as f64 / f64::from(1u32 << 30))
+            |bytes| format!("{:.1} GiB", bytes as f64 / f64::from(1u32 << 30))
         ),
         host.os,
         if host.hypervisor {
@@ -92,7 +92,21 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
                     .map_or_else(|| "unknown".to_owned(), |c| c.to_string())
             ),
         ),
+        ("CPU identity", cpu_identity(host)),
         ("CPU features", features.join(", ")),
+        (
+            "CPU flags the OS enabled",
+            if host.cpu_flags.is_empty() {
+                "not recorded (runs before the flags were)".to_owned()
+            } else {
+                format!(
+                    "{} flags: {}",
+                    host.cpu_flags.len(),
+                    host.cpu_flags.join(" ")
+                )
+            },
+        ),
+        ("load", load_text(host)),
         (
             "hypervisor",
             if host.hypervisor { "yes" } else { "no" }.into(),
@@ -277,6 +291,52 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
     out
 }
 
+/// Vendor, family, model, stepping, microcode and clock, where recorded.
+fn cpu_identity(host: &crate::manifest::Manifest) -> String {
+    let Some(identity) = &host.cpu_identity else {
+        return "not recorded (runs before it was)".to_owned();
+    };
+    let field = |value: &Option<String>| value.clone().unwrap_or_else(|| "?".to_owned());
+    format!(
+        "vendor {}, family {}, model {}, stepping {}, microcode {}, {}",
+        field(&identity.vendor),
+        field(&identity.family),
+        field(&identity.model),
+        field(&identity.stepping),
+        field(&identity.microcode),
+        identity.mhz.map_or_else(
+            || "clock unknown".to_owned(),
+            |mhz| format!("{mhz:.0} MHz at the start")
+        )
+    )
+}
+
+/// Load average before and after the run, and the share of CPU time stolen meanwhile.
+fn load_text(host: &crate::manifest::Manifest) -> String {
+    let Some(load) = &host.load else {
+        return "not recorded (runs before it was)".to_owned();
+    };
+    let averages = |sample: &crate::manifest::LoadSample| {
+        let [one, five, fifteen] = sample.load_average;
+        format!("{one:.2} / {five:.2} / {fifteen:.2}")
+    };
+    let mut text = format!(
+        "load average (1/5/15 min) {} before",
+        averages(&load.before)
+    );
+    if let Some(after) = &load.after {
+        let _ = write!(text, ", {} after", averages(after));
+    }
+    if let Some(share) = load.steal_share() {
+        let _ = write!(
+            text,
+            "; the hypervisor stole {:.1} % of CPU time during the run",
+            share * 100.0
+        );
+    }
+    text
+}
+
 /// Every figure of `run` whose IQR is above 10 % of its median, named.
 fn noisy_figures(run: &Run) -> Vec<String> {
     let share =
@@ -364,6 +424,10 @@ mod tests {
             "| size | ring seal | rustcrypto seal | software-only seal |",
             "| AES-256-GCM | encrypt | ring | in-memory | 2 |",
             "2026-11-30T07-45-12Z.json",
+            "| CPU identity | vendor GenuineIntel, family 6, model 143, stepping 8, microcode 0x2b000603, 2100 MHz at the start |",
+            "| CPU flags the OS enabled | 3 flags: fpu aes hypervisor |",
+            "| load | load average (1/5/15 min) 0.50 / 0.40 / 0.30 before, 1.90 / 0.90 / 0.50 after; the hypervisor stole 5.0 % of CPU time during the run |",
+            "8.0 GiB of memory",
             "### Argon2id against the reference C code",
             "| implementation | p = 1 | p = 2 | p = 2 over p = 1 |",
             "| e2eb (argon2 crate, parallel) | 450 ms [440 ms–460 ms] | 265 ms [260 ms–270 ms] | 1.70× |",

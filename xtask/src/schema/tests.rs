@@ -145,6 +145,27 @@ pub fn sample_run() -> Run {
             git_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
             git_dirty: Some(false),
             timestamp: "2026-11-30T07:45:12Z".into(),
+            cpu_identity: Some(crate::manifest::CpuIdentity {
+                vendor: Some("GenuineIntel".into()),
+                family: Some("6".into()),
+                model: Some("143".into()),
+                stepping: Some("8".into()),
+                microcode: Some("0x2b000603".into()),
+                mhz: Some(2100.0),
+            }),
+            cpu_flags: vec!["fpu".into(), "aes".into(), "hypervisor".into()],
+            load: Some(crate::manifest::LoadRecord {
+                before: crate::manifest::LoadSample {
+                    load_average: [0.5, 0.4, 0.3],
+                    total_ticks: 1000,
+                    steal_ticks: 10,
+                },
+                after: Some(crate::manifest::LoadSample {
+                    load_average: [1.9, 0.9, 0.5],
+                    total_ticks: 3000,
+                    steal_ticks: 110,
+                }),
+            }),
         },
         method: Method {
             aead: Sampling {

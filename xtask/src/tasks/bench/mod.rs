@@ -375,6 +375,10 @@ pub fn run(options: Options) -> Result<(), String> {
     }
     let measure_seconds = started.elapsed().as_secs_f64();
     progress.0.finish_and_clear();
+    let mut host = host;
+    if let Some(load) = &mut host.load {
+        load.after = manifest::LoadSample::now();
+    }
 
     let run = Run {
         schema_version: SCHEMA_VERSION,
