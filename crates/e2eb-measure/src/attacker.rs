@@ -40,9 +40,20 @@ pub struct Gpu {
 }
 
 /// The default rental price of an RTX 4090, in US dollars per hour: an assumption in the
-/// range of 2024–2025 marketplace and cloud offers (roughly $0.30–$0.80). Change it with
-/// `--usd-per-gpu-hour`.
+/// range of 2025–2026 cloud offers (roughly $0.34–$0.55, see [`PRICE_SOURCES`]). Change it
+/// with `--usd-per-gpu-hour`.
 pub const DEFAULT_USD_PER_GPU_HOUR: f64 = 0.50;
+
+/// Published RTX 4090 rental prices the default price lies between.
+pub const PRICE_SOURCES: &str = "on-demand offers of $0.34/h \
+(<https://deploybase.ai/articles/rtx-4090-vs-h100>, July 2025) and from $0.55/h \
+(<https://www.spheron.network/blog/nvidia-h100-vs-rtx-4090-ai-training-inference-2026/>, \
+May 2026)";
+
+/// Where the bandwidth model comes from: an attacker on a memory-hard KDF is limited by memory
+/// bandwidth, and Argon2 moves (3t−1)·m bytes per guess, scrypt 2·128·r·N·p.
+pub const BANDWIDTH_MODEL_SOURCE: &str = "the bandwidth model of GPU attacks on \
+Argon2 and scrypt of \"Minimum password settings\" (<https://tobtu.com/minimum-password-settings/>)";
 
 /// Parses a `--usd-per-gpu-hour` value: a finite, positive price.
 pub fn parse_usd_per_gpu_hour(text: &str) -> Result<f64, String> {
@@ -60,7 +71,8 @@ pub fn rtx_4090(usd_per_hour: f64) -> Gpu {
         bandwidth_bytes_per_second: 1008e9,
         memory_bytes: 24 << 30,
         usd_per_hour,
-        source: "NVIDIA's RTX 4090 specification: 24 GiB GDDR6X, 1008 GB/s",
+        source: "NVIDIA's RTX 4090 specification: 24 GiB GDDR6X on a 384-bit bus at 21 Gb/s, \
+                 1008 GB/s (<https://www.nvidia.com/en-us/geforce/graphics-cards/40-series/rtx-4090/>)",
     }
 }
 
@@ -76,16 +88,18 @@ pub struct Anchor {
 pub const ARGON2ID_ANCHOR: Anchor = Anchor {
     params: KdfParams::Argon2id(e2eb::Argon2idParams::unvalidated(65536, 3, 1)),
     guesses_per_second: 1667.0,
-    source: "hashcat users' RTX 4090 benchmark of Argon2id (mode 34000) at m=65536,t=3,p=1: \
-             1,667 H/s",
+    source: "the RTX 4090 figure in the description of hashcat's pull request adding Argon2id \
+             (mode 34000), at m=65536,t=3,p=1: 1,667 H/s \
+             (<https://github.com/hashcat/hashcat/pull/4284>; its authors note that build ran \
+             about 10 % slower than in their development, so the real rate may be higher)",
 };
 
 /// scrypt `N = 2^14, r = 8, p = 1` on an RTX 4090.
 pub const SCRYPT_ANCHOR: Anchor = Anchor {
     params: KdfParams::Scrypt(e2eb::ScryptParams::unvalidated(14, 8, 1)),
     guesses_per_second: 7126.0,
-    source: "hashcat users' RTX 4090 benchmark of scrypt (mode 8900) at N=16384,r=8,p=1: \
-             7,126 H/s",
+    source: "hashcat v6.2.6's benchmark of scrypt (mode 8900, N=16384,r=8,p=1) on an RTX 4090: \
+             7,126 H/s (<https://gist.github.com/Chick3nman/32e662a5bb63bc4f51b847bb422222fd>)",
 };
 
 /// Guesses per second an attacker is assumed to make against a recovery-key slot: HKDF-SHA-512
@@ -237,8 +251,8 @@ pub fn attacker_table(params: &KdfParams, gpu: &Gpu) -> AttackerTable {
         rows,
         assumptions: vec![
             format!(
-                "Attacker: one {} rented at ${:.2} per GPU-hour (an assumed price; \
-                 --usd-per-gpu-hour changes it); {}.",
+                "Attacker: one {} rented at ${:.2} per GPU-hour (an assumed price between \
+                 {PRICE_SOURCES}; --usd-per-gpu-hour changes it); {}.",
                 gpu.name, gpu.usd_per_hour, gpu.source
             ),
             anchor_assumption(params),
@@ -267,8 +281,8 @@ pub fn anchor_assumption(params: &KdfParams) -> String {
     };
     let factor = efficiency(params);
     format!(
-        "{kdf}: guesses per second = {factor:.3} × bandwidth / ({bytes} bytes moved per guess); \
-         the factor {factor:.3} reproduces {}.",
+        "{kdf}: guesses per second = {factor:.3} × bandwidth / ({bytes} bytes moved per guess, \
+         after {BANDWIDTH_MODEL_SOURCE}); the factor {factor:.3} reproduces {}.",
         anchor_for(params).source
     )
 }

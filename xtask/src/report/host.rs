@@ -55,7 +55,7 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
     );
     out.push_str("## Recommendation for this host\n\n");
     out.push_str(&recommendation::section(run, runs));
-    out.push_str(&attacker::section(run));
+    out.push_str(&attacker::section(run, runs));
     out.push_str(&history::section(runs));
 
     aead::section(&mut out, run, charts);
