@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{aead, attacker, history, kdf, recommendation, stream, suite_title};
+use super::{aead, anomalies, attacker, history, kdf, recommendation, stream, suite_title};
 use crate::recommend::{self, TARGETS};
 use crate::schema::{self, Run};
 use crate::units::{self, FEW_SAMPLES, NOISY_MARK, seconds};
@@ -61,6 +61,7 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
     aead::section(&mut out, run, charts);
     stream::section(&mut out, run, charts);
     kdf::section(&mut out, run, runs, charts);
+    out.push_str(&anomalies::section(run));
 
     out.push_str("\n## Host and build\n\n| | |\n|---|---|\n");
     let features: Vec<String> = host
@@ -173,12 +174,18 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
     let _ = writeln!(
         out,
         "- AEAD: {:.0} ms of warm-up, then {} samples of at least {:.0} ms each (short messages \
-         repeat within a sample). Opening first copies the ciphertext back into the buffer it \
-         decrypts in place; at these sizes the copy runs from cache and costs a few percent at \
-         most.",
+         repeat within a sample). {}",
         method.aead.warm_up_seconds * 1000.0,
         method.aead.max_samples,
-        method.aead.sample_seconds * 1000.0
+        method.aead.sample_seconds * 1000.0,
+        method.aead_open.as_deref().map_or_else(
+            || "In this run opening first copied the ciphertext back into the buffer it \
+                decrypts in place, inside the timed loop: from 64 KiB on, where the message and \
+                its copy outgrow L1, that copy shows as open slower than seal (see \
+                [Anomalies](#anomalies)); runs since decrypt into a second buffer instead."
+                .to_owned(),
+            |how| format!("Opening: {how}."),
+        )
     );
     if let Some(soft) = &method.soft {
         let backends: Vec<String> = soft

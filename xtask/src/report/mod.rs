@@ -3,6 +3,7 @@
 //! files and gathers the charts; each section of a page is rendered by its own module.
 
 mod aead;
+mod anomalies;
 mod attacker;
 mod history;
 mod host;

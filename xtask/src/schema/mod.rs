@@ -102,6 +102,10 @@ impl Argon2Reference {
 pub struct Method {
     /// AEAD sampling (native and software-only builds alike).
     pub aead: Sampling,
+    /// How opening is measured, in words; absent in older files, whose opens copied the
+    /// ciphertext back into the buffer inside the timed loop before each in-place open.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aead_open: Option<String>,
     /// Stream sampling: one pass over the payload per sample.
     pub stream: Sampling,
     /// Bytes of plaintext per stream pass.

@@ -189,6 +189,7 @@ pub fn sample_run() -> Run {
             },
             kdf_peak_memory: "VmHWM".into(),
             kdf_sampling: Some("interleaved rounds".into()),
+            aead_open: Some("open_to".into()),
             soft: Some(SoftBuild {
                 rustflags: "--cfg aes_backend=\"soft\"".into(),
                 backends: BTreeMap::from([("aes".into(), "soft".into())]),

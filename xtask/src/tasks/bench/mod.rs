@@ -412,6 +412,7 @@ pub fn run(options: Options) -> Result<(), String> {
             },
             kdf_peak_memory: kdf::PEAK_MEMORY_METHOD.to_owned(),
             kdf_sampling: Some(kdf::SAMPLING_METHOD.to_owned()),
+            aead_open: Some(e2eb_benches::aead::OPEN_METHOD.to_owned()),
             soft,
             openssl: openssl.map(|version| crate::schema::OpensslReference {
                 version,
