@@ -182,10 +182,13 @@ pub fn merged_grid(runs: &[Run], kdf: &str) -> Vec<KdfFigure> {
     figures
 }
 
+/// Finds one figure in a run.
+type FindFigure<'a> = Box<dyn Fn(&Run) -> Option<&Summary> + 'a>;
+
 /// One figure across a host's runs: what to call it, how to find it in a run, and its unit.
 struct Tracked<'a> {
     label: String,
-    find: Box<dyn Fn(&Run) -> Option<&Summary> + 'a>,
+    find: FindFigure<'a>,
     /// Throughput in GB/s when true, else seconds.
     rate: bool,
 }
