@@ -27,7 +27,9 @@ pub fn page(hosts: &[(String, Vec<Run>)]) -> String {
          (`<timestamp>.json`, described in [SCHEMA.md](SCHEMA.md)), charts and a report. \
          Add a host by running `cargo xtask bench` on it (`--profile full` for more sizes and \
          samples, `--profile tiny` for a smoke test); `cargo xtask report` re-renders every \
-         page from the JSON files.\n\n",
+         page from the JSON files. The quick profile measures for at most about 180 s on a \
+         2-CPU machine; a first run also builds the release binaries, the software-only probe \
+         and the reference C code, about 6 minutes in all on a fresh clone of a 2-CPU VM.\n\n",
     );
     if hosts.is_empty() {
         out.push_str("No results yet.\n");
