@@ -217,3 +217,28 @@ fn predicted_text(choice: &KdfChoice) -> String {
         format!("{} predicted", seconds(choice.predicted_seconds))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::tests::sample_run;
+    use crate::stats::Summary;
+
+    #[test]
+    fn a_pick_that_misses_its_window_says_so() {
+        let mut run = sample_run();
+        let text = section(&run, std::slice::from_ref(&run));
+        assert!(!text.contains("outside the −25 %/+10 % window"), "{text}");
+        // The 250 ms pick measured at 172 ms: −31 %, as on a loaded machine.
+        for figure in run.kdf.iter_mut().filter(|f| f.role == "check") {
+            figure.seconds = Summary::of(&[0.170, 0.172, 0.175]).unwrap();
+        }
+        let text = section(&run, std::slice::from_ref(&run));
+        assert!(
+            text.contains(
+                "172 ms [170 ms–175 ms] **-31 % off target, outside the −25 %/+10 % window**"
+            ),
+            "{text}"
+        );
+    }
+}
