@@ -88,5 +88,14 @@ fn caps(args: &DecryptArgs) -> KdfCaps {
     if let Some(p) = args.max_scrypt_p {
         caps = caps.with_scrypt_max_p(p);
     }
+    if let Some(bytes) = args.max_kdf_work {
+        caps = caps.with_max_work_bytes(bytes);
+    }
+    if let Some(bytes) = args.max_backup_kdf_work {
+        caps = caps.with_max_backup_work_bytes(bytes);
+    }
+    if let Some(slots) = args.max_password_slots {
+        caps = caps.with_max_password_slots(slots);
+    }
     caps
 }

@@ -14,12 +14,13 @@ use crate::secrets;
 
 pub fn run(args: EncryptArgs) -> Result<(), Failure> {
     let kdf_params = password_kdf(&args)?;
-    let has_password_slot = args
+    let password_slots = args
         .slots
         .iter()
-        .any(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)));
-    if has_password_slot {
-        warn_if_over_default_caps(&kdf_params);
+        .filter(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)))
+        .count();
+    if password_slots > 0 {
+        warn_if_slots_over_default_caps(&kdf_params, password_slots);
     }
 
     let input = Input::open(args.input.as_deref())?;
@@ -85,10 +86,24 @@ pub fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
     }
 }
 
+/// [`warn_if_slots_over_default_caps`] for one password slot.
+pub fn warn_if_over_default_caps(params: &KdfParams) {
+    warn_if_slots_over_default_caps(params, 1);
+}
+
+/// Warns when this machine's default decrypt caps would refuse `password_slots` slots of
+/// `params` (each with its own salt): one slot's parameters, or the backup's budget.
 /// A backup is still made: the caps protect the decrypting side, and its owner may well mean
 /// to open it on a bigger machine, with a raised cap.
-pub fn warn_if_over_default_caps(params: &KdfParams) {
-    let Err(exceeded) = KdfCaps::default().check(params) else {
+pub fn warn_if_slots_over_default_caps(params: &KdfParams, password_slots: usize) {
+    let caps = KdfCaps::default();
+    let exceeded = caps.check(params).err().or_else(|| {
+        let derivations = (0..password_slots).map(|position| (position, params.work_bytes()));
+        caps.check_backup(derivations)
+            .err()
+            .map(|(_, exceeded)| exceeded)
+    });
+    let Some(exceeded) = exceeded else {
         return;
     };
     let CapExceeded {

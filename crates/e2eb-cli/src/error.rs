@@ -49,7 +49,7 @@ impl Failure {
     pub fn library(error: e2eb::Error, subject: Option<&str>) -> Failure {
         let status = match &error {
             e2eb::Error::NoSlotOpened { .. } => Status::WrongSecret,
-            e2eb::Error::KdfOverCap { .. } => Status::KdfOverCap,
+            e2eb::Error::KdfOverCap { .. } | e2eb::Error::KdfMemory { .. } => Status::KdfOverCap,
             e2eb::Error::NotABackup
             | e2eb::Error::UnsupportedVersion { .. }
             | e2eb::Error::UnsupportedSuite(_)
@@ -107,6 +107,9 @@ pub fn cap_flag(parameter: KdfParameter) -> Option<&'static str> {
         KdfParameter::ScryptLogN => Some("--max-scrypt-log-n"),
         KdfParameter::ScryptR => Some("--max-scrypt-r"),
         KdfParameter::ScryptP => Some("--max-scrypt-p"),
+        KdfParameter::Work => Some("--max-kdf-work"),
+        KdfParameter::BackupWork => Some("--max-backup-kdf-work"),
+        KdfParameter::PasswordSlots => Some("--max-password-slots"),
         _ => None,
     }
 }

@@ -120,6 +120,17 @@ pub enum Error {
     )]
     EarlierFailure,
 
+    /// A KDF could not get the memory its parameters ask for: the machine's own limit, below
+    /// the caps. Opening a backup treats the slot as over a cap (class `KdfOverCap`).
+    #[error(
+        "the KDF needs {} of memory, which this machine cannot allocate",
+        crate::cap_exceeded::KdfParameter::Memory.display_value(*.needed)
+    )]
+    KdfMemory {
+        /// The bytes the derivation asked for.
+        needed: u128,
+    },
+
     /// KDF parameters are outside the ranges the format allows (for example t = 0).
     #[error("invalid KDF parameters: {0}")]
     InvalidKdfParameters(String),
@@ -236,7 +247,7 @@ impl Error {
             Error::UnsupportedSuite(_) => "UnsupportedSuite",
             Error::MalformedHeader(_) => "MalformedHeader",
             Error::MalformedSlot { .. } => "MalformedSlot",
-            Error::KdfOverCap { .. } => "KdfOverCap",
+            Error::KdfOverCap { .. } | Error::KdfMemory { .. } => "KdfOverCap",
             Error::NoSlotOpened { .. } => "NoSlotOpened",
             Error::SlotCorrupt { .. } => "SlotCorrupt",
             Error::HeaderAltered => "HeaderAltered",

@@ -131,6 +131,11 @@ impl Argon2idParams {
     pub fn memory_bytes(&self) -> u64 {
         u64::from(self.memory_kib) * 1024
     }
+
+    /// Work of one derivation, memory × passes: `m` × 1024 × `t` bytes.
+    pub fn work_bytes(&self) -> u128 {
+        u128::from(self.memory_bytes()) * u128::from(self.passes)
+    }
 }
 
 /// scrypt parameters (RFC 7914), 32-byte output.
@@ -198,9 +203,16 @@ impl ScryptParams {
         Ok(())
     }
 
-    /// Bytes of memory one derivation allocates: 128 * r * (N + p).
+    /// Bytes of memory one derivation allocates when its `p` lanes run one after another, as
+    /// here: 128 * r * (N + p) (SPEC.md, "KDF caps"). Exact for every value of the fields.
     pub fn memory_bytes(&self) -> u128 {
         128 * u128::from(self.r) * ((1u128 << self.log_n) + u128::from(self.p))
+    }
+
+    /// Work of one derivation, memory × passes, each of the `p` lanes being one pass over its
+    /// 128 * r * N bytes: 128 * r * N * p bytes.
+    pub fn work_bytes(&self) -> u128 {
+        128 * u128::from(self.r) * (1u128 << self.log_n) * u128::from(self.p)
     }
 }
 
@@ -287,6 +299,15 @@ impl KdfParams {
         }
     }
 
+    /// Work of one derivation, memory × passes, in bytes: what [`crate::KdfCaps`] bounds per
+    /// slot and sums over a backup's password slots.
+    pub fn work_bytes(&self) -> u128 {
+        match self {
+            KdfParams::Argon2id(params) => params.work_bytes(),
+            KdfParams::Scrypt(params) => params.work_bytes(),
+        }
+    }
+
     /// Derives the 32-byte key-encryption key from `password` and `salt`, exactly as a slot's
     /// KEK is derived: for tuning and benchmarks to time the library's own code path.
     ///
@@ -330,14 +351,32 @@ impl KdfParams {
                 .map_err(|error| Error::InvalidKdfParameters(format!("argon2id: {error}")))?;
             }
             KdfParams::Scrypt(params) => {
-                let scrypt_params = scrypt::Params::new(params.log_n, params.r, params.p)
-                    .map_err(|_| Error::InvalidKdfParameters(format!("scrypt {params}")))?;
+                let scrypt_params =
+                    scrypt::Params::new(params.log_n, params.r, params.p).map_err(|_| {
+                        Error::KdfMemory {
+                            needed: params.memory_bytes(),
+                        }
+                    })?;
+                // The scrypt crate allocates with `vec!`, which aborts the process when the
+                // allocation fails: reserve the same amount first, so that memory this machine
+                // cannot give is an error instead. (The reservation is released before scrypt
+                // allocates; pages are only committed when written.)
+                probe_allocation(params.memory_bytes())?;
                 scrypt::scrypt(input.as_bytes(), salt, &scrypt_params, kek.as_mut_slice())
                     .map_err(|_| Error::InvalidKdfParameters(format!("scrypt {params}")))?;
             }
         }
         Ok(kek)
     }
+}
+
+/// Fails with [`Error::KdfMemory`] unless `bytes` can be reserved now.
+fn probe_allocation(bytes: u128) -> Result<()> {
+    let too_much = || Error::KdfMemory { needed: bytes };
+    let len = usize::try_from(bytes).map_err(|_| too_much())?;
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(len).map_err(|_| too_much())?;
+    Ok(())
 }
 
 fn unknown_key(key: &str, known: &str) -> Error {
