@@ -421,6 +421,9 @@ class Caps:
     scrypt_max_log_n: int = 22
     scrypt_max_r: int = 32
     scrypt_max_p: int = 16
+    max_work_bytes: int = 16 * 2**30
+    max_backup_work_bytes: int = 32 * 2**30
+    max_password_slots: int = 8
 
     @classmethod
     def default(cls) -> "Caps":
@@ -435,6 +438,9 @@ class Caps:
             scrypt_max_log_n=obj["scryptMaxLogN"],
             scrypt_max_r=obj["scryptMaxR"],
             scrypt_max_p=obj["scryptMaxP"],
+            max_work_bytes=obj["maxWorkBytes"],
+            max_backup_work_bytes=obj["maxBackupWorkBytes"],
+            max_password_slots=obj["maxPasswordSlots"],
         )
 
 
@@ -447,15 +453,24 @@ def kdf_memory_bytes(slot: Slot) -> int:
     return 0
 
 
+def kdf_work_bytes(slot: Slot) -> int:
+    """§10: memory x passes: Argon2id m x 1024 x t; scrypt 128 x r x N x p bytes."""
+    if slot.type == SLOT_ARGON2ID:
+        return slot.params["m"] * 1024 * slot.params["t"]
+    if slot.type == SLOT_SCRYPT:
+        return 128 * slot.params["r"] * 2 ** slot.params["log_n"] * slot.params["p"]
+    return 0
+
+
 def over_cap(slot: Slot, caps: Caps) -> Optional[tuple]:
-    """§10: (parameter, value, cap) of the first cap the slot exceeds, else None.
+    """§10: (parameter, value, cap) of the first cap the slot exceeds, in the
+    order of the table, else None.
 
     Integer arithmetic on the parsed fields only; no KDF work.
     """
     checks = []
     if slot.type == SLOT_ARGON2ID:
         checks = [
-            ("memory", kdf_memory_bytes(slot), caps.max_memory_bytes),
             ("t", slot.params["t"], caps.argon2_max_t),
             ("p", slot.params["p"], caps.argon2_max_p),
         ]
@@ -464,7 +479,11 @@ def over_cap(slot: Slot, caps: Caps) -> Optional[tuple]:
             ("log_n", slot.params["log_n"], caps.scrypt_max_log_n),
             ("r", slot.params["r"], caps.scrypt_max_r),
             ("p", slot.params["p"], caps.scrypt_max_p),
+        ]
+    if checks:
+        checks += [
             ("memory", kdf_memory_bytes(slot), caps.max_memory_bytes),
+            ("work", kdf_work_bytes(slot), caps.max_work_bytes),
         ]
     for name, value, cap in checks:
         if value > cap:
@@ -705,13 +724,39 @@ def _open_to_payload(backup: bytes, secret, caps) -> Opened:
         elif first_over_cap is None:
             first_over_cap = (slot, excess)
 
-    # Step 5: try the remaining candidates in header order (§6.1).
+    # Step 4, continued: the backup's budget over the password slots left (§10),
+    # identical (type, parameters, salt) counted once; over it, nothing is derived.
+    seen = set()
+    count = 0
+    total_work = 0
+    for slot in remaining:
+        if slot.type not in (SLOT_ARGON2ID, SLOT_SCRYPT):
+            continue
+        identity = (slot.type, tuple(sorted(slot.params.items())), slot.salt)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        count += 1
+        total_work += kdf_work_bytes(slot)
+        if count > caps.max_password_slots:
+            raise E2ebError("KdfOverCap", f"slot {slot.index} ({slot.kind}): {count} password "
+                                          f"derivations, over the cap {caps.max_password_slots}")
+        if total_work > caps.max_backup_work_bytes:
+            raise E2ebError("KdfOverCap", f"slot {slot.index} ({slot.kind}): summed work "
+                                          f"{total_work} over the budget {caps.max_backup_work_bytes}")
+
+    # Step 5: try the remaining candidates in header order (§6.1), each
+    # distinct derivation once.
     file_key = None
     opened_slot = None
     corrupt_slot = None
     traces = []
+    keks = {}
     for slot in remaining:
-        kek = derive_kek(slot, secret)
+        identity = (slot.type, tuple(sorted(slot.params.items())), slot.salt)
+        if identity not in keks:
+            keks[identity] = derive_kek(slot, secret)
+        kek = keks[identity]
         wrap_key, wrap_nonce, key_check = slot_schedule(kek, header.prefix, slot.slot_head)
         traces.append(SlotTrace(slot.index, kek, wrap_key, wrap_nonce, key_check))
         if not hmac.compare_digest(key_check, slot.key_check):

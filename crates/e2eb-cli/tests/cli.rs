@@ -1289,3 +1289,80 @@ fn an_unknown_backend_is_a_usage_error_that_lists_the_known_ones() {
         .code(2)
         .stderr(predicates::str::contains("rustcrypto").and(predicates::str::contains("ring")));
 }
+
+/// A backup of `slots` Argon2id slots of `m` KiB, `t` passes and `p` lanes, each with its own
+/// salt and a key check nothing matches, and a payload prefix: enough for the KDF caps to be
+/// checked, nothing that opens.
+fn hostile_argon2id_backup(slots: u8, m: u32, t: u32, p: u32) -> Vec<u8> {
+    let mut backup = b"\x89e2eb\r\n\x1a\x01\x01".to_vec();
+    backup.push(slots);
+    for seed in 0..slots {
+        backup.push(0x02);
+        backup.extend_from_slice(&(93u16 + 32).to_be_bytes());
+        for field in [m, t, p] {
+            backup.extend_from_slice(&field.to_be_bytes());
+        }
+        backup.push(32);
+        backup.extend_from_slice(&[seed; 32]);
+        backup.extend_from_slice(&[0; 80]);
+    }
+    backup.extend_from_slice(&[0; 56 + 16]);
+    backup
+}
+
+#[test]
+fn a_hostile_header_of_sixteen_heavy_password_slots_is_refused_within_a_second() {
+    let scratch = Scratch::new();
+    let password = scratch.write("password", b"pw\n");
+    for (backup, named, flag) in [
+        // Every parameter at its own cap: 256 GiB of work per slot.
+        (
+            hostile_argon2id_backup(16, 4 << 20, 64, 64),
+            "key slot 0 (argon2id) asks for memory × passes = 256 GiB, above the cap of 16 GiB",
+            "--max-kdf-work",
+        ),
+        // Every slot at the work cap: the backup's budget runs out at slot 2.
+        (
+            hostile_argon2id_backup(16, 1 << 20, 16, 4),
+            "key slot 2 (argon2id) asks for memory × passes of the password slots so far = \
+             48 GiB, above the cap of 32 GiB",
+            "--max-backup-kdf-work",
+        ),
+    ] {
+        let path = scratch.write("hostile.e2eb", &backup);
+        let out = scratch.path("out");
+        let started = std::time::Instant::now();
+        e2eb()
+            .args(["decrypt", arg(&path), "-o", arg(&out)])
+            .args(["--password-file", arg(&password)])
+            .assert()
+            .code(KDF_OVER_CAP)
+            .stderr(predicate::str::contains(named))
+            .stderr(predicate::str::contains(flag));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn scrypt_memory_this_machine_cannot_allocate_is_a_clean_error() {
+    let scratch = Scratch::new();
+    let password = scratch.write("password", b"pw\n");
+    let plain = scratch.write("plain", b"data");
+    let backup = scratch.path("backup.e2eb");
+    e2eb()
+        .args(["encrypt", arg(&plain), "-o", arg(&backup)])
+        .args(["--password-file", arg(&password)])
+        .args(["--kdf", "scrypt", "--kdf-params", "ln=40"])
+        .assert()
+        .code(KDF_OVER_CAP)
+        .stderr(predicate::str::contains(
+            "which this machine cannot allocate",
+        ))
+        .stderr(predicate::str::contains("backtrace").not());
+    assert!(!backup.exists());
+}
