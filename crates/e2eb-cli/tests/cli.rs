@@ -1366,3 +1366,56 @@ fn scrypt_memory_this_machine_cannot_allocate_is_a_clean_error() {
         .stderr(predicate::str::contains("backtrace").not());
     assert!(!backup.exists());
 }
+
+#[test]
+fn a_backup_cut_short_is_called_truncated_and_inspect_says_its_sizes_are_unverified() {
+    let scratch = Scratch::new();
+    let (key, backup, _) = key_and_backup(&scratch, 3 * 16 * 1024 + 5000);
+    let bytes = fs::read(&backup).unwrap();
+    let cut = scratch.write("cut.e2eb", &bytes[..bytes.len() - 1000]);
+    let out = scratch.path("out");
+    e2eb()
+        .args(["decrypt", arg(&cut), "-o", arg(&out)])
+        .args(["--recovery-key-file", arg(&key)])
+        .assert()
+        .code(BAD_BACKUP)
+        .stderr(predicate::str::contains("truncated or damaged final chunk"));
+    assert!(!out.exists());
+
+    // The length of a backup cut inside its last chunk is a possible one: inspect cannot tell,
+    // and says so.
+    e2eb()
+        .args(["inspect", arg(&cut)])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("53152 bytes"))
+        .stdout(predicate::str::contains("unverified"));
+    let json = e2eb()
+        .args(["inspect", "--json", arg(&cut)])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(report["plaintext_len"], 3 * 16 * 1024 + 4000);
+    assert_eq!(report["sizes_verified"], false);
+}
+
+#[test]
+fn the_right_key_on_an_altered_slot_is_not_called_simply_wrong() {
+    let scratch = Scratch::new();
+    let (key, backup, _) = key_and_backup(&scratch, 100);
+    let mut bytes = fs::read(&backup).unwrap();
+    // A byte of the first slot's salt.
+    bytes[11 + 3 + 4] ^= 0x20;
+    let altered = scratch.write("altered.e2eb", &bytes);
+    e2eb()
+        .args(["decrypt", arg(&altered), "-o", arg(&scratch.path("out"))])
+        .args(["--recovery-key-file", arg(&key)])
+        .assert()
+        .code(WRONG_SECRET)
+        .stderr(predicate::str::contains(
+            "wrong recovery key, or this slot's bytes were altered",
+        ));
+}

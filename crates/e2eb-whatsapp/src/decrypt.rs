@@ -6,7 +6,8 @@
 //! the file, so the last 32 bytes read are always held back until the input ends; then:
 //!
 //! - the MD5 trailer matches and the tag before it verifies: the backup is good;
-//! - the MD5 trailer matches but the tag fails: the file is as written, so the key is wrong;
+//! - the MD5 trailer matches but the tag fails: not accidental damage, so the key is wrong or
+//!   the file was modified on purpose (the MD5 has no key: a tamperer recomputes it);
 //! - the tag before the last 16 bytes verifies but the MD5 does not match: the data is
 //!   authentic and only the MD5 trailer is damaged (reported, not refused);
 //! - the last 16 bytes are a valid tag: a backup without MD5 trailer;

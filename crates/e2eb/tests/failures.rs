@@ -167,7 +167,9 @@ fn every_flipped_byte_in_chunks_names_the_chunk() {
             end - 1,
         ] {
             match failure(&flipped(&backup, position, 0x80), rk) {
-                Error::ChunkCorrupt { index: got, offset } => {
+                Error::ChunkCorrupt {
+                    index: got, offset, ..
+                } => {
                     assert_eq!((got, offset), (index, start as u64), "byte {position}");
                 }
                 other => panic!("byte {position}: {other}"),
@@ -212,6 +214,61 @@ fn truncation_at_every_boundary_is_an_error() {
         failure(&backup[..final_start], rk),
         Error::Truncated(Truncation::MissingFinalChunk { index: 2 })
     ));
+}
+
+#[test]
+fn the_right_key_on_an_altered_slot_is_not_called_simply_wrong() {
+    // An altered salt (or suite, KDF parameter, key check) makes the right secret fail the key
+    // check: the verdict must leave room for the alteration.
+    let backup = backup(Suite::Aes256Gcm, 100);
+    let altered = flipped(&backup, SLOT_SALT.start + 5, 0x10);
+    let error = failure(&altered, rk);
+    assert!(matches!(error, Error::NoSlotOpened { .. }), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("wrong recovery key, or this slot's bytes were altered"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_backup_cut_inside_its_last_chunk_is_reported_as_truncated_or_damaged() {
+    let backup = backup(Suite::Aes256Gcm, 3 * 16384 + 2000);
+    for cut in [1000, 1, 2000] {
+        let error = failure(&backup[..backup.len() - cut], rk);
+        assert!(
+            matches!(
+                error,
+                Error::ChunkCorrupt {
+                    index: 3,
+                    last: true,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("truncated or damaged final chunk: chunk 3"),
+            "{error}"
+        );
+    }
+    // A damaged chunk before the last is not called a truncation.
+    let error = failure(&flipped(&backup, CHUNKS + 10, 1), rk);
+    assert!(
+        matches!(
+            error,
+            Error::ChunkCorrupt {
+                index: 0,
+                last: false,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("truncated"), "{error}");
 }
 
 #[test]
@@ -287,7 +344,8 @@ fn wrong_secrets_say_which_kind_failed() {
     );
     assert_eq!(
         error.to_string(),
-        "wrong recovery key: it does not open this backup's recovery key slot"
+        "wrong recovery key, or this slot's bytes were altered: the recovery key does not open \
+         this backup's recovery key slot"
     );
 
     let wrong_password = || Secret::Password(e2eb::Password::new("Tr0ub4dor&3".into()).unwrap());
