@@ -148,9 +148,14 @@ pub struct EncryptArgs {
     #[arg(long, value_enum, requires = "password_slot")]
     pub kdf: Option<KdfChoice>,
 
-    /// KDF parameters: m=65536,t=3,p=4 (argon2id) or ln=17,r=8,p=1 (scrypt)
+    /// KDF parameters: m=65536,t=3,p=4 (argon2id; m in KiB, or m=64MiB) or ln=17,r=8,p=1 (scrypt)
     #[arg(long, value_name = "PARAMS", requires = "password_slot")]
     pub kdf_params: Option<String>,
+
+    /// Make the backup even with --kdf-params below OWASP's minimum: each password guess then
+    /// costs an attacker who has the backup less, so a weak password falls faster
+    #[arg(long, requires = "kdf_params")]
+    pub accept_weak_kdf: bool,
 
     /// Cipher suite
     #[arg(long, value_enum, default_value_t = SuiteChoice::Aes256Gcm)]

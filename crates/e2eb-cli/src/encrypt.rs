@@ -5,6 +5,8 @@ use std::io::{self, Write};
 use e2eb::CapExceeded;
 use e2eb::{Encryptor, KdfCaps, KdfKind, KdfParams, Threads};
 
+use e2eb_measure::safety;
+
 use crate::cli::{EncryptArgs, SlotSource};
 use crate::error::{Failure, cap_flag};
 use crate::input::Input;
@@ -75,15 +77,35 @@ pub fn add_slots(
     Ok(encryptor)
 }
 
+/// The password slots' KDF: the defaults of `--kdf`, or `--kdf-params`, which is refused (as a
+/// usage error) when it does not parse, and when it is below OWASP's minimum without
+/// `--accept-weak-kdf`.
 pub fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
     let kind: KdfKind = args.kdf.map_or(KdfKind::Argon2id, Into::into);
-    match &args.kdf_params {
-        Some(text) => KdfParams::parse(kind, text).map_err(|error| {
-            // Naming the KDF catches scrypt parameters given without --kdf scrypt.
-            Failure::new(format!("--kdf-params {text} (for {kind}): {error}"))
-        }),
-        None => Ok(kind.default_params()),
+    let Some(text) = &args.kdf_params else {
+        return Ok(kind.default_params());
+    };
+    let params = KdfParams::parse(kind, text).map_err(|error| {
+        // Naming the KDF catches scrypt parameters given without --kdf scrypt.
+        Failure::usage(format!("--kdf-params {text} (for {kind}): {error}"))
+    })?;
+    if !safety::meets_owasp_minimum(&params) {
+        let minimum = safety::owasp_text(&params);
+        if !args.accept_weak_kdf {
+            return Err(Failure::usage(format!(
+                "--kdf-params {text}: {kind} {params} is below OWASP's minimum ({minimum}), so \
+                 each guess at a password costs an attacker who has the backup less; choose \
+                 stronger parameters (`e2eb tune` finds some for a target time), or pass \
+                 --accept-weak-kdf to make the backup anyway"
+            )));
+        }
+        let _ = writeln!(
+            io::stderr(),
+            "e2eb: warning: {kind} {params} is below OWASP's minimum ({minimum}); made anyway, \
+             as --accept-weak-kdf asks"
+        );
     }
+    Ok(params)
 }
 
 /// [`warn_if_slots_over_default_caps`] for one password slot.

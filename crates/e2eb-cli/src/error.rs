@@ -11,6 +11,7 @@ use e2eb::KdfParameter;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Failure = 1,
+    Usage = 2,
     WrongSecret = 3,
     BadBackup = 4,
     KdfOverCap = 5,
@@ -28,6 +29,15 @@ impl Failure {
         Failure {
             message: message.into(),
             status: Status::Failure,
+        }
+    }
+
+    /// A command line that asks for something refused (exit status 2, as clap's own usage
+    /// errors).
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            status: Status::Usage,
         }
     }
 

@@ -247,6 +247,7 @@ fn password_file_round_trip_with_argon2id_and_scrypt() {
                 kdf,
                 "--kdf-params",
                 params,
+                "--accept-weak-kdf",
                 "--suite",
                 suite,
             ],
@@ -275,6 +276,7 @@ fn password_file_line_endings_do_not_matter() {
             arg(&with_crlf),
             "--kdf-params",
             FAST_ARGON2ID,
+            "--accept-weak-kdf",
         ],
     );
     assert_eq!(
@@ -376,6 +378,7 @@ fn every_slot_of_a_multi_slot_backup_opens_it() {
             "scrypt",
             "--kdf-params",
             FAST_SCRYPT,
+            "--accept-weak-kdf",
         ],
     );
     let report: serde_json::Value = serde_json::from_slice(
@@ -450,6 +453,7 @@ fn a_wrong_password_is_named_and_leaves_no_output() {
             arg(&right),
             "--kdf-params",
             FAST_ARGON2ID,
+            "--accept-weak-kdf",
         ],
     );
     let out = scratch.path("out");
@@ -477,6 +481,7 @@ fn a_recovery_key_does_not_open_a_password_only_backup() {
             arg(&password),
             "--kdf-params",
             FAST_ARGON2ID,
+            "--accept-weak-kdf",
         ],
     );
     e2eb()
@@ -866,7 +871,7 @@ fn invalid_kdf_parameters_are_explained() {
         .args(["encrypt", arg(&plain), "-o", arg(&scratch.path("out"))])
         .args(["--password-file", arg(&password), "--kdf-params", "t=0"])
         .assert()
-        .code(FAILURE)
+        .code(USAGE)
         .stderr(
             predicate::str::contains("--kdf-params t=0 (for argon2id)")
                 .and(predicate::str::contains("t = 0")),
@@ -934,6 +939,7 @@ fn other_caps_are_raised_by_their_own_flags() {
             arg(&password),
             "--kdf-params",
             "m=64,t=3,p=1",
+            "--accept-weak-kdf",
         ],
     );
     e2eb()
@@ -978,6 +984,7 @@ fn encrypt_warns_when_the_kdf_exceeds_the_default_decrypt_caps() {
             arg(&password),
             "--kdf-params",
             "m=64,t=65,p=1",
+            "--accept-weak-kdf",
         ])
         .assert()
         .success()
@@ -1065,6 +1072,7 @@ fn inspect_shows_slots_and_sizes_as_text_and_json() {
             arg(&password),
             "--kdf-params",
             FAST_ARGON2ID,
+            "--accept-weak-kdf",
             "--suite",
             "chacha20-poly1305",
         ],
@@ -1153,6 +1161,7 @@ fn inspect_shows_scrypt_parameters() {
             "scrypt",
             "--kdf-params",
             FAST_SCRYPT,
+            "--accept-weak-kdf",
         ],
     );
     let report: serde_json::Value = serde_json::from_slice(
@@ -1418,4 +1427,71 @@ fn the_right_key_on_an_altered_slot_is_not_called_simply_wrong() {
         .stderr(predicate::str::contains(
             "wrong recovery key, or this slot's bytes were altered",
         ));
+}
+
+#[test]
+fn kdf_params_refuse_duplicates_and_empty_items_as_usage_errors_and_take_units() {
+    let scratch = Scratch::new();
+    let plain = scratch.write("plain", b"data");
+    let password = scratch.write("password", b"pw\n");
+    let out = scratch.path("out");
+    for (params, says) in [
+        ("m=1024,m=2048", "m is given twice"),
+        ("m=65536,,t=3", "empty item"),
+        ("m=65536,t=3,", "empty item"),
+    ] {
+        e2eb()
+            .args(["encrypt", arg(&plain), "-o", arg(&out)])
+            .args(["--password-file", arg(&password), "--kdf-params", params])
+            .assert()
+            .code(USAGE)
+            .stderr(predicate::str::contains(says));
+        assert!(!out.exists());
+    }
+    // m=19MiB,t=2 is OWASP's minimum: accepted without a word about weakness.
+    e2eb()
+        .args(["encrypt", arg(&plain), "-o", arg(&out)])
+        .args([
+            "--password-file",
+            arg(&password),
+            "--kdf-params",
+            "m=19MiB,t=2,p=1",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("OWASP").not());
+    assert!(out.exists());
+    e2eb()
+        .args(["inspect", arg(&out)])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("m=19456,t=2,p=1"));
+}
+
+#[test]
+fn kdf_settings_below_owasp_minimum_need_a_flag_naming_the_risk() {
+    let scratch = Scratch::new();
+    let plain = scratch.write("plain", b"data");
+    let password = scratch.write("password", b"pw\n");
+    for (kdf, params) in [("argon2id", "m=8,t=1,p=1"), ("scrypt", "ln=1")] {
+        let out = scratch.path(kdf);
+        e2eb()
+            .args(["encrypt", arg(&plain), "-o", arg(&out)])
+            .args(["--password-file", arg(&password)])
+            .args(["--kdf", kdf, "--kdf-params", params])
+            .assert()
+            .code(USAGE)
+            .stderr(predicate::str::contains("below OWASP's minimum"))
+            .stderr(predicate::str::contains("--accept-weak-kdf"));
+        assert!(!out.exists());
+        e2eb()
+            .args(["encrypt", arg(&plain), "-o", arg(&out)])
+            .args(["--password-file", arg(&password)])
+            .args(["--kdf", kdf, "--kdf-params", params, "--accept-weak-kdf"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("warning"))
+            .stderr(predicate::str::contains("below OWASP's minimum"));
+        assert!(out.exists());
+    }
 }
