@@ -126,8 +126,8 @@ def parse_recovery_key(text: str) -> bytes:
     """§2.1: 64 hex digits in either case; white space and '-' ignored anywhere.
 
     Any other character is InvalidCharacter, naming the group counted over the
-    digits before it (digits_before // 4 + 1; this is 17 for a character after
-    the 64th digit, as vector tcId 20 of recovery_key_test.json expects).
+    digits before it: min(digits_before // 4 + 1, 17), 17 being anywhere after
+    the 64th digit.
     The first offending character is reported, before the length is checked.
     A count other than 64 is WrongLength, naming the count.
     """
@@ -138,7 +138,7 @@ def parse_recovery_key(text: str) -> bytes:
         if ch in _HEX_DIGITS:
             digits.append(ch)
             continue
-        group = len(digits) // 4 + 1
+        group = min(len(digits) // 4 + 1, 17)
         raise E2ebError("MalformedRecoveryKey",
                         f"invalid character {ch!r} in group {group}",
                         kind="InvalidCharacter", detail=group)
@@ -150,10 +150,30 @@ def parse_recovery_key(text: str) -> bytes:
 
 
 def parse_recovery_key_file(text: str) -> bytes:
-    """§2.1: a recovery-key file; lines starting with '#' and blank lines are comments."""
-    lines = [line for line in text.splitlines()
-             if line.strip() != "" and not line.startswith("#")]
+    """§2.1: a recovery-key file. A leading U+FEFF (byte-order mark) is ignored;
+    lines end with LF or CRLF; a line that is blank or whose first character
+    other than white space is '#' is a comment."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = [line for line in text.split("\n")
+             if line.strip() != "" and not line.strip().startswith("#")]
     return parse_recovery_key("\n".join(lines))
+
+
+def read_password_file(contents: bytes) -> "Password":
+    """§2.2: a password file holds the password on its first line: the bytes
+    before the first LF (or all of them), less one CR at their end. A file that
+    starts with a UTF-8 byte-order mark, is not UTF-8, or has an empty first
+    line is refused."""
+    if contents.startswith(b"\xef\xbb\xbf"):
+        raise ValueError("the password file starts with a byte-order mark (U+FEFF)")
+    first_line = contents.split(b"\n", 1)[0]
+    if first_line.endswith(b"\r"):
+        first_line = first_line[:-1]
+    text = first_line.decode("utf-8")  # UnicodeDecodeError (a ValueError) if not UTF-8
+    if text == "":
+        raise ValueError("the first line of the password file is empty")
+    return Password.from_str(text)
 
 
 def format_recovery_key(key: bytes) -> str:

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use e2eb::{Password, RecoveryKey};
+use e2eb::{Password, RecoveryKey, RecoveryKeyError};
 use zeroize::Zeroizing;
 
 use crate::error::Failure;
@@ -28,13 +28,17 @@ pub fn recovery_key_file_text(key: &RecoveryKey) -> Zeroizing<String> {
     text
 }
 
-/// Reads a recovery key from a file: blank lines and lines starting with `#` are ignored, the
-/// rest is parsed as the key (any case, with spaces and dashes).
+/// Reads a recovery key from a file (SPEC.md, "Recovery key"): a leading byte-order mark is
+/// ignored, lines end with LF or CRLF, blank lines and lines whose first character other than
+/// white space is `#` are comments, the rest is parsed as the key (any case, with spaces and
+/// dashes). Errors never quote the file's characters: it may be a password file given by
+/// mistake.
 pub fn read_recovery_key_file(path: &Path) -> Result<RecoveryKey, Failure> {
     let label = path.display();
     let contents = read_secret_file(path, "recovery key file")?;
     let text = std::str::from_utf8(&contents)
         .map_err(|_| Failure::new(format!("recovery key file {label} is not text")))?;
+    let text = text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text);
     let mut key_text = Zeroizing::new(String::with_capacity(text.len()));
     for line in text.lines() {
         let trimmed = line.trim();
@@ -44,11 +48,26 @@ pub fn read_recovery_key_file(path: &Path) -> Result<RecoveryKey, Failure> {
         key_text.push_str(trimmed);
         key_text.push('\n');
     }
-    RecoveryKey::parse(&key_text)
-        .map_err(|error| Failure::new(format!("recovery key file {label}: {error}")))
+    RecoveryKey::parse(&key_text).map_err(|error| match error {
+        RecoveryKeyError::InvalidCharacter { group, .. } => Failure::new(format!(
+            "recovery key file {label}: a character that is not a hex digit, a space or a dash, \
+             {}; is it the right file?",
+            if group > 16 {
+                "after the 64th digit".to_string()
+            } else {
+                format!("in group {group}")
+            }
+        )),
+        other => Failure::new(format!("recovery key file {label}: {other}")),
+    })
 }
 
-/// Reads the password on the first line of `path` (without its line ending).
+/// U+FEFF, which some editors write at the start of a text file.
+const BYTE_ORDER_MARK: char = '\u{feff}';
+
+/// Reads the password on the first line of `path` (SPEC.md, "Passwords"): the bytes before the
+/// first LF, less one CR at their end; a leading byte-order mark, text that is not UTF-8 and
+/// an empty first line are refused.
 pub fn read_password_file(path: &Path) -> Result<Password, Failure> {
     if is_standard_stream(path) {
         // Stdin may carry the data being encrypted or decrypted; taking the password from it
@@ -64,6 +83,14 @@ pub fn read_password_file(path: &Path) -> Result<Password, Failure> {
         None => &contents[..],
     };
     let first_line = first_line.strip_suffix(b"\r").unwrap_or(first_line);
+    // Taken as part of the password, an editor's byte-order mark would make a password that
+    // differs from the one typed everywhere else; dropped silently, it would open a different
+    // backup than another tool that keeps it. Refused (SPEC.md, "Passwords").
+    if first_line.starts_with("\u{feff}".as_bytes()) {
+        return Err(Failure::new(format!(
+            "password file {label} starts with a byte-order mark (U+FEFF); save it without one"
+        )));
+    }
     let text = std::str::from_utf8(first_line).map_err(|_| {
         Failure::new(format!(
             "password file {label}: the password is not UTF-8 text"

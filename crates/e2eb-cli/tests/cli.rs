@@ -1495,3 +1495,51 @@ fn kdf_settings_below_owasp_minimum_need_a_flag_naming_the_risk() {
         assert!(out.exists());
     }
 }
+
+#[test]
+fn secret_files_follow_the_spec_rules_for_marks_comments_and_lines() {
+    let scratch = Scratch::new();
+    let plain = scratch.write("plain", b"data");
+    let key = scratch.keygen("key");
+    let key_text = fs::read_to_string(&key).unwrap();
+    let key_line = key_text
+        .lines()
+        .find(|line| !line.starts_with('#'))
+        .unwrap();
+    // A byte-order mark, an indented comment and CRLF line ends in a key file are accepted.
+    let edited = scratch.write(
+        "edited.key",
+        format!("\u{feff}  # saved by an editor\r\n{key_line}\r\n").as_bytes(),
+    );
+    let backup = scratch.path("backup.e2eb");
+    encrypt(&plain, &backup, &["--recovery-key-file", arg(&key)]);
+    assert_eq!(
+        decrypt_ok(
+            &backup,
+            &scratch.path("out"),
+            &["--recovery-key-file", arg(&edited)]
+        ),
+        b"data"
+    );
+
+    // A byte-order mark in a password file is refused, not made part of the password.
+    let marked = scratch.write("marked", "\u{feff}hunter2\n".as_bytes());
+    e2eb()
+        .args(["encrypt", arg(&plain), "-o", arg(&scratch.path("x.e2eb"))])
+        .args(["--password-file", arg(&marked)])
+        .assert()
+        .code(FAILURE)
+        .stderr(predicate::str::contains("byte-order mark"));
+    assert!(!scratch.path("x.e2eb").exists());
+
+    // A password file given as a key file: its characters are not quoted.
+    let password = scratch.write("password", b"hunter2\n");
+    e2eb()
+        .args(["decrypt", arg(&backup), "-o", arg(&scratch.path("out2"))])
+        .args(["--recovery-key-file", arg(&password)])
+        .assert()
+        .code(FAILURE)
+        .stderr(predicate::str::contains("is it the right file?"))
+        .stderr(predicate::str::contains("'h'").not())
+        .stderr(predicate::str::contains("hunter2").not());
+}

@@ -328,7 +328,7 @@ pub enum RecoveryKeyError {
     InvalidCharacter {
         /// The offending character.
         character: char,
-        /// The 4-digit group it falls in, from 1; 17 after the last digit.
+        /// The 4-digit group it falls in, from 1; 17 anywhere after the 64th digit.
         group: usize,
         /// The digit position it takes, from 1.
         position: usize,
