@@ -220,7 +220,8 @@ impl<R: Read> Crypt15Reader<R> {
 
     /// Decrypts the rest into `output`; returns what the backup held once authenticated.
     pub fn decrypt_to<W: Write>(mut self, mut output: W) -> Result<Summary, Error> {
-        let mut chunk = vec![0u8; READ_LEN];
+        // Decrypted chat data passes through it: wiped when dropped.
+        let mut chunk = zeroize::Zeroizing::new(vec![0u8; READ_LEN]);
         loop {
             let len = match self.read(&mut chunk) {
                 Ok(0) => break,
@@ -519,10 +520,12 @@ impl<R: Read> Crypt15Reader<R> {
 }
 
 impl<R: Read> Drop for Crypt15Reader<R> {
-    /// The buffer holds decrypted chat data, which should not linger in freed memory.
+    /// The buffers hold decrypted chat data, which should not linger in freed memory. (The
+    /// inflater's window, inside `flate2`, cannot be reached; it is freed unwiped.)
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.buffer);
         zeroize::Zeroize::zeroize(&mut self.start);
+        zeroize::Zeroize::zeroize(&mut self.output_start);
     }
 }
 
