@@ -92,6 +92,12 @@ impl Failure {
         Failure { message, status }
     }
 
+    /// This failure with `note` appended to its message, same exit status.
+    pub fn with_note(mut self, note: &str) -> Failure {
+        self.message.push_str(note);
+        self
+    }
+
     pub fn message(&self) -> &str {
         &self.message
     }

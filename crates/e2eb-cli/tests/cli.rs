@@ -1543,3 +1543,40 @@ fn secret_files_follow_the_spec_rules_for_marks_comments_and_lines() {
         .stderr(predicate::str::contains("'h'").not())
         .stderr(predicate::str::contains("hunter2").not());
 }
+
+#[test]
+fn a_recovery_key_with_one_mistyped_digit_is_pointed_at() {
+    let scratch = Scratch::new();
+    let (key, backup, _) = key_and_backup(&scratch, 100);
+    let text = fs::read_to_string(&key).unwrap();
+    let line = text.lines().find(|line| !line.starts_with('#')).unwrap();
+    // Group 7, digit 3: the 27th digit, after six groups and their spaces.
+    let mut chars: Vec<char> = line.chars().collect();
+    let place = 6 * 5 + 2;
+    let right = chars[place];
+    let wrong = if right == '8' { '9' } else { '8' };
+    chars[place] = wrong;
+    let mistyped = scratch.write(
+        "mistyped.key",
+        format!("{}\n", chars.iter().collect::<String>()).as_bytes(),
+    );
+    let out = scratch.path("out");
+    e2eb()
+        .args(["decrypt", arg(&backup), "-o", arg(&out)])
+        .args(["--recovery-key-file", arg(&mistyped)])
+        .assert()
+        .code(WRONG_SECRET)
+        .stderr(predicate::str::contains(format!(
+            "one digit looks mistyped: group 7, digit 3: you typed {wrong}, the backup opens \
+             with {right}"
+        )));
+    assert!(!out.exists());
+    // A wholly different key gets no such note.
+    let other = scratch.keygen("other");
+    e2eb()
+        .args(["decrypt", arg(&backup), "-o", arg(&out)])
+        .args(["--recovery-key-file", arg(&other)])
+        .assert()
+        .code(WRONG_SECRET)
+        .stderr(predicate::str::contains("mistyped").not());
+}
