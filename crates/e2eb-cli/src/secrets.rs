@@ -39,15 +39,7 @@ pub fn read_recovery_key_file(path: &Path) -> Result<RecoveryKey, Failure> {
     let text = std::str::from_utf8(&contents)
         .map_err(|_| Failure::new(format!("recovery key file {label} is not text")))?;
     let text = text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text);
-    let mut key_text = Zeroizing::new(String::with_capacity(text.len()));
-    for line in text.lines() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        key_text.push_str(trimmed);
-        key_text.push('\n');
-    }
+    let key_text = key_lines(text);
     RecoveryKey::parse(&key_text).map_err(|error| match error {
         RecoveryKeyError::InvalidCharacter { group, .. } => Failure::new(format!(
             "recovery key file {label}: a character that is not a hex digit, a space or a dash, \
@@ -60,6 +52,22 @@ pub fn read_recovery_key_file(path: &Path) -> Result<RecoveryKey, Failure> {
         )),
         other => Failure::new(format!("recovery key file {label}: {other}")),
     })
+}
+
+/// The lines of a key file's `text` that are not comments, trimmed, each followed by a line
+/// feed, in a buffer reserved up front for all of them: one byte more than `text`, for the line
+/// feed after a last line that has none, so that it never grows and leaves a copy behind.
+fn key_lines(text: &str) -> Zeroizing<String> {
+    let mut key_text = Zeroizing::new(String::with_capacity(text.len() + 1));
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        key_text.push_str(trimmed);
+        key_text.push('\n');
+    }
+    key_text
 }
 
 /// U+FEFF, which some editors write at the start of a text file.
@@ -167,5 +175,24 @@ fn prompt_hidden(prompt: &str, flag: &str) -> Result<Zeroizing<String>, Failure>
                 &error,
             ),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_lines_never_grow_their_buffer() {
+        for text in [
+            "0123 4567",
+            "# comment\n0123 4567",
+            "0123\n4567\n",
+            "  0123  \r\n4567",
+        ] {
+            let lines = key_lines(text);
+            assert_eq!(lines.capacity(), text.len() + 1, "{text:?} reallocated");
+            assert_eq!(lines.replace(['\n', ' '], ""), "01234567", "{text:?}");
+        }
     }
 }
