@@ -206,14 +206,14 @@ impl Header {
         }
         self.check_password_budget(&candidates, caps)?;
 
-        let mut derived: Vec<(&KdfParams, &[u8], Zeroizing<[u8; KEK_LEN]>)> = Vec::new();
+        let mut derived: Vec<DerivedKek<'_>> = Vec::new();
         let mut corrupt = None;
         let mut tried = 0;
         for index in candidates {
             let slot = &self.slots[index];
             let kek = match slot {
                 KeySlot::Password { kdf, salt, .. } => {
-                    let same = |&&(other_kdf, other_salt, _): &&(&KdfParams, &[u8], _)| {
+                    let same = |&&(other_kdf, other_salt, _): &&DerivedKek<'_>| {
                         other_kdf == kdf && other_salt == salt.as_slice()
                     };
                     match derived.iter().find(same) {
@@ -281,6 +281,9 @@ impl Header {
         self.slots.iter().map(KeySlot::kind)
     }
 }
+
+/// A password slot's KDF, parameters and salt, and the KEK they gave: derived once per backup.
+type DerivedKek<'a> = (&'a KdfParams, &'a [u8], Zeroizing<[u8; KEK_LEN]>);
 
 fn read_exact_or_truncated<R: Read + ?Sized>(reader: &mut R, buffer: &mut [u8]) -> Result<()> {
     if read_up_to(reader, buffer)? < buffer.len() {
