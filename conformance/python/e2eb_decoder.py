@@ -126,8 +126,8 @@ def parse_recovery_key(text: str) -> bytes:
     """§2.1: 64 hex digits in either case; white space and '-' ignored anywhere.
 
     Any other character is InvalidCharacter, naming the group counted over the
-    digits before it (digits_before // 4 + 1; this is 17 for a character after
-    the 64th digit, as vector tcId 20 of recovery_key_test.json expects).
+    digits before it: min(digits_before // 4 + 1, 17), 17 being anywhere after
+    the 64th digit.
     The first offending character is reported, before the length is checked.
     A count other than 64 is WrongLength, naming the count.
     """
@@ -138,7 +138,7 @@ def parse_recovery_key(text: str) -> bytes:
         if ch in _HEX_DIGITS:
             digits.append(ch)
             continue
-        group = len(digits) // 4 + 1
+        group = min(len(digits) // 4 + 1, 17)
         raise E2ebError("MalformedRecoveryKey",
                         f"invalid character {ch!r} in group {group}",
                         kind="InvalidCharacter", detail=group)
@@ -150,10 +150,30 @@ def parse_recovery_key(text: str) -> bytes:
 
 
 def parse_recovery_key_file(text: str) -> bytes:
-    """§2.1: a recovery-key file; lines starting with '#' and blank lines are comments."""
-    lines = [line for line in text.splitlines()
-             if line.strip() != "" and not line.startswith("#")]
+    """§2.1: a recovery-key file. A leading U+FEFF (byte-order mark) is ignored;
+    lines end with LF or CRLF; a line that is blank or whose first character
+    other than white space is '#' is a comment."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = [line for line in text.split("\n")
+             if line.strip() != "" and not line.strip().startswith("#")]
     return parse_recovery_key("\n".join(lines))
+
+
+def read_password_file(contents: bytes) -> "Password":
+    """§2.2: a password file holds the password on its first line: the bytes
+    before the first LF (or all of them), less one CR at their end. A file that
+    starts with a UTF-8 byte-order mark, is not UTF-8, or has an empty first
+    line is refused."""
+    if contents.startswith(b"\xef\xbb\xbf"):
+        raise ValueError("the password file starts with a byte-order mark (U+FEFF)")
+    first_line = contents.split(b"\n", 1)[0]
+    if first_line.endswith(b"\r"):
+        first_line = first_line[:-1]
+    text = first_line.decode("utf-8")  # UnicodeDecodeError (a ValueError) if not UTF-8
+    if text == "":
+        raise ValueError("the first line of the password file is empty")
+    return Password.from_str(text)
 
 
 def format_recovery_key(key: bytes) -> str:
@@ -421,6 +441,9 @@ class Caps:
     scrypt_max_log_n: int = 22
     scrypt_max_r: int = 32
     scrypt_max_p: int = 16
+    max_work_bytes: int = 16 * 2**30
+    max_backup_work_bytes: int = 32 * 2**30
+    max_password_slots: int = 8
 
     @classmethod
     def default(cls) -> "Caps":
@@ -435,6 +458,9 @@ class Caps:
             scrypt_max_log_n=obj["scryptMaxLogN"],
             scrypt_max_r=obj["scryptMaxR"],
             scrypt_max_p=obj["scryptMaxP"],
+            max_work_bytes=obj["maxWorkBytes"],
+            max_backup_work_bytes=obj["maxBackupWorkBytes"],
+            max_password_slots=obj["maxPasswordSlots"],
         )
 
 
@@ -447,15 +473,24 @@ def kdf_memory_bytes(slot: Slot) -> int:
     return 0
 
 
+def kdf_work_bytes(slot: Slot) -> int:
+    """§10: memory x passes: Argon2id m x 1024 x t; scrypt 128 x r x N x p bytes."""
+    if slot.type == SLOT_ARGON2ID:
+        return slot.params["m"] * 1024 * slot.params["t"]
+    if slot.type == SLOT_SCRYPT:
+        return 128 * slot.params["r"] * 2 ** slot.params["log_n"] * slot.params["p"]
+    return 0
+
+
 def over_cap(slot: Slot, caps: Caps) -> Optional[tuple]:
-    """§10: (parameter, value, cap) of the first cap the slot exceeds, else None.
+    """§10: (parameter, value, cap) of the first cap the slot exceeds, in the
+    order of the table, else None.
 
     Integer arithmetic on the parsed fields only; no KDF work.
     """
     checks = []
     if slot.type == SLOT_ARGON2ID:
         checks = [
-            ("memory", kdf_memory_bytes(slot), caps.max_memory_bytes),
             ("t", slot.params["t"], caps.argon2_max_t),
             ("p", slot.params["p"], caps.argon2_max_p),
         ]
@@ -464,7 +499,11 @@ def over_cap(slot: Slot, caps: Caps) -> Optional[tuple]:
             ("log_n", slot.params["log_n"], caps.scrypt_max_log_n),
             ("r", slot.params["r"], caps.scrypt_max_r),
             ("p", slot.params["p"], caps.scrypt_max_p),
+        ]
+    if checks:
+        checks += [
             ("memory", kdf_memory_bytes(slot), caps.max_memory_bytes),
+            ("work", kdf_work_bytes(slot), caps.max_work_bytes),
         ]
     for name, value, cap in checks:
         if value > cap:
@@ -705,13 +744,39 @@ def _open_to_payload(backup: bytes, secret, caps) -> Opened:
         elif first_over_cap is None:
             first_over_cap = (slot, excess)
 
-    # Step 5: try the remaining candidates in header order (§6.1).
+    # Step 4, continued: the backup's budget over the password slots left (§10),
+    # identical (type, parameters, salt) counted once; over it, nothing is derived.
+    seen = set()
+    count = 0
+    total_work = 0
+    for slot in remaining:
+        if slot.type not in (SLOT_ARGON2ID, SLOT_SCRYPT):
+            continue
+        identity = (slot.type, tuple(sorted(slot.params.items())), slot.salt)
+        if identity in seen:
+            continue
+        seen.add(identity)
+        count += 1
+        total_work += kdf_work_bytes(slot)
+        if count > caps.max_password_slots:
+            raise E2ebError("KdfOverCap", f"slot {slot.index} ({slot.kind}): {count} password "
+                                          f"derivations, over the cap {caps.max_password_slots}")
+        if total_work > caps.max_backup_work_bytes:
+            raise E2ebError("KdfOverCap", f"slot {slot.index} ({slot.kind}): summed work "
+                                          f"{total_work} over the budget {caps.max_backup_work_bytes}")
+
+    # Step 5: try the remaining candidates in header order (§6.1), each
+    # distinct derivation once.
     file_key = None
     opened_slot = None
     corrupt_slot = None
     traces = []
+    keks = {}
     for slot in remaining:
-        kek = derive_kek(slot, secret)
+        identity = (slot.type, tuple(sorted(slot.params.items())), slot.salt)
+        if identity not in keks:
+            keks[identity] = derive_kek(slot, secret)
+        kek = keks[identity]
         wrap_key, wrap_nonce, key_check = slot_schedule(kek, header.prefix, slot.slot_head)
         traces.append(SlotTrace(slot.index, kek, wrap_key, wrap_nonce, key_check))
         if not hmac.compare_digest(key_check, slot.key_check):

@@ -242,3 +242,26 @@ def test_scrypt_r1_logn16_backup_opens():
     slot = _pw_slot("scrypt", "pw", {"logN": 16, "r": 1, "p": 1})
     backup = e2eb_encoder.encrypt_with_inputs(b"hi", _inputs([slot]))
     assert e2eb.decrypt(backup, {"password": "pw"}) == b"hi"
+
+
+def test_key_file_ignores_a_byte_order_mark_and_indented_comments():
+    key = bytes(range(32))
+    shown = e2eb.format_recovery_key(key)
+    text = "\ufeff  # saved by an editor\r\n" + shown + "\r\n"
+    assert e2eb.parse_recovery_key_file(text) == key
+
+
+def test_a_bad_character_after_extra_digits_is_in_group_17():
+    shown = e2eb.format_recovery_key(bytes(32))
+    with pytest.raises(e2eb.E2ebError) as error:
+        e2eb.parse_recovery_key(shown + " 0123 4567.")
+    assert error.value.detail == 17
+
+
+def test_password_file_is_its_first_line_and_refuses_a_byte_order_mark():
+    same = e2eb.Password.from_str("a")
+    for contents in [b"a", b"a\n", b"a\r\n", b"a\r", b"a\nb\n"]:
+        assert e2eb.read_password_file(contents) == same, contents
+    for contents in [b"\xef\xbb\xbfa\n", b"\xff\n", b"\n", b""]:
+        with pytest.raises(ValueError):
+            e2eb.read_password_file(contents)

@@ -148,9 +148,14 @@ pub struct EncryptArgs {
     #[arg(long, value_enum, requires = "password_slot")]
     pub kdf: Option<KdfChoice>,
 
-    /// KDF parameters: m=65536,t=3,p=4 (argon2id) or ln=17,r=8,p=1 (scrypt)
+    /// KDF parameters: m=65536,t=3,p=4 (argon2id; m in KiB, or m=64MiB) or ln=17,r=8,p=1 (scrypt)
     #[arg(long, value_name = "PARAMS", requires = "password_slot")]
     pub kdf_params: Option<String>,
+
+    /// Make the backup even with --kdf-params below OWASP's minimum: each password guess then
+    /// costs an attacker who has the backup less, so a weak password falls faster
+    #[arg(long, requires = "kdf_params")]
+    pub accept_weak_kdf: bool,
 
     /// Cipher suite
     #[arg(long, value_enum, default_value_t = SuiteChoice::Aes256Gcm)]
@@ -175,8 +180,9 @@ pub struct EncryptArgs {
     after_help = "\
 Before running a KDF, e2eb checks each password slot's parameters against caps, so that a \
 hostile backup cannot exhaust this machine. The default caps: memory at most 4 GiB and at most \
-half of physical memory, argon2id t <= 64 and p <= 64, scrypt log2 N <= 22, r <= 32, p <= 16. \
-Raise a cap only for a backup whose origin you trust.
+half of physical memory, argon2id t <= 64 and p <= 64, scrypt log2 N <= 22, r <= 32, p <= 16, \
+and memory × passes at most 16 GiB per slot; per backup, at most 8 password slots tried and \
+32 GiB of memory × passes in all. Raise a cap only for a backup whose origin you trust.
 
 Only authenticated data is written. When OUT is a regular file, it appears only once the whole \
 backup has decrypted; when it is a stream (`-`, a pipe, a device) data flows as it is \
@@ -230,6 +236,18 @@ pub struct DecryptArgs {
     /// Largest scrypt parallelism p
     #[arg(long, value_name = "N")]
     pub max_scrypt_p: Option<u32>,
+
+    /// Most work one KDF run may ask, memory × passes, e.g. 16GiB
+    #[arg(long, value_name = "SIZE", value_parser = e2eb_measure::units::parse_size)]
+    pub max_kdf_work: Option<u64>,
+
+    /// Most work all the password slots of the backup may ask together, e.g. 32GiB
+    #[arg(long, value_name = "SIZE", value_parser = e2eb_measure::units::parse_size)]
+    pub max_backup_kdf_work: Option<u64>,
+
+    /// Most password slots (distinct KDF runs) a backup may ask to try
+    #[arg(long, value_name = "N")]
+    pub max_password_slots: Option<u32>,
 
     #[command(flatten)]
     pub run: RunArgs,

@@ -39,9 +39,18 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
     let reader = input.into_reader();
     let mut output;
     if by_offsets {
-        let unlocked = decryptor
-            .unlock_file(progress.wrap_at(reader))
-            .map_err(failure)?;
+        let unlocked = match decryptor.unlock_file(progress.wrap_at(reader)) {
+            Ok(unlocked) => unlocked,
+            Err(error @ e2eb::Error::NoSlotOpened { .. }) => {
+                let note = args
+                    .input
+                    .as_deref()
+                    .and_then(|path| typo_note(&decryptor, path))
+                    .unwrap_or_default();
+                return Err(failure(error).with_note(&note));
+            }
+            Err(error) => return Err(failure(error)),
+        };
         output = plan.open()?;
         unlocked.decrypt_to(&mut output).map_err(failure)?;
     } else {
@@ -51,6 +60,19 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
     }
     drop(progress);
     output.commit()
+}
+
+/// Where a recovery key that opened nothing looks mistyped, as a note for the error, when
+/// exactly one single-digit change or swap of neighbours opens the backup at `path`. The key
+/// is not taken in its place: the user types it again.
+fn typo_note(decryptor: &Decryptor, path: &std::path::Path) -> Option<String> {
+    let file = std::fs::File::open(path).ok()?;
+    let typo = decryptor
+        .recovery_key_typo(std::io::BufReader::new(file))
+        .ok()??;
+    Some(format!(
+        "; one digit looks mistyped: {typo}. Check the key and try again"
+    ))
 }
 
 fn read_secret(args: &DecryptArgs) -> Result<Secret, Failure> {
@@ -87,6 +109,15 @@ fn caps(args: &DecryptArgs) -> KdfCaps {
     }
     if let Some(p) = args.max_scrypt_p {
         caps = caps.with_scrypt_max_p(p);
+    }
+    if let Some(bytes) = args.max_kdf_work {
+        caps = caps.with_max_work_bytes(bytes);
+    }
+    if let Some(bytes) = args.max_backup_kdf_work {
+        caps = caps.with_max_backup_work_bytes(bytes);
+    }
+    if let Some(slots) = args.max_password_slots {
+        caps = caps.with_max_password_slots(slots);
     }
     caps
 }

@@ -5,6 +5,8 @@ use std::io::{self, Write};
 use e2eb::CapExceeded;
 use e2eb::{Encryptor, KdfCaps, KdfKind, KdfParams, Threads};
 
+use e2eb_measure::safety;
+
 use crate::cli::{EncryptArgs, SlotSource};
 use crate::error::{Failure, cap_flag};
 use crate::input::Input;
@@ -14,12 +16,13 @@ use crate::secrets;
 
 pub fn run(args: EncryptArgs) -> Result<(), Failure> {
     let kdf_params = password_kdf(&args)?;
-    let has_password_slot = args
+    let password_slots = args
         .slots
         .iter()
-        .any(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)));
-    if has_password_slot {
-        warn_if_over_default_caps(&kdf_params);
+        .filter(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)))
+        .count();
+    if password_slots > 0 {
+        warn_if_slots_over_default_caps(&kdf_params, password_slots);
     }
 
     let input = Input::open(args.input.as_deref())?;
@@ -74,21 +77,55 @@ pub fn add_slots(
     Ok(encryptor)
 }
 
+/// The password slots' KDF: the defaults of `--kdf`, or `--kdf-params`, which is refused (as a
+/// usage error) when it does not parse, and when it is below OWASP's minimum without
+/// `--accept-weak-kdf`.
 pub fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
     let kind: KdfKind = args.kdf.map_or(KdfKind::Argon2id, Into::into);
-    match &args.kdf_params {
-        Some(text) => KdfParams::parse(kind, text).map_err(|error| {
-            // Naming the KDF catches scrypt parameters given without --kdf scrypt.
-            Failure::new(format!("--kdf-params {text} (for {kind}): {error}"))
-        }),
-        None => Ok(kind.default_params()),
+    let Some(text) = &args.kdf_params else {
+        return Ok(kind.default_params());
+    };
+    let params = KdfParams::parse(kind, text).map_err(|error| {
+        // Naming the KDF catches scrypt parameters given without --kdf scrypt.
+        Failure::usage(format!("--kdf-params {text} (for {kind}): {error}"))
+    })?;
+    if !safety::meets_owasp_minimum(&params) {
+        let minimum = safety::owasp_text(&params);
+        if !args.accept_weak_kdf {
+            return Err(Failure::usage(format!(
+                "--kdf-params {text}: {kind} {params} is below OWASP's minimum ({minimum}), so \
+                 each guess at a password costs an attacker who has the backup less; choose \
+                 stronger parameters (`e2eb tune` finds some for a target time), or pass \
+                 --accept-weak-kdf to make the backup anyway"
+            )));
+        }
+        let _ = writeln!(
+            io::stderr(),
+            "e2eb: warning: {kind} {params} is below OWASP's minimum ({minimum}); made anyway, \
+             as --accept-weak-kdf asks"
+        );
     }
+    Ok(params)
 }
 
+/// [`warn_if_slots_over_default_caps`] for one password slot.
+pub fn warn_if_over_default_caps(params: &KdfParams) {
+    warn_if_slots_over_default_caps(params, 1);
+}
+
+/// Warns when this machine's default decrypt caps would refuse `password_slots` slots of
+/// `params` (each with its own salt): one slot's parameters, or the backup's budget.
 /// A backup is still made: the caps protect the decrypting side, and its owner may well mean
 /// to open it on a bigger machine, with a raised cap.
-pub fn warn_if_over_default_caps(params: &KdfParams) {
-    let Err(exceeded) = KdfCaps::default().check(params) else {
+pub fn warn_if_slots_over_default_caps(params: &KdfParams, password_slots: usize) {
+    let caps = KdfCaps::default();
+    let exceeded = caps.check(params).err().or_else(|| {
+        let derivations = (0..password_slots).map(|position| (position, params.work_bytes()));
+        caps.check_backup(derivations)
+            .err()
+            .map(|(_, exceeded)| exceeded)
+    });
+    let Some(exceeded) = exceeded else {
         return;
     };
     let CapExceeded {

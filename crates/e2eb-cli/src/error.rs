@@ -11,6 +11,7 @@ use e2eb::KdfParameter;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Failure = 1,
+    Usage = 2,
     WrongSecret = 3,
     BadBackup = 4,
     KdfOverCap = 5,
@@ -28,6 +29,15 @@ impl Failure {
         Failure {
             message: message.into(),
             status: Status::Failure,
+        }
+    }
+
+    /// A command line that asks for something refused (exit status 2, as clap's own usage
+    /// errors).
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            status: Status::Usage,
         }
     }
 
@@ -49,7 +59,7 @@ impl Failure {
     pub fn library(error: e2eb::Error, subject: Option<&str>) -> Failure {
         let status = match &error {
             e2eb::Error::NoSlotOpened { .. } => Status::WrongSecret,
-            e2eb::Error::KdfOverCap { .. } => Status::KdfOverCap,
+            e2eb::Error::KdfOverCap { .. } | e2eb::Error::KdfMemory { .. } => Status::KdfOverCap,
             e2eb::Error::NotABackup
             | e2eb::Error::UnsupportedVersion { .. }
             | e2eb::Error::UnsupportedSuite(_)
@@ -82,6 +92,12 @@ impl Failure {
         Failure { message, status }
     }
 
+    /// This failure with `note` appended to its message, same exit status.
+    pub fn with_note(mut self, note: &str) -> Failure {
+        self.message.push_str(note);
+        self
+    }
+
     pub fn message(&self) -> &str {
         &self.message
     }
@@ -107,6 +123,9 @@ pub fn cap_flag(parameter: KdfParameter) -> Option<&'static str> {
         KdfParameter::ScryptLogN => Some("--max-scrypt-log-n"),
         KdfParameter::ScryptR => Some("--max-scrypt-r"),
         KdfParameter::ScryptP => Some("--max-scrypt-p"),
+        KdfParameter::Work => Some("--max-kdf-work"),
+        KdfParameter::BackupWork => Some("--max-backup-kdf-work"),
+        KdfParameter::PasswordSlots => Some("--max-password-slots"),
         _ => None,
     }
 }

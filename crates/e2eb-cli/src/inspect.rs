@@ -31,11 +31,16 @@ With --json, one JSON object with these fields:
     over_cap             null, or {parameter, value, cap, flag}: the first parameter above this
                          machine's default caps and the decrypt flag that raises that cap
   default_caps         this machine's default decrypt caps: max_memory_bytes, max_memory,
-                       argon2_max_t, argon2_max_p, scrypt_max_log_n, scrypt_max_r, scrypt_max_p
+                       argon2_max_t, argon2_max_p, scrypt_max_log_n, scrypt_max_r, scrypt_max_p,
+                       max_work_bytes (memory × passes per slot), max_backup_work_bytes,
+                       max_password_slots (per backup)
   file_len             total length of the input in bytes
   payload_len          bytes after the header (salt, commitment and chunks)
   chunk_count          number of chunks, or null when payload_error is set
   plaintext_len        decrypted length in bytes, or null when payload_error is set
+  sizes_verified       always false: chunk_count and plaintext_len follow from the file's
+                       length alone, which nothing authenticates without a secret (a backup
+                       cut inside its last chunk shows a smaller size); decrypt verifies
   payload_error        null, or why the length is impossible (the backup is truncated)
 
 When the length is impossible, the report is still printed, then the error goes to stderr and
@@ -54,6 +59,7 @@ struct Report {
     payload_len: u64,
     chunk_count: Option<u64>,
     plaintext_len: Option<u64>,
+    sizes_verified: bool,
     payload_error: Option<String>,
 }
 
@@ -102,6 +108,9 @@ struct CapsReport {
     scrypt_max_log_n: u8,
     scrypt_max_r: u32,
     scrypt_max_p: u32,
+    max_work_bytes: u64,
+    max_backup_work_bytes: u64,
+    max_password_slots: u32,
 }
 
 pub fn run(args: InspectArgs) -> Result<(), Failure> {
@@ -144,11 +153,17 @@ pub fn run(args: InspectArgs) -> Result<(), Failure> {
             scrypt_max_log_n: caps.scrypt_max_log_n(),
             scrypt_max_r: caps.scrypt_max_r(),
             scrypt_max_p: caps.scrypt_max_p(),
+            max_work_bytes: caps.max_work_bytes(),
+            max_backup_work_bytes: caps.max_backup_work_bytes(),
+            max_password_slots: caps.max_password_slots(),
         },
         file_len,
         payload_len,
         chunk_count: payload.as_ref().ok().map(|&(chunks, _)| chunks),
         plaintext_len: payload.as_ref().ok().map(|&(_, plaintext)| plaintext),
+        // Without a secret no chunk can be authenticated: the sizes are what the length
+        // implies.
+        sizes_verified: false,
         payload_error: payload.as_ref().err().map(ToString::to_string),
     };
 
@@ -272,13 +287,17 @@ fn write_text(out: &mut impl Write, report: &Report) -> io::Result<()> {
     }
     writeln!(
         out,
-        "default caps:    memory {}, argon2id t <= {} p <= {}, scrypt log2 N <= {} r <= {} p <= {}",
+        "default caps:    memory {}, argon2id t <= {} p <= {}, scrypt log2 N <= {} r <= {} p <= {}, \
+         memory × passes {}; per backup {} password slots, memory × passes {}",
         report.default_caps.max_memory,
         report.default_caps.argon2_max_t,
         report.default_caps.argon2_max_p,
         report.default_caps.scrypt_max_log_n,
         report.default_caps.scrypt_max_r,
         report.default_caps.scrypt_max_p,
+        e2eb_measure::units::format_bytes(u128::from(report.default_caps.max_work_bytes)),
+        report.default_caps.max_password_slots,
+        e2eb_measure::units::format_bytes(u128::from(report.default_caps.max_backup_work_bytes)),
     )?;
     writeln!(out, "file:            {} bytes", report.file_len)?;
     match (
@@ -295,7 +314,8 @@ fn write_text(out: &mut impl Write, report: &Report) -> io::Result<()> {
             )?;
             writeln!(
                 out,
-                "plaintext:       {plaintext} bytes{}",
+                "plaintext:       {plaintext} bytes{}, unverified: implied by the file's length \
+                 (a backup cut short or extended shows another size); decrypting verifies it",
                 approximately(plaintext)
             )?;
         }

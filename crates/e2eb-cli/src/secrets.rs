@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use e2eb::{Password, RecoveryKey};
+use e2eb::{Password, RecoveryKey, RecoveryKeyError};
 use zeroize::Zeroizing;
 
 use crate::error::Failure;
@@ -28,14 +28,37 @@ pub fn recovery_key_file_text(key: &RecoveryKey) -> Zeroizing<String> {
     text
 }
 
-/// Reads a recovery key from a file: blank lines and lines starting with `#` are ignored, the
-/// rest is parsed as the key (any case, with spaces and dashes).
+/// Reads a recovery key from a file (SPEC.md, "Recovery key"): a leading byte-order mark is
+/// ignored, lines end with LF or CRLF, blank lines and lines whose first character other than
+/// white space is `#` are comments, the rest is parsed as the key (any case, with spaces and
+/// dashes). Errors never quote the file's characters: it may be a password file given by
+/// mistake.
 pub fn read_recovery_key_file(path: &Path) -> Result<RecoveryKey, Failure> {
     let label = path.display();
     let contents = read_secret_file(path, "recovery key file")?;
     let text = std::str::from_utf8(&contents)
         .map_err(|_| Failure::new(format!("recovery key file {label} is not text")))?;
-    let mut key_text = Zeroizing::new(String::with_capacity(text.len()));
+    let text = text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text);
+    let key_text = key_lines(text);
+    RecoveryKey::parse(&key_text).map_err(|error| match error {
+        RecoveryKeyError::InvalidCharacter { group, .. } => Failure::new(format!(
+            "recovery key file {label}: a character that is not a hex digit, a space or a dash, \
+             {}; is it the right file?",
+            if group > 16 {
+                "after the 64th digit".to_string()
+            } else {
+                format!("in group {group}")
+            }
+        )),
+        other => Failure::new(format!("recovery key file {label}: {other}")),
+    })
+}
+
+/// The lines of a key file's `text` that are not comments, trimmed, each followed by a line
+/// feed, in a buffer reserved up front for all of them: one byte more than `text`, for the line
+/// feed after a last line that has none, so that it never grows and leaves a copy behind.
+fn key_lines(text: &str) -> Zeroizing<String> {
+    let mut key_text = Zeroizing::new(String::with_capacity(text.len() + 1));
     for line in text.lines() {
         let trimmed = line.trim();
         if trimmed.is_empty() || trimmed.starts_with('#') {
@@ -44,11 +67,15 @@ pub fn read_recovery_key_file(path: &Path) -> Result<RecoveryKey, Failure> {
         key_text.push_str(trimmed);
         key_text.push('\n');
     }
-    RecoveryKey::parse(&key_text)
-        .map_err(|error| Failure::new(format!("recovery key file {label}: {error}")))
+    key_text
 }
 
-/// Reads the password on the first line of `path` (without its line ending).
+/// U+FEFF, which some editors write at the start of a text file.
+const BYTE_ORDER_MARK: char = '\u{feff}';
+
+/// Reads the password on the first line of `path` (SPEC.md, "Passwords"): the bytes before the
+/// first LF, less one CR at their end; a leading byte-order mark, text that is not UTF-8 and
+/// an empty first line are refused.
 pub fn read_password_file(path: &Path) -> Result<Password, Failure> {
     if is_standard_stream(path) {
         // Stdin may carry the data being encrypted or decrypted; taking the password from it
@@ -64,6 +91,14 @@ pub fn read_password_file(path: &Path) -> Result<Password, Failure> {
         None => &contents[..],
     };
     let first_line = first_line.strip_suffix(b"\r").unwrap_or(first_line);
+    // Taken as part of the password, an editor's byte-order mark would make a password that
+    // differs from the one typed everywhere else; dropped silently, it would open a different
+    // backup than another tool that keeps it. Refused (SPEC.md, "Passwords").
+    if first_line.starts_with("\u{feff}".as_bytes()) {
+        return Err(Failure::new(format!(
+            "password file {label} starts with a byte-order mark (U+FEFF); save it without one"
+        )));
+    }
     let text = std::str::from_utf8(first_line).map_err(|_| {
         Failure::new(format!(
             "password file {label}: the password is not UTF-8 text"
@@ -140,5 +175,24 @@ fn prompt_hidden(prompt: &str, flag: &str) -> Result<Zeroizing<String>, Failure>
                 &error,
             ),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_lines_never_grow_their_buffer() {
+        for text in [
+            "0123 4567",
+            "# comment\n0123 4567",
+            "0123\n4567\n",
+            "  0123  \r\n4567",
+        ] {
+            let lines = key_lines(text);
+            assert_eq!(lines.capacity(), text.len() + 1, "{text:?} reallocated");
+            assert_eq!(lines.replace(['\n', ' '], ""), "01234567", "{text:?}");
+        }
     }
 }

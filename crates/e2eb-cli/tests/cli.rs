@@ -247,6 +247,7 @@ fn password_file_round_trip_with_argon2id_and_scrypt() {
                 kdf,
                 "--kdf-params",
                 params,
+                "--accept-weak-kdf",
                 "--suite",
                 suite,
             ],
@@ -275,6 +276,7 @@ fn password_file_line_endings_do_not_matter() {
             arg(&with_crlf),
             "--kdf-params",
             FAST_ARGON2ID,
+            "--accept-weak-kdf",
         ],
     );
     assert_eq!(
@@ -376,6 +378,7 @@ fn every_slot_of_a_multi_slot_backup_opens_it() {
             "scrypt",
             "--kdf-params",
             FAST_SCRYPT,
+            "--accept-weak-kdf",
         ],
     );
     let report: serde_json::Value = serde_json::from_slice(
@@ -450,6 +453,7 @@ fn a_wrong_password_is_named_and_leaves_no_output() {
             arg(&right),
             "--kdf-params",
             FAST_ARGON2ID,
+            "--accept-weak-kdf",
         ],
     );
     let out = scratch.path("out");
@@ -477,6 +481,7 @@ fn a_recovery_key_does_not_open_a_password_only_backup() {
             arg(&password),
             "--kdf-params",
             FAST_ARGON2ID,
+            "--accept-weak-kdf",
         ],
     );
     e2eb()
@@ -771,7 +776,11 @@ fn malformed_recovery_key_files_say_what_is_wrong() {
     );
     for (file, expected) in [
         (&short, "64 hex digits, found 63"),
-        (&bad_char, "invalid character 'g' in group 3"),
+        // The character itself is not quoted: the file may be a password file.
+        (
+            &bad_char,
+            "a character that is not a hex digit, a space or a dash, in group 3",
+        ),
     ] {
         e2eb()
             .args(["encrypt", arg(&plain), "-o", arg(&scratch.path("out"))])
@@ -866,7 +875,7 @@ fn invalid_kdf_parameters_are_explained() {
         .args(["encrypt", arg(&plain), "-o", arg(&scratch.path("out"))])
         .args(["--password-file", arg(&password), "--kdf-params", "t=0"])
         .assert()
-        .code(FAILURE)
+        .code(USAGE)
         .stderr(
             predicate::str::contains("--kdf-params t=0 (for argon2id)")
                 .and(predicate::str::contains("t = 0")),
@@ -934,6 +943,7 @@ fn other_caps_are_raised_by_their_own_flags() {
             arg(&password),
             "--kdf-params",
             "m=64,t=3,p=1",
+            "--accept-weak-kdf",
         ],
     );
     e2eb()
@@ -978,6 +988,7 @@ fn encrypt_warns_when_the_kdf_exceeds_the_default_decrypt_caps() {
             arg(&password),
             "--kdf-params",
             "m=64,t=65,p=1",
+            "--accept-weak-kdf",
         ])
         .assert()
         .success()
@@ -1065,6 +1076,7 @@ fn inspect_shows_slots_and_sizes_as_text_and_json() {
             arg(&password),
             "--kdf-params",
             FAST_ARGON2ID,
+            "--accept-weak-kdf",
             "--suite",
             "chacha20-poly1305",
         ],
@@ -1153,6 +1165,7 @@ fn inspect_shows_scrypt_parameters() {
             "scrypt",
             "--kdf-params",
             FAST_SCRYPT,
+            "--accept-weak-kdf",
         ],
     );
     let report: serde_json::Value = serde_json::from_slice(
@@ -1288,4 +1301,286 @@ fn an_unknown_backend_is_a_usage_error_that_lists_the_known_ones() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("rustcrypto").and(predicates::str::contains("ring")));
+}
+
+/// A backup of `slots` Argon2id slots of `m` KiB, `t` passes and `p` lanes, each with its own
+/// salt and a key check nothing matches, and a payload prefix: enough for the KDF caps to be
+/// checked, nothing that opens.
+fn hostile_argon2id_backup(slots: u8, m: u32, t: u32, p: u32) -> Vec<u8> {
+    let mut backup = b"\x89e2eb\r\n\x1a\x01\x01".to_vec();
+    backup.push(slots);
+    for seed in 0..slots {
+        backup.push(0x02);
+        backup.extend_from_slice(&(93u16 + 32).to_be_bytes());
+        for field in [m, t, p] {
+            backup.extend_from_slice(&field.to_be_bytes());
+        }
+        backup.push(32);
+        backup.extend_from_slice(&[seed; 32]);
+        backup.extend_from_slice(&[0; 80]);
+    }
+    backup.extend_from_slice(&[0; 56 + 16]);
+    backup
+}
+
+#[test]
+fn a_hostile_header_of_sixteen_heavy_password_slots_is_refused_within_a_second() {
+    let scratch = Scratch::new();
+    let password = scratch.write("password", b"pw\n");
+    for (backup, named, flag) in [
+        // Every parameter at its own cap: 256 GiB of work per slot.
+        (
+            hostile_argon2id_backup(16, 4 << 20, 64, 64),
+            "key slot 0 (argon2id) asks for memory × passes = 256 GiB, above the cap of 16 GiB",
+            "--max-kdf-work",
+        ),
+        // Every slot at the work cap: the backup's budget runs out at slot 2.
+        (
+            hostile_argon2id_backup(16, 1 << 20, 16, 4),
+            "key slot 2 (argon2id) asks for memory × passes of the password slots so far = \
+             48 GiB, above the cap of 32 GiB",
+            "--max-backup-kdf-work",
+        ),
+    ] {
+        let path = scratch.write("hostile.e2eb", &backup);
+        let out = scratch.path("out");
+        let started = std::time::Instant::now();
+        e2eb()
+            .args(["decrypt", arg(&path), "-o", arg(&out)])
+            .args(["--password-file", arg(&password)])
+            .assert()
+            .code(KDF_OVER_CAP)
+            .stderr(predicate::str::contains(named))
+            .stderr(predicate::str::contains(flag));
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn scrypt_memory_this_machine_cannot_allocate_is_a_clean_error() {
+    let scratch = Scratch::new();
+    let password = scratch.write("password", b"pw\n");
+    let plain = scratch.write("plain", b"data");
+    let backup = scratch.path("backup.e2eb");
+    e2eb()
+        .args(["encrypt", arg(&plain), "-o", arg(&backup)])
+        .args(["--password-file", arg(&password)])
+        .args(["--kdf", "scrypt", "--kdf-params", "ln=40"])
+        .assert()
+        .code(KDF_OVER_CAP)
+        .stderr(predicate::str::contains(
+            "which this machine cannot allocate",
+        ))
+        .stderr(predicate::str::contains("backtrace").not());
+    assert!(!backup.exists());
+}
+
+#[test]
+fn a_backup_cut_short_is_called_truncated_and_inspect_says_its_sizes_are_unverified() {
+    let scratch = Scratch::new();
+    let (key, backup, _) = key_and_backup(&scratch, 3 * 16 * 1024 + 5000);
+    let bytes = fs::read(&backup).unwrap();
+    let cut = scratch.write("cut.e2eb", &bytes[..bytes.len() - 1000]);
+    let out = scratch.path("out");
+    e2eb()
+        .args(["decrypt", arg(&cut), "-o", arg(&out)])
+        .args(["--recovery-key-file", arg(&key)])
+        .assert()
+        .code(BAD_BACKUP)
+        .stderr(predicate::str::contains("truncated or damaged final chunk"));
+    assert!(!out.exists());
+
+    // The length of a backup cut inside its last chunk is a possible one: inspect cannot tell,
+    // and says so.
+    e2eb()
+        .args(["inspect", arg(&cut)])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("53152 bytes"))
+        .stdout(predicate::str::contains("unverified"));
+    let json = e2eb()
+        .args(["inspect", "--json", arg(&cut)])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(report["plaintext_len"], 3 * 16 * 1024 + 4000);
+    assert_eq!(report["sizes_verified"], false);
+}
+
+#[test]
+fn the_right_key_on_an_altered_slot_is_not_called_simply_wrong() {
+    let scratch = Scratch::new();
+    let (key, backup, _) = key_and_backup(&scratch, 100);
+    let mut bytes = fs::read(&backup).unwrap();
+    // A byte of the first slot's salt.
+    bytes[11 + 3 + 4] ^= 0x20;
+    let altered = scratch.write("altered.e2eb", &bytes);
+    e2eb()
+        .args(["decrypt", arg(&altered), "-o", arg(&scratch.path("out"))])
+        .args(["--recovery-key-file", arg(&key)])
+        .assert()
+        .code(WRONG_SECRET)
+        .stderr(predicate::str::contains(
+            "wrong recovery key, or this slot's bytes were altered",
+        ));
+}
+
+#[test]
+fn kdf_params_refuse_duplicates_and_empty_items_as_usage_errors_and_take_units() {
+    let scratch = Scratch::new();
+    let plain = scratch.write("plain", b"data");
+    let password = scratch.write("password", b"pw\n");
+    let out = scratch.path("out");
+    for (params, says) in [
+        ("m=1024,m=2048", "m is given twice"),
+        ("m=65536,,t=3", "empty item"),
+        ("m=65536,t=3,", "empty item"),
+    ] {
+        e2eb()
+            .args(["encrypt", arg(&plain), "-o", arg(&out)])
+            .args(["--password-file", arg(&password), "--kdf-params", params])
+            .assert()
+            .code(USAGE)
+            .stderr(predicate::str::contains(says));
+        assert!(!out.exists());
+    }
+    // m=19MiB,t=2 is OWASP's minimum: accepted without a word about weakness.
+    e2eb()
+        .args(["encrypt", arg(&plain), "-o", arg(&out)])
+        .args([
+            "--password-file",
+            arg(&password),
+            "--kdf-params",
+            "m=19MiB,t=2,p=1",
+        ])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("OWASP").not());
+    assert!(out.exists());
+    e2eb()
+        .args(["inspect", arg(&out)])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("m=19456,t=2,p=1"));
+}
+
+#[test]
+fn kdf_settings_below_owasp_minimum_need_a_flag_naming_the_risk() {
+    let scratch = Scratch::new();
+    let plain = scratch.write("plain", b"data");
+    let password = scratch.write("password", b"pw\n");
+    for (kdf, params) in [("argon2id", "m=8,t=1,p=1"), ("scrypt", "ln=1")] {
+        let out = scratch.path(kdf);
+        e2eb()
+            .args(["encrypt", arg(&plain), "-o", arg(&out)])
+            .args(["--password-file", arg(&password)])
+            .args(["--kdf", kdf, "--kdf-params", params])
+            .assert()
+            .code(USAGE)
+            .stderr(predicate::str::contains("below OWASP's minimum"))
+            .stderr(predicate::str::contains("--accept-weak-kdf"));
+        assert!(!out.exists());
+        e2eb()
+            .args(["encrypt", arg(&plain), "-o", arg(&out)])
+            .args(["--password-file", arg(&password)])
+            .args(["--kdf", kdf, "--kdf-params", params, "--accept-weak-kdf"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("warning"))
+            .stderr(predicate::str::contains("below OWASP's minimum"));
+        assert!(out.exists());
+    }
+}
+
+#[test]
+fn secret_files_follow_the_spec_rules_for_marks_comments_and_lines() {
+    let scratch = Scratch::new();
+    let plain = scratch.write("plain", b"data");
+    let key = scratch.keygen("key");
+    let key_text = fs::read_to_string(&key).unwrap();
+    let key_line = key_text
+        .lines()
+        .find(|line| !line.starts_with('#'))
+        .unwrap();
+    // A byte-order mark, an indented comment and CRLF line ends in a key file are accepted.
+    let edited = scratch.write(
+        "edited.key",
+        format!("\u{feff}  # saved by an editor\r\n{key_line}\r\n").as_bytes(),
+    );
+    let backup = scratch.path("backup.e2eb");
+    encrypt(&plain, &backup, &["--recovery-key-file", arg(&key)]);
+    assert_eq!(
+        decrypt_ok(
+            &backup,
+            &scratch.path("out"),
+            &["--recovery-key-file", arg(&edited)]
+        ),
+        b"data"
+    );
+
+    // A byte-order mark in a password file is refused, not made part of the password.
+    let marked = scratch.write("marked", "\u{feff}hunter2\n".as_bytes());
+    e2eb()
+        .args(["encrypt", arg(&plain), "-o", arg(&scratch.path("x.e2eb"))])
+        .args(["--password-file", arg(&marked)])
+        .assert()
+        .code(FAILURE)
+        .stderr(predicate::str::contains("byte-order mark"));
+    assert!(!scratch.path("x.e2eb").exists());
+
+    // A password file given as a key file: its characters are not quoted.
+    let password = scratch.write("password", b"hunter2\n");
+    e2eb()
+        .args(["decrypt", arg(&backup), "-o", arg(&scratch.path("out2"))])
+        .args(["--recovery-key-file", arg(&password)])
+        .assert()
+        .code(FAILURE)
+        .stderr(predicate::str::contains("is it the right file?"))
+        .stderr(predicate::str::contains("'h'").not())
+        .stderr(predicate::str::contains("hunter2").not());
+}
+
+#[test]
+fn a_recovery_key_with_one_mistyped_digit_is_pointed_at() {
+    let scratch = Scratch::new();
+    let (key, backup, _) = key_and_backup(&scratch, 100);
+    let text = fs::read_to_string(&key).unwrap();
+    let line = text.lines().find(|line| !line.starts_with('#')).unwrap();
+    // Group 7, digit 3: the 27th digit, after six groups and their spaces.
+    let mut chars: Vec<char> = line.chars().collect();
+    let place = 6 * 5 + 2;
+    let right = chars[place];
+    let wrong = if right == '8' { '9' } else { '8' };
+    chars[place] = wrong;
+    let mistyped = scratch.write(
+        "mistyped.key",
+        format!("{}\n", chars.iter().collect::<String>()).as_bytes(),
+    );
+    let out = scratch.path("out");
+    e2eb()
+        .args(["decrypt", arg(&backup), "-o", arg(&out)])
+        .args(["--recovery-key-file", arg(&mistyped)])
+        .assert()
+        .code(WRONG_SECRET)
+        .stderr(predicate::str::contains(format!(
+            "one digit looks mistyped: group 7, digit 3: you typed {wrong}, the backup opens \
+             with {right}"
+        )));
+    assert!(!out.exists());
+    // A wholly different key gets no such note.
+    let other = scratch.keygen("other");
+    e2eb()
+        .args(["decrypt", arg(&backup), "-o", arg(&out)])
+        .args(["--recovery-key-file", arg(&other)])
+        .assert()
+        .code(WRONG_SECRET)
+        .stderr(predicate::str::contains("mistyped").not());
 }

@@ -77,7 +77,8 @@ pub fn meets_owasp_minimum(params: &KdfParams) -> bool {
     }
 }
 
-fn owasp_text(params: &KdfParams) -> &'static str {
+/// OWASP's minimum for the KDF of `params`, in words, with its equally strong alternatives.
+pub fn owasp_text(params: &KdfParams) -> &'static str {
     match params {
         KdfParams::Argon2id(_) => {
             "OWASP's minimum for Argon2id is m=19 MiB with t=2 (or as strong: 46 MiB t=1, \

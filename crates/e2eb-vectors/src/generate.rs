@@ -46,6 +46,9 @@ pub fn caps() -> Caps {
         scrypt_max_log_n: caps.scrypt_max_log_n(),
         scrypt_max_r: caps.scrypt_max_r(),
         scrypt_max_p: caps.scrypt_max_p(),
+        max_work_bytes: caps.max_work_bytes(),
+        max_backup_work_bytes: caps.max_backup_work_bytes(),
+        max_password_slots: caps.max_password_slots(),
     }
 }
 
@@ -58,6 +61,9 @@ pub fn library_caps(caps: &Caps) -> KdfCaps {
         .with_scrypt_max_log_n(caps.scrypt_max_log_n)
         .with_scrypt_max_r(caps.scrypt_max_r)
         .with_scrypt_max_p(caps.scrypt_max_p)
+        .with_max_work_bytes(caps.max_work_bytes)
+        .with_max_backup_work_bytes(caps.max_backup_work_bytes)
+        .with_max_password_slots(caps.max_password_slots)
 }
 
 fn notes() -> BTreeMap<String, Note> {
@@ -87,6 +93,7 @@ fn notes() -> BTreeMap<String, Note> {
         ("TrailingData", note("AUTH_BYPASS", "Bytes, or a whole valid chunk, follow the short final chunk.")),
         ("ChunkReordering", note("AUTH_BYPASS", "Chunks were swapped, duplicated or dropped.")),
         ("KdfOverCap", note("DOS", "A slot's KDF parameters exceed the group's caps: refuse before any KDF work or allocation.")),
+        ("KdfBudget", note("DOS", "The password slots together exceed the backup's budget (maxPasswordSlots distinct derivations, maxBackupWorkBytes of summed work; slots with the same type, parameters and salt are one derivation): refuse the backup before any KDF work.")),
         ("InvalidKdfParameters", note("CAN_OF_WORMS", "A slot's KDF parameters are outside the ranges the format allows (e.g. t = 0, m < 8p, r*p >= 2^30).")),
         ("ShortSalt", note("MISSING_STEP", "A password slot's salt length is outside 16..=64 bytes.")),
         ("MalformedRecoveryKey", note("BASIC", "The recovery key text is not 64 hex digits; it must be refused before any decryption.")),

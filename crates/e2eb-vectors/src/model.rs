@@ -79,6 +79,12 @@ pub struct Caps {
     pub scrypt_max_r: u32,
     /// Largest scrypt p.
     pub scrypt_max_p: u32,
+    /// Most work (memory × passes) one derivation may ask, in bytes.
+    pub max_work_bytes: u64,
+    /// Most work all the password derivations of one backup may ask together, in bytes.
+    pub max_backup_work_bytes: u64,
+    /// Most distinct password derivations one backup may ask for.
+    pub max_password_slots: u32,
 }
 
 /// One backup decryption test.

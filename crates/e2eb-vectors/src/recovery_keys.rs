@@ -124,6 +124,12 @@ pub fn file() -> VectorFile {
             &["InvalidCharacter"],
             format!("{shown}."),
         ),
+        (
+            "a period after 72 digits: still group 17, not 19 (every place after the 64th \
+             digit is group 17)",
+            &["InvalidCharacter", "WrongLength"],
+            format!("{shown} 0123 4567."),
+        ),
     ];
     let tests = cases
         .into_iter()
@@ -158,7 +164,7 @@ pub fn file() -> VectorFile {
     let notes: BTreeMap<String, Note> = [
         ("Formatting", note("FUNCTIONALITY", "Case, spaces, tabs, line breaks and dashes must be accepted anywhere.")),
         ("WrongLength", note("BASIC", "Not 64 hex digits: report how many were found (detail).")),
-        ("InvalidCharacter", note("BASIC", "A character that is neither a hex digit nor a separator: report the 4-digit group it falls in, digits before it / 4 + 1 (detail: 1..16, or 17 after the last digit). The first such character is reported, before the length is checked.")),
+        ("InvalidCharacter", note("BASIC", "A character that is neither a hex digit nor a separator: report the 4-digit group it falls in, min(digits before it / 4 + 1, 17) (detail: 1..16, or 17 anywhere after the 64th digit). The first such character is reported, before the length is checked.")),
     ]
     .into_iter()
     .map(|(flag, note)| (flag.to_string(), note))

@@ -6,7 +6,8 @@
 //! the file, so the last 32 bytes read are always held back until the input ends; then:
 //!
 //! - the MD5 trailer matches and the tag before it verifies: the backup is good;
-//! - the MD5 trailer matches but the tag fails: the file is as written, so the key is wrong;
+//! - the MD5 trailer matches but the tag fails: not accidental damage, so the key is wrong or
+//!   the file was modified on purpose (the MD5 has no key: a tamperer recomputes it);
 //! - the tag before the last 16 bytes verifies but the MD5 does not match: the data is
 //!   authentic and only the MD5 trailer is damaged (reported, not refused);
 //! - the last 16 bytes are a valid tag: a backup without MD5 trailer;
@@ -219,7 +220,8 @@ impl<R: Read> Crypt15Reader<R> {
 
     /// Decrypts the rest into `output`; returns what the backup held once authenticated.
     pub fn decrypt_to<W: Write>(mut self, mut output: W) -> Result<Summary, Error> {
-        let mut chunk = vec![0u8; READ_LEN];
+        // Decrypted chat data passes through it: wiped when dropped.
+        let mut chunk = zeroize::Zeroizing::new(vec![0u8; READ_LEN]);
         loop {
             let len = match self.read(&mut chunk) {
                 Ok(0) => break,
@@ -518,10 +520,12 @@ impl<R: Read> Crypt15Reader<R> {
 }
 
 impl<R: Read> Drop for Crypt15Reader<R> {
-    /// The buffer holds decrypted chat data, which should not linger in freed memory.
+    /// The buffers hold decrypted chat data, which should not linger in freed memory. (The
+    /// inflater's window, inside `flate2`, cannot be reached; it is freed unwiped.)
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.buffer);
         zeroize::Zeroize::zeroize(&mut self.start);
+        zeroize::Zeroize::zeroize(&mut self.output_start);
     }
 }
 

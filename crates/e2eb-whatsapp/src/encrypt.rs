@@ -116,8 +116,10 @@ pub fn encrypt<R: Read, W: Write>(
     };
     sealer.write_clear(&build_prefix(&options.prefix, &iv))?;
 
-    let mut read_buffer = vec![0u8; READ_LEN];
-    let mut sealed_buffer = vec![0u8; READ_LEN];
+    // Both hold the database's plaintext (the second compressed, until it is sealed in place):
+    // wiped when dropped.
+    let mut read_buffer = zeroize::Zeroizing::new(vec![0u8; READ_LEN]);
+    let mut sealed_buffer = zeroize::Zeroizing::new(vec![0u8; READ_LEN]);
     let mut compressor = match options.payload {
         Payload::Zlib => Some(Compress::new(
             Compression::new(options.compression_level.min(9)),

@@ -103,11 +103,13 @@ pub enum Error {
         /// What the prefix holds.
         found: String,
     },
-    /// The MD5 trailer matches (the file is as it was written) but the GCM tag does not
-    /// verify: the key is not this backup's.
+    /// The MD5 trailer matches but the GCM tag does not verify with this key. The MD5 has no
+    /// key, so a match rules out accidental damage only: whoever changes the file on purpose
+    /// recomputes it. The key is wrong, or the file was deliberately modified.
     #[error(
-        "wrong key: the file is intact (its MD5 trailer matches its contents) but this key does \
-         not authenticate it"
+        "MD5 matches: not accidental damage: the wrong key, or deliberate modification (the \
+         authentication tag does not verify with this key, and the MD5 trailer, which has no \
+         key, matches the contents as anyone who alters the file can make it)"
     )]
     WrongKey,
     /// The key decrypts the start of the data correctly, but the tag does not verify and no

@@ -19,12 +19,23 @@ pub enum KdfParameter {
     ScryptR,
     /// scrypt parallelization `p`.
     ScryptP,
+    /// Work of one derivation: memory × passes, in bytes (either KDF).
+    Work,
+    /// Work of all the password derivations of one backup up to the slot named, in bytes.
+    BackupWork,
+    /// Distinct password derivations of one backup up to the slot named.
+    PasswordSlots,
 }
 
 impl KdfParameter {
-    /// The parameter's short name in messages: `memory`, `t`, `p`, `log2 N`, `r`, `p`.
+    /// The parameter's short name in messages: `memory`, `t`, `p`, `log2 N`, `r`, `p`,
+    /// `memory × passes`, `memory × passes of the password slots so far`,
+    /// `password slots so far`.
     pub fn name(self) -> &'static str {
         match self {
+            KdfParameter::Work => "memory × passes",
+            KdfParameter::BackupWork => "memory × passes of the password slots so far",
+            KdfParameter::PasswordSlots => "password slots so far",
             KdfParameter::Memory => "memory",
             KdfParameter::Argon2Passes => "t",
             KdfParameter::Argon2Lanes | KdfParameter::ScryptP => "p",
@@ -40,7 +51,10 @@ impl KdfParameter {
         impl fmt::Display for Shown {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let Shown(parameter, value) = *self;
-                if parameter != KdfParameter::Memory {
+                if !matches!(
+                    parameter,
+                    KdfParameter::Memory | KdfParameter::Work | KdfParameter::BackupWork
+                ) {
                     return write!(f, "{value}");
                 }
                 const UNITS: [&str; 6] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
@@ -74,8 +88,8 @@ impl fmt::Display for KdfParameter {
 pub struct CapExceeded {
     /// The parameter over its cap.
     pub parameter: KdfParameter,
-    /// The value asked for (bytes for [`KdfParameter::Memory`]).
+    /// The value asked for (bytes for memory and work).
     pub value: u128,
-    /// The cap in force (bytes for [`KdfParameter::Memory`]).
+    /// The cap in force (bytes for memory and work).
     pub cap: u128,
 }

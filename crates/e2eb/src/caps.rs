@@ -17,14 +17,30 @@ pub struct KdfCaps {
     scrypt_max_log_n: u8,
     scrypt_max_r: u32,
     scrypt_max_p: u32,
+    max_work_bytes: u64,
+    max_backup_work_bytes: u64,
+    max_password_slots: u32,
 }
 
 impl KdfCaps {
     /// The memory cap's ceiling whatever the machine: 4 GiB.
     pub const MEMORY_CEILING: u64 = 4 << 30;
 
+    /// The default cap on one derivation's work, memory × passes ([`KdfParams::work_bytes`]):
+    /// 16 GiB, four passes over the memory ceiling, or 16 over 1 GiB.
+    pub const DEFAULT_MAX_WORK: u64 = 16 << 30;
+
+    /// The default budget of a whole backup: the work of all the password derivations one
+    /// password may cost, 32 GiB (two derivations at [`KdfCaps::DEFAULT_MAX_WORK`]).
+    pub const DEFAULT_MAX_BACKUP_WORK: u64 = 32 << 30;
+
+    /// The default number of distinct password derivations one backup may ask for: 8.
+    pub const DEFAULT_MAX_PASSWORD_SLOTS: u32 = 8;
+
     /// The default caps: memory at most 4 GiB and at most half of `physical_memory` (when known),
-    /// Argon2id t <= 64 and p <= 64, scrypt log2 N <= 22, r <= 32, p <= 16.
+    /// Argon2id t <= 64 and p <= 64, scrypt log2 N <= 22, r <= 32, p <= 16; per derivation at
+    /// most 16 GiB of work (memory × passes); per backup at most 8 password derivations and
+    /// 32 GiB of work in all.
     pub fn for_physical_memory(physical_memory: Option<u64>) -> KdfCaps {
         let half = physical_memory.map_or(u64::MAX, |bytes| bytes / 2);
         KdfCaps {
@@ -34,6 +50,9 @@ impl KdfCaps {
             scrypt_max_log_n: 22,
             scrypt_max_r: 32,
             scrypt_max_p: 16,
+            max_work_bytes: Self::DEFAULT_MAX_WORK,
+            max_backup_work_bytes: Self::DEFAULT_MAX_BACKUP_WORK,
+            max_password_slots: Self::DEFAULT_MAX_PASSWORD_SLOTS,
         }
     }
 
@@ -53,8 +72,9 @@ impl KdfCaps {
         }
     }
 
-    /// Checks `params` against these caps; `Err` names the first parameter over its cap, with
-    /// the value asked and the cap.
+    /// Checks `params` against the caps on one derivation; `Err` names the first parameter over
+    /// its cap, in the order of SPEC.md's caps table (Argon2id t, p; scrypt log2 N, r, p; then
+    /// memory, then work), with the value asked and the cap.
     pub fn check(&self, params: &KdfParams) -> Result<(), CapExceeded> {
         use KdfParameter::*;
         let mut limits: Vec<(KdfParameter, u128, u128)> = match params {
@@ -81,6 +101,7 @@ impl KdfCaps {
             ],
         };
         limits.push((Memory, params.memory_bytes(), self.max_memory_bytes.into()));
+        limits.push((Work, params.work_bytes(), self.max_work_bytes.into()));
         match limits.into_iter().find(|&(_, value, cap)| value > cap) {
             Some((parameter, value, cap)) => Err(CapExceeded {
                 parameter,
@@ -89,6 +110,52 @@ impl KdfCaps {
             }),
             None => Ok(()),
         }
+    }
+}
+
+impl KdfCaps {
+    /// Checks the derivations one password would cost against the backup's budget, before any
+    /// of them runs (SPEC.md, "KDF caps"). `derivations` are the password slots that passed
+    /// [`KdfCaps::check`], in header order, as their position and their work
+    /// ([`KdfParams::work_bytes`]); slots that share KDF, parameters and salt are one
+    /// derivation and are passed once. `Err` names the position of the first derivation at
+    /// which the count or the summed work goes over its cap (the count is checked first).
+    pub fn check_backup(
+        &self,
+        derivations: impl IntoIterator<Item = (usize, u128)>,
+    ) -> Result<(), (usize, CapExceeded)> {
+        let mut count: u128 = 0;
+        let mut total: u128 = 0;
+        for (position, work) in derivations {
+            count += 1;
+            total += work;
+            let over = if count > self.max_password_slots.into() {
+                Some((
+                    KdfParameter::PasswordSlots,
+                    count,
+                    self.max_password_slots.into(),
+                ))
+            } else if total > self.max_backup_work_bytes.into() {
+                Some((
+                    KdfParameter::BackupWork,
+                    total,
+                    self.max_backup_work_bytes.into(),
+                ))
+            } else {
+                None
+            };
+            if let Some((parameter, value, cap)) = over {
+                return Err((
+                    position,
+                    CapExceeded {
+                        parameter,
+                        value,
+                        cap,
+                    },
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -126,6 +193,12 @@ cap_accessors! {
     scrypt_max_r, with_scrypt_max_r: u32;
     /// Largest scrypt p.
     scrypt_max_p, with_scrypt_max_p: u32;
+    /// Most work one derivation may ask, memory × passes in bytes ([`KdfParams::work_bytes`]).
+    max_work_bytes, with_max_work_bytes: u64;
+    /// Most work all the password derivations of one backup may ask together, in bytes.
+    max_backup_work_bytes, with_max_backup_work_bytes: u64;
+    /// Most distinct password derivations one backup may ask for.
+    max_password_slots, with_max_password_slots: u32;
 }
 
 impl Default for KdfCaps {
@@ -300,6 +373,67 @@ mod tests {
         assert_eq!(error.to_string(), "log2 N = 23, above the cap of 22");
         assert!(caps.check(&KdfKind::Argon2id.default_params()).is_ok());
         assert!(caps.check(&KdfKind::Scrypt.default_params()).is_ok());
+    }
+
+    #[test]
+    fn work_is_memory_times_passes_and_is_capped_per_slot() {
+        let caps = KdfCaps::for_physical_memory(None);
+        // Every parameter at its cap, but 4 GiB × 64 passes.
+        let heavy = KdfParams::Argon2id(Argon2idParams::unvalidated(4 << 20, 64, 64));
+        assert_eq!(heavy.work_bytes(), 256 << 30);
+        let error = caps.check(&heavy).unwrap_err();
+        assert_eq!(error.parameter, KdfParameter::Work);
+        let scrypt = KdfParams::Scrypt(ScryptParams::unvalidated(22, 32, 16));
+        assert_eq!(scrypt.work_bytes(), 128 * 32 * (1 << 22) * 16);
+        // log2 N, r and p at their caps: memory (16 GiB + 64 KiB) is named before work.
+        assert_eq!(
+            caps.check(&scrypt).unwrap_err().parameter,
+            KdfParameter::Memory
+        );
+        let at_cap = KdfParams::Argon2id(Argon2idParams::unvalidated(1 << 20, 16, 4));
+        assert!(
+            caps.check(&at_cap).is_ok(),
+            "a value equal to its cap is allowed"
+        );
+        assert!(
+            caps.check(&KdfParams::Scrypt(ScryptParams::unvalidated(20, 8, 16)))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_backup_budget_names_where_it_runs_out() {
+        let caps = KdfCaps::for_physical_memory(None);
+        let gib = |n: u128| n << 30;
+        assert_eq!(caps.check_backup([(0, gib(16)), (3, gib(16))]), Ok(()));
+        let (position, exceeded) = caps
+            .check_backup([(0, gib(16)), (3, gib(16)), (5, gib(1))])
+            .unwrap_err();
+        assert_eq!(position, 5);
+        assert_eq!(exceeded.parameter, KdfParameter::BackupWork);
+        assert_eq!(
+            exceeded.to_string(),
+            "memory × passes of the password slots so far = 33 GiB, above the cap of 32 GiB"
+        );
+        // The count is checked before the work.
+        let (position, exceeded) = caps
+            .check_backup((0..9).map(|position| (position, gib(8))))
+            .unwrap_err();
+        assert_eq!(
+            (position, exceeded.parameter),
+            (4, KdfParameter::BackupWork)
+        );
+        let (position, exceeded) = caps
+            .check_backup((0..9).map(|position| (position, 1)))
+            .unwrap_err();
+        assert_eq!(
+            (position, exceeded.parameter),
+            (8, KdfParameter::PasswordSlots)
+        );
+        assert_eq!(
+            exceeded.to_string(),
+            "password slots so far = 9, above the cap of 8"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::reader::DecryptReader;
 use crate::slot::Secret;
 use crate::source::{AtOffsets, ChunkSource, InOrder, ReadAt, ReadAtCursor, read_up_to};
 use crate::threads::Threads;
+use crate::typo::RecoveryKeyTypo;
 use crate::{memory, pipeline};
 
 /// Opens backups with one secret (see the crate documentation for which way to decrypt when).
@@ -107,6 +108,24 @@ impl Decryptor {
             source,
             threads: self.threads,
         }
+    }
+
+    /// Typo help, for a recovery key that opened none of the backup's recovery-key slots
+    /// ([`Error::NoSlotOpened`]): reads the header from `reader` and tries every single-digit
+    /// substitution and adjacent transposition of this decryptor's recovery key (about 1,000
+    /// variants, one HKDF each per slot: milliseconds). When exactly one variant opens a slot,
+    /// returns where the key looks mistyped, to show the user ("group 7, digit 3: you typed 8,
+    /// the backup opens with b"); it never returns the key itself, and nothing is decrypted:
+    /// the user types the key again. `None` when none or several variants open, when the key
+    /// itself opens, or when the secret is not a recovery key. See SPEC.md ("Typo help for the
+    /// recovery key") for what this costs in security: nothing for an attacker without a
+    /// near-correct key.
+    pub fn recovery_key_typo<R: Read>(&self, mut reader: R) -> Result<Option<RecoveryKeyTypo>> {
+        let Secret::RecoveryKey(typed) = &self.secret else {
+            return Ok(None);
+        };
+        let header = Header::read_from(&mut reader)?;
+        crate::typo::find_typo(&header, typed, self.backend)
     }
 
     /// Decrypts a backup held in memory into a new buffer; all or nothing.

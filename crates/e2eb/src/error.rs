@@ -59,7 +59,8 @@ pub enum Error {
         exceeded: CapExceeded,
     },
 
-    /// The secret opened none of the slots of its kind.
+    /// The secret opened none of the slots of its kind: it is the wrong one, or the bytes its
+    /// key check depends on (the suite, the slot's salt, parameters or key check) were altered.
     #[error("{}", describe_no_slot_opened(*.secret, *.tried, *.unknown))]
     NoSlotOpened {
         /// The kind of secret offered.
@@ -87,16 +88,17 @@ pub enum Error {
     )]
     HeaderAltered,
 
-    /// A chunk failed authentication.
-    #[error(
-        "chunk {index} (ciphertext offset {offset}) failed authentication: the backup is corrupt, \
-         its chunks were reordered, or data was appended after its end"
-    )]
+    /// A chunk failed authentication. The final chunk is the one window shorter than a full
+    /// chunk; a backup cut inside a chunk ends with such a window, so a failing final chunk
+    /// may be a truncation that no length field could reveal.
+    #[error("{}", describe_chunk_corrupt(*.index, *.offset, *.last))]
     ChunkCorrupt {
         /// The chunk's index, from 0.
         index: u64,
         /// Offset of the chunk from the start of the backup, in bytes.
         offset: u64,
+        /// Whether it is the final chunk (shorter than a full chunk).
+        last: bool,
     },
 
     /// The backup ends where no valid backup can end.
@@ -119,6 +121,17 @@ pub enum Error {
          incomplete, or no more plaintext follows"
     )]
     EarlierFailure,
+
+    /// A KDF could not get the memory its parameters ask for: the machine's own limit, below
+    /// the caps. Opening a backup treats the slot as over a cap (class `KdfOverCap`).
+    #[error(
+        "the KDF needs {} of memory, which this machine cannot allocate",
+        crate::cap_exceeded::KdfParameter::Memory.display_value(*.needed)
+    )]
+    KdfMemory {
+        /// The bytes the derivation asked for.
+        needed: u128,
+    },
 
     /// KDF parameters are outside the ranges the format allows (for example t = 0).
     #[error("invalid KDF parameters: {0}")]
@@ -153,6 +166,21 @@ pub enum Error {
     Io(#[from] std::io::Error),
 }
 
+fn describe_chunk_corrupt(index: u64, offset: u64, last: bool) -> String {
+    if last {
+        format!(
+            "truncated or damaged final chunk: chunk {index} (ciphertext offset {offset}), the \
+             last, failed authentication; the backup was cut short, its end was altered, or data \
+             was appended after it"
+        )
+    } else {
+        format!(
+            "chunk {index} (ciphertext offset {offset}) failed authentication: the backup is \
+             corrupt, its chunks were reordered, or data was appended after its end"
+        )
+    }
+}
+
 fn describe_no_slot_opened(secret: SecretKind, tried: usize, unknown: usize) -> String {
     let unknown_note = if unknown > 0 {
         format!(" ({unknown} slot(s) of a kind this build does not know were skipped)")
@@ -161,11 +189,15 @@ fn describe_no_slot_opened(secret: SecretKind, tried: usize, unknown: usize) -> 
     };
     match (secret, tried) {
         (_, 0) => format!("this backup has no {secret} slot{unknown_note}"),
-        (_, 1) => {
-            format!("wrong {secret}: it does not open this backup's {secret} slot{unknown_note}")
-        }
+        // A failed key check cannot tell a wrong secret from an altered suite byte, salt, KDF
+        // parameter or key check: both change the key check the secret is compared with.
+        (_, 1) => format!(
+            "wrong {secret}, or this slot's bytes were altered: the {secret} does not open this \
+             backup's {secret} slot{unknown_note}"
+        ),
         (_, n) => format!(
-            "wrong {secret}: it opens none of this backup's {n} {secret} slots{unknown_note}"
+            "wrong {secret}, or these slots' bytes were altered: the {secret} opens none of this \
+             backup's {n} {secret} slots{unknown_note}"
         ),
     }
 }
@@ -236,7 +268,7 @@ impl Error {
             Error::UnsupportedSuite(_) => "UnsupportedSuite",
             Error::MalformedHeader(_) => "MalformedHeader",
             Error::MalformedSlot { .. } => "MalformedSlot",
-            Error::KdfOverCap { .. } => "KdfOverCap",
+            Error::KdfOverCap { .. } | Error::KdfMemory { .. } => "KdfOverCap",
             Error::NoSlotOpened { .. } => "NoSlotOpened",
             Error::SlotCorrupt { .. } => "SlotCorrupt",
             Error::HeaderAltered => "HeaderAltered",
@@ -296,7 +328,7 @@ pub enum RecoveryKeyError {
     InvalidCharacter {
         /// The offending character.
         character: char,
-        /// The 4-digit group it falls in, from 1; 17 after the last digit.
+        /// The 4-digit group it falls in, from 1; 17 anywhere after the 64th digit.
         group: usize,
         /// The digit position it takes, from 1.
         position: usize,

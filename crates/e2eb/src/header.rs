@@ -7,11 +7,13 @@ use crate::backend::Backend;
 use crate::caps::KdfCaps;
 use crate::entropy::Entropy;
 use crate::error::{Error, Result, Truncation};
+use crate::kdf::{KEK_LEN, KdfParams};
 use crate::payload_cipher::FileKey;
 use crate::slot::{KeySlot, Secret, SlotKind, SlotSecret};
 use crate::source::read_up_to;
 use crate::suite::Suite;
 use crate::version::fixed_prefix;
+use zeroize::Zeroizing;
 
 pub use crate::version::{MAGIC, VERSION};
 
@@ -167,41 +169,76 @@ impl Header {
 
     /// Finds the slot that `secret` opens and returns the file key (SPEC.md, "Opening a backup").
     ///
-    /// Slots of the secret's kind are tried in header order; a slot whose KDF parameters exceed
-    /// `caps` is skipped without any KDF work. When none opens, the error is, in this order:
-    /// [`Error::SlotCorrupt`] if the secret matched a slot whose wrapped key is damaged,
-    /// [`Error::KdfOverCap`] if a slot was skipped for its cost, else [`Error::NoSlotOpened`].
+    /// Before any KDF work: a password slot whose parameters exceed `caps` is skipped; then the
+    /// password slots left, in header order, with slots of identical KDF, parameters and salt
+    /// counted once, must fit the backup's budget (the number of derivations and their summed
+    /// work), or the whole backup is refused with [`Error::KdfOverCap`] naming the slot where
+    /// it runs out. Then the slots are tried in header order, each distinct derivation run
+    /// once. When none opens, the error is, in this order: [`Error::SlotCorrupt`] if the
+    /// secret matched a slot whose wrapped key is damaged, [`Error::KdfOverCap`] if a slot was
+    /// skipped for its cost (or [`Error::KdfMemory`] if the machine could not give a KDF its
+    /// memory), else [`Error::NoSlotOpened`].
     pub(crate) fn unlock_with(
         &self,
         secret: &Secret,
         caps: &KdfCaps,
         backend: Backend,
     ) -> Result<FileKey> {
-        let mut tried = 0;
         let mut unknown = 0;
         let mut over_cap = None;
-        let mut corrupt = None;
+        let mut candidates = Vec::with_capacity(self.slots.len());
         for (index, slot) in self.slots.iter().enumerate() {
             match (slot, secret) {
-                (KeySlot::Unknown { .. }, _) => {
-                    unknown += 1;
-                    continue;
-                }
-                (KeySlot::RecoveryKey { .. }, Secret::RecoveryKey(_)) => {}
-                (KeySlot::Password { kdf, .. }, Secret::Password(_)) => {
-                    if let Err(exceeded) = caps.check(kdf) {
+                (KeySlot::Unknown { .. }, _) => unknown += 1,
+                (KeySlot::RecoveryKey { .. }, Secret::RecoveryKey(_)) => candidates.push(index),
+                (KeySlot::Password { kdf, .. }, Secret::Password(_)) => match caps.check(kdf) {
+                    Ok(()) => candidates.push(index),
+                    Err(exceeded) => {
                         over_cap.get_or_insert(Error::KdfOverCap {
                             index,
                             kind: slot.kind(),
                             exceeded,
                         });
-                        continue;
+                    }
+                },
+                _ => {}
+            }
+        }
+        self.check_password_budget(&candidates, caps)?;
+
+        let mut derived: Vec<DerivedKek<'_>> = Vec::new();
+        let mut corrupt = None;
+        let mut tried = 0;
+        for index in candidates {
+            let slot = &self.slots[index];
+            let kek = match slot {
+                KeySlot::Password { kdf, salt, .. } => {
+                    let same = |&&(other_kdf, other_salt, _): &&DerivedKek<'_>| {
+                        other_kdf == kdf && other_salt == salt.as_slice()
+                    };
+                    match derived.iter().find(same) {
+                        Some((_, _, kek)) => kek.clone(),
+                        None => match slot.kek(secret) {
+                            Ok(Some(kek)) => {
+                                derived.push((kdf, salt, kek.clone()));
+                                kek
+                            }
+                            Ok(None) => continue,
+                            Err(error @ Error::KdfMemory { .. }) => {
+                                over_cap.get_or_insert(error);
+                                continue;
+                            }
+                            Err(other) => return Err(other),
+                        },
                     }
                 }
-                _ => continue,
-            }
+                _ => match slot.kek(secret)? {
+                    Some(kek) => kek,
+                    None => continue,
+                },
+            };
             tried += 1;
-            match slot.open(index, self.suite, backend, secret) {
+            match slot.open_with_kek(index, self.suite, backend, &kek) {
                 Ok(Some(file_key)) => return Ok(file_key),
                 Ok(None) => {}
                 Err(error @ Error::SlotCorrupt { .. }) => {
@@ -217,11 +254,36 @@ impl Header {
         }))
     }
 
+    /// The backup's budget over the password slots among `candidates` (SPEC.md, "KDF caps"):
+    /// the distinct derivations, in header order, counted and their work summed.
+    fn check_password_budget(&self, candidates: &[usize], caps: &KdfCaps) -> Result<()> {
+        let mut seen: Vec<(&KdfParams, &[u8])> = Vec::new();
+        let derivations = candidates.iter().filter_map(|&index| {
+            let KeySlot::Password { kdf, salt, .. } = &self.slots[index] else {
+                return None;
+            };
+            if seen.contains(&(kdf, salt.as_slice())) {
+                return None;
+            }
+            seen.push((kdf, salt));
+            Some((index, kdf.work_bytes()))
+        });
+        caps.check_backup(derivations)
+            .map_err(|(index, exceeded)| Error::KdfOverCap {
+                index,
+                kind: self.slots[index].kind(),
+                exceeded,
+            })
+    }
+
     /// The kinds of the slots, in header order.
     pub fn slot_kinds(&self) -> impl Iterator<Item = SlotKind> + '_ {
         self.slots.iter().map(KeySlot::kind)
     }
 }
+
+/// A password slot's KDF, parameters and salt, and the KEK they gave: derived once per backup.
+type DerivedKek<'a> = (&'a KdfParams, &'a [u8], Zeroizing<[u8; KEK_LEN]>);
 
 fn read_exact_or_truncated<R: Read + ?Sized>(reader: &mut R, buffer: &mut [u8]) -> Result<()> {
     if read_up_to(reader, buffer)? < buffer.len() {

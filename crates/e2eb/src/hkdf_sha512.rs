@@ -42,6 +42,18 @@ pub(crate) fn extract(salt: &[u8], ikm: &[u8]) -> [u8; 64] {
 mod tests {
     use super::*;
 
+    /// The HMAC states keyed by a KEK, a file key or a recovery key's PRK wipe themselves when
+    /// dropped: `Hmac<Sha512>` is two SHA-512 core states and a block buffer, and with the
+    /// `zeroize` features of `sha2` and `hmac` (which turns on `digest`'s and so the block
+    /// buffer's) each of them wipes itself on drop. `hmac` 0.13 does not declare the marker
+    /// trait for `Hmac` itself, so this checks the SHA-512 state; without the features it does
+    /// not compile.
+    #[test]
+    fn hmac_states_wipe_themselves_on_drop() {
+        fn wipes_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wipes_on_drop::<Sha512>();
+    }
+
     /// Where the `hkdf` crate accepts the PRK (64 bytes and up), it is the reference.
     #[test]
     fn matches_the_hkdf_crate_for_long_prks() {

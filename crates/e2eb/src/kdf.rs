@@ -131,6 +131,11 @@ impl Argon2idParams {
     pub fn memory_bytes(&self) -> u64 {
         u64::from(self.memory_kib) * 1024
     }
+
+    /// Work of one derivation, memory × passes: `m` × 1024 × `t` bytes.
+    pub fn work_bytes(&self) -> u128 {
+        u128::from(self.memory_bytes()) * u128::from(self.passes)
+    }
 }
 
 /// scrypt parameters (RFC 7914), 32-byte output.
@@ -198,9 +203,16 @@ impl ScryptParams {
         Ok(())
     }
 
-    /// Bytes of memory one derivation allocates: 128 * r * (N + p).
+    /// Bytes of memory one derivation allocates when its `p` lanes run one after another, as
+    /// here: 128 * r * (N + p) (SPEC.md, "KDF caps"). Exact for every value of the fields.
     pub fn memory_bytes(&self) -> u128 {
         128 * u128::from(self.r) * ((1u128 << self.log_n) + u128::from(self.p))
+    }
+
+    /// Work of one derivation, memory × passes, each of the `p` lanes being one pass over its
+    /// 128 * r * N bytes: 128 * r * N * p bytes.
+    pub fn work_bytes(&self) -> u128 {
+        128 * u128::from(self.r) * (1u128 << self.log_n) * u128::from(self.p)
     }
 }
 
@@ -224,21 +236,42 @@ impl KdfParams {
     }
 
     /// Parses the command line's `m=65536,t=3,p=4` (Argon2id) or `ln=17,r=8,p=1` (scrypt);
-    /// keys left out take the defaults of `kdf`.
+    /// keys left out take the defaults of `kdf`. Argon2id's `m` is in KiB, or in the unit
+    /// written after it: `m=64MiB` (KiB, MiB, GiB, TiB; a whole number of KiB). A key given
+    /// twice and an empty item (`m=1024,,t=2`, a trailing comma, an empty text) are refused,
+    /// since either is more likely a slip than a choice.
     pub fn parse(kdf: KdfKind, text: &str) -> Result<KdfParams> {
-        let mut pairs = Vec::new();
-        for pair in text
-            .split(',')
-            .map(str::trim)
-            .filter(|pair| !pair.is_empty())
-        {
+        let mut pairs: Vec<(String, u64)> = Vec::new();
+        for pair in text.split(',').map(str::trim) {
+            if pair.is_empty() {
+                return Err(Error::InvalidKdfParameters(format!(
+                    "{text:?} has an empty item; write key=value pairs separated by single commas"
+                )));
+            }
             let (key, value) = pair.split_once('=').ok_or_else(|| {
                 Error::InvalidKdfParameters(format!("{pair:?} is not of the form key=value"))
             })?;
-            let value: u64 = value.trim().parse().map_err(|_| {
-                Error::InvalidKdfParameters(format!("{pair:?}: the value is not a whole number"))
-            })?;
-            pairs.push((key.trim().to_ascii_lowercase(), value));
+            let key = key.trim().to_ascii_lowercase();
+            let value = value.trim();
+            let value = if kdf == KdfKind::Argon2id && key == "m" {
+                parse_kib(value).ok_or_else(|| {
+                    Error::InvalidKdfParameters(format!(
+                        "{pair:?}: m is a whole number of KiB, or a size such as 64MiB"
+                    ))
+                })?
+            } else {
+                value.parse().map_err(|_| {
+                    Error::InvalidKdfParameters(format!(
+                        "{pair:?}: the value is not a whole number"
+                    ))
+                })?
+            };
+            if pairs.iter().any(|(seen, _)| *seen == key) {
+                return Err(Error::InvalidKdfParameters(format!(
+                    "{key} is given twice in {text:?}"
+                )));
+            }
+            pairs.push((key, value));
         }
         let params = match kdf {
             KdfKind::Argon2id => {
@@ -287,6 +320,15 @@ impl KdfParams {
         }
     }
 
+    /// Work of one derivation, memory × passes, in bytes: what [`crate::KdfCaps`] bounds per
+    /// slot and sums over a backup's password slots.
+    pub fn work_bytes(&self) -> u128 {
+        match self {
+            KdfParams::Argon2id(params) => params.work_bytes(),
+            KdfParams::Scrypt(params) => params.work_bytes(),
+        }
+    }
+
     /// Derives the 32-byte key-encryption key from `password` and `salt`, exactly as a slot's
     /// KEK is derived: for tuning and benchmarks to time the library's own code path.
     ///
@@ -330,14 +372,50 @@ impl KdfParams {
                 .map_err(|error| Error::InvalidKdfParameters(format!("argon2id: {error}")))?;
             }
             KdfParams::Scrypt(params) => {
-                let scrypt_params = scrypt::Params::new(params.log_n, params.r, params.p)
-                    .map_err(|_| Error::InvalidKdfParameters(format!("scrypt {params}")))?;
+                let scrypt_params =
+                    scrypt::Params::new(params.log_n, params.r, params.p).map_err(|_| {
+                        Error::KdfMemory {
+                            needed: params.memory_bytes(),
+                        }
+                    })?;
+                // The scrypt crate allocates with `vec!`, which aborts the process when the
+                // allocation fails: reserve the same amount first, so that memory this machine
+                // cannot give is an error instead. (The reservation is released before scrypt
+                // allocates; pages are only committed when written.)
+                probe_allocation(params.memory_bytes())?;
                 scrypt::scrypt(input.as_bytes(), salt, &scrypt_params, kek.as_mut_slice())
                     .map_err(|_| Error::InvalidKdfParameters(format!("scrypt {params}")))?;
             }
         }
         Ok(kek)
     }
+}
+
+/// `text` as KiB: a bare whole number is KiB; a whole number followed by KiB, MiB, GiB or TiB
+/// (any case, a space allowed between) is converted, and must come to a whole number of KiB.
+fn parse_kib(text: &str) -> Option<u64> {
+    let digits_end = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits_end);
+    let number: u64 = number.parse().ok()?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "kib" => 0,
+        "mib" => 10,
+        "gib" => 20,
+        "tib" => 30,
+        _ => return None,
+    };
+    number.checked_mul(1 << shift)
+}
+
+/// Fails with [`Error::KdfMemory`] unless `bytes` can be reserved now.
+fn probe_allocation(bytes: u128) -> Result<()> {
+    let too_much = || Error::KdfMemory { needed: bytes };
+    let len = usize::try_from(bytes).map_err(|_| too_much())?;
+    let mut probe: Vec<u8> = Vec::new();
+    probe.try_reserve_exact(len).map_err(|_| too_much())?;
+    Ok(())
 }
 
 fn unknown_key(key: &str, known: &str) -> Error {
@@ -441,6 +519,44 @@ mod tests {
         assert!(
             KdfParams::parse(KdfKind::Scrypt, "r=65536,p=16384").is_err(),
             "r*p >= 2^30"
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_and_empty_items_are_refused_and_m_takes_units() {
+        for text in [
+            "m=1024,m=2048",
+            "t=2,T=3",
+            "m=1024,,t=2",
+            "m=1024,",
+            ",m=1024",
+            "",
+            " ",
+        ] {
+            assert!(
+                matches!(
+                    KdfParams::parse(KdfKind::Argon2id, text),
+                    Err(Error::InvalidKdfParameters(_))
+                ),
+                "{text:?}"
+            );
+        }
+        assert!(KdfParams::parse(KdfKind::Scrypt, "ln=15,ln=16").is_err());
+        let with_unit = |text| match KdfParams::parse(KdfKind::Argon2id, text).unwrap() {
+            KdfParams::Argon2id(params) => params.memory_kib(),
+            other => panic!("{other}"),
+        };
+        assert_eq!(with_unit("m=64MiB,t=3,p=4"), 65536);
+        assert_eq!(with_unit("m=64 mib"), 65536);
+        assert_eq!(with_unit("m=1GiB"), 1 << 20);
+        assert_eq!(with_unit("m=19456KiB"), 19456);
+        assert_eq!(with_unit("m=19456"), 19456);
+        for text in ["m=1.5MiB", "m=64MB", "m=64x", "m=5TiB"] {
+            assert!(KdfParams::parse(KdfKind::Argon2id, text).is_err(), "{text}");
+        }
+        assert!(
+            KdfParams::parse(KdfKind::Scrypt, "ln=1MiB").is_err(),
+            "units are for m only"
         );
     }
 

@@ -122,6 +122,7 @@ mod slot_kind;
 pub mod source;
 pub mod suite;
 mod threads;
+mod typo;
 mod version;
 mod writer;
 
@@ -140,6 +141,7 @@ pub use slot::{KeySlot, Secret, SlotKind, SlotSecret};
 pub use source::ReadAt;
 pub use suite::Suite;
 pub use threads::Threads;
+pub use typo::RecoveryKeyTypo;
 pub use writer::EncryptWriter;
 
 /// The layers below the backup format: fixed randomness, the raw payload layer, key schedules.

@@ -205,14 +205,23 @@ impl PayloadCipher {
     /// the plaintext. `offset` (of the chunk in the whole file) only goes into the error.
     pub fn open_chunk(&self, index: u64, sealed: &mut [u8], offset: u64) -> Result<()> {
         check_index(index)?;
+        let last = is_final_window(sealed.len());
         let Some(plaintext_len) = sealed.len().checked_sub(TAG_LEN) else {
-            return Err(Error::ChunkCorrupt { index, offset });
+            return Err(Error::ChunkCorrupt {
+                index,
+                offset,
+                last,
+            });
         };
         let (ciphertext, tag) = sealed.split_at_mut(plaintext_len);
         let tag: &[u8; TAG_LEN] = (&*tag).try_into().expect("split at TAG_LEN");
         self.aead
             .open_in_place(&self.nonce(index), ciphertext, tag)
-            .map_err(|_| Error::ChunkCorrupt { index, offset })
+            .map_err(|_| Error::ChunkCorrupt {
+                index,
+                offset,
+                last,
+            })
     }
 }
 
@@ -243,8 +252,18 @@ impl PayloadCipher {
         check_index(index)?;
         self.aead
             .open_to(&self.nonce(index), ciphertext, tag, plaintext)
-            .map_err(|_| Error::ChunkCorrupt { index, offset })
+            .map_err(|_| Error::ChunkCorrupt {
+                index,
+                offset,
+                last: is_final_window(ciphertext.len() + TAG_LEN),
+            })
     }
+}
+
+/// Whether a window of `sealed_len` bytes is the backup's final chunk: only the final chunk
+/// is shorter than a full sealed chunk (SPEC.md, "Payload").
+fn is_final_window(sealed_len: usize) -> bool {
+    sealed_len < crate::payload::SEALED_CHUNK_LEN
 }
 
 fn check_index(index: u64) -> Result<()> {

@@ -65,7 +65,9 @@ impl RecoveryKey {
             let Some(value) = character.to_digit(16) else {
                 return Err(RecoveryKeyError::InvalidCharacter {
                     character,
-                    group: digits / GROUP_LEN + 1,
+                    // Every place after the last digit is "group 17" (SPEC.md, "Recovery
+                    // key"): a key has 16 groups, and a 17th names no real one.
+                    group: (digits / GROUP_LEN + 1).min(DIGITS / GROUP_LEN + 1),
                     position: digits + 1,
                 });
             };
@@ -161,6 +163,20 @@ mod tests {
             "  6730 a595 a148 4d0c\n39c1 01dc 0ac8 2ec5\r\ne401 bb6f 0e1b 8ee2\tdc10 4a6b 3687 f017\n".into(),
         ] {
             assert_eq!(RecoveryKey::parse(&text).unwrap(), reference(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_bad_character_after_any_number_of_extra_digits_is_in_group_17() {
+        for extra in [0, 1, 4, 5, 40] {
+            let text = format!("{KEY_HEX}{}.", "0".repeat(extra));
+            assert!(
+                matches!(
+                    RecoveryKey::parse(&text),
+                    Err(RecoveryKeyError::InvalidCharacter { group: 17, .. })
+                ),
+                "{extra} extra digits"
+            );
         }
     }
 

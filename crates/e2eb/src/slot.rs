@@ -305,21 +305,21 @@ impl KeySlot {
         Ok(slot)
     }
 
-    /// Tries to open this slot with `secret`: `Ok(None)` when the secret is not this slot's
-    /// (its key check differs), [`Error::SlotCorrupt`] when the key check matches but the wrapped
-    /// key fails authentication. KDF caps are checked by the caller.
-    pub(crate) fn open(
+    /// Tries to open this slot with `kek`, a key-encryption key derived from a secret of this
+    /// slot's kind: `Ok(None)` when it is not this slot's (its key check differs),
+    /// [`Error::SlotCorrupt`] when the key check matches but the wrapped key fails
+    /// authentication. Deriving the KEK, under the caps, is the caller's.
+    pub(crate) fn open_with_kek(
         &self,
         index: usize,
         suite: Suite,
         backend: Backend,
-        secret: &Secret,
+        kek: &[u8; KEK_LEN],
     ) -> Result<Option<FileKey>> {
-        let Some(kek) = self.kek(secret)? else {
+        let Some(sealed) = self.sealed() else {
             return Ok(None);
         };
-        let sealed = self.sealed().expect("known slots are sealed");
-        let schedule = self.schedule(suite, &kek);
+        let schedule = self.schedule(suite, kek);
         if !bool::from(schedule.key_check.ct_eq(&sealed.key_check)) {
             return Ok(None);
         }
@@ -342,7 +342,7 @@ impl KeySlot {
         self.kek(secret)
     }
 
-    fn kek(&self, secret: &Secret) -> Result<Option<Zeroizing<[u8; KEK_LEN]>>> {
+    pub(crate) fn kek(&self, secret: &Secret) -> Result<Option<Zeroizing<[u8; KEK_LEN]>>> {
         Ok(Some(match (self, secret) {
             (KeySlot::RecoveryKey { salt, .. }, Secret::RecoveryKey(recovery_key)) => {
                 recovery_key_kek(recovery_key, salt)

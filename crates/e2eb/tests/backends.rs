@@ -449,7 +449,7 @@ fn damaged_in_two_runs() -> (Vec<u8>, usize, Vec<u8>) {
 /// Whether `outcome` is the error a serial decryption of [`damaged_in_two_runs`]'s copy gives:
 /// chunk 700, at its offset.
 fn names_the_lower_damaged_chunk<T>(outcome: &e2eb::Result<T>, chunks_offset: usize) -> bool {
-    matches!(outcome, Err(Error::ChunkCorrupt { index: 700, offset })
+    matches!(outcome, Err(Error::ChunkCorrupt { index: 700, offset, .. })
         if *offset == (chunks_offset + 700 * 16400) as u64)
 }
 

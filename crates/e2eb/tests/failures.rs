@@ -167,7 +167,9 @@ fn every_flipped_byte_in_chunks_names_the_chunk() {
             end - 1,
         ] {
             match failure(&flipped(&backup, position, 0x80), rk) {
-                Error::ChunkCorrupt { index: got, offset } => {
+                Error::ChunkCorrupt {
+                    index: got, offset, ..
+                } => {
                     assert_eq!((got, offset), (index, start as u64), "byte {position}");
                 }
                 other => panic!("byte {position}: {other}"),
@@ -212,6 +214,61 @@ fn truncation_at_every_boundary_is_an_error() {
         failure(&backup[..final_start], rk),
         Error::Truncated(Truncation::MissingFinalChunk { index: 2 })
     ));
+}
+
+#[test]
+fn the_right_key_on_an_altered_slot_is_not_called_simply_wrong() {
+    // An altered salt (or suite, KDF parameter, key check) makes the right secret fail the key
+    // check: the verdict must leave room for the alteration.
+    let backup = backup(Suite::Aes256Gcm, 100);
+    let altered = flipped(&backup, SLOT_SALT.start + 5, 0x10);
+    let error = failure(&altered, rk);
+    assert!(matches!(error, Error::NoSlotOpened { .. }), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("wrong recovery key, or this slot's bytes were altered"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_backup_cut_inside_its_last_chunk_is_reported_as_truncated_or_damaged() {
+    let backup = backup(Suite::Aes256Gcm, 3 * 16384 + 2000);
+    for cut in [1000, 1, 2000] {
+        let error = failure(&backup[..backup.len() - cut], rk);
+        assert!(
+            matches!(
+                error,
+                Error::ChunkCorrupt {
+                    index: 3,
+                    last: true,
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("truncated or damaged final chunk: chunk 3"),
+            "{error}"
+        );
+    }
+    // A damaged chunk before the last is not called a truncation.
+    let error = failure(&flipped(&backup, CHUNKS + 10, 1), rk);
+    assert!(
+        matches!(
+            error,
+            Error::ChunkCorrupt {
+                index: 0,
+                last: false,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("truncated"), "{error}");
 }
 
 #[test]
@@ -287,7 +344,8 @@ fn wrong_secrets_say_which_kind_failed() {
     );
     assert_eq!(
         error.to_string(),
-        "wrong recovery key: it does not open this backup's recovery key slot"
+        "wrong recovery key, or this slot's bytes were altered: the recovery key does not open \
+         this backup's recovery key slot"
     );
 
     let wrong_password = || Secret::Password(e2eb::Password::new("Tr0ub4dor&3".into()).unwrap());
@@ -445,6 +503,157 @@ fn hostile_kdf_parameters_are_refused_before_any_work() {
         // minutes, so this only guards against the check coming after the work.
         assert!(started.elapsed().as_secs() < 5, "{kdf}: {error}");
     }
+}
+
+/// A password slot like [`hostile_slot`] with its own salt, numbered `seed`.
+fn password_slot_salted(kdf: e2eb::KdfParams, seed: u8) -> KeySlot {
+    KeySlot::Password {
+        kdf,
+        salt: vec![seed; 32],
+        sealed: e2eb::slot::SealedFileKey {
+            key_check: [0; 32],
+            wrapped: [0; 48],
+        },
+    }
+}
+
+/// Decrypts `backup` with the wrong password under `caps`, timing the refusal.
+fn refused_within_a_second(backup: &[u8], caps: KdfCaps) -> Error {
+    let started = std::time::Instant::now();
+    let error = decryptor(secret_for(SlotChoice::Argon2id), 1)
+        .caps(caps)
+        .decrypt_to_vec(backup)
+        .unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{error}: answered after {:?}",
+        started.elapsed()
+    );
+    error
+}
+
+#[test]
+fn sixteen_slots_at_the_old_per_parameter_caps_are_refused_before_any_work() {
+    use e2eb::{Argon2idParams, KdfParameter, KdfParams};
+    // m = 4 GiB, t = 64, p = 64: each parameter equal to its cap, so allowed one by one; their
+    // product is 256 GiB of work per slot.
+    let heavy = KdfParams::Argon2id(Argon2idParams::unvalidated(4 << 20, 64, 64));
+    let slots = (0..16)
+        .map(|seed| password_slot_salted(heavy, seed))
+        .collect();
+    let backup = with_slots(Suite::Aes256Gcm, slots, b"x");
+    let error = refused_within_a_second(&backup, KdfCaps::for_physical_memory(None));
+    match &error {
+        Error::KdfOverCap {
+            index: 0, exceeded, ..
+        } => {
+            assert_eq!(exceeded.parameter, KdfParameter::Work);
+            assert_eq!(exceeded.value, 256 << 30);
+            assert_eq!(exceeded.cap, 16 << 30);
+        }
+        other => panic!("{other}"),
+    }
+    assert!(
+        error
+            .to_string()
+            .contains("memory × passes = 256 GiB, above the cap of 16 GiB"),
+        "{error}"
+    );
+}
+
+#[test]
+fn sixteen_slots_at_the_per_slot_caps_exceed_the_backup_budget_before_any_work() {
+    use e2eb::{Argon2idParams, KdfParameter, KdfParams};
+    // 1 GiB × 16 passes: exactly the per-slot work cap, so every slot passes on its own.
+    let at_cap = KdfParams::Argon2id(Argon2idParams::unvalidated(1 << 20, 16, 4));
+    let slots = (0..16)
+        .map(|seed| password_slot_salted(at_cap, seed))
+        .collect();
+    let backup = with_slots(Suite::Aes256Gcm, slots, b"x");
+    let error = refused_within_a_second(&backup, KdfCaps::for_physical_memory(None));
+    match &error {
+        // Slots 0 and 1 fill the 32 GiB budget; slot 2 is the one over it.
+        Error::KdfOverCap {
+            index: 2, exceeded, ..
+        } => {
+            assert_eq!(exceeded.parameter, KdfParameter::BackupWork);
+            assert_eq!((exceeded.value, exceeded.cap), (48 << 30, 32 << 30));
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[test]
+fn more_password_slots_than_the_cap_are_refused_before_any_work() {
+    use e2eb::{Argon2idParams, KdfParameter, KdfParams};
+    let tiny = KdfParams::Argon2id(Argon2idParams::unvalidated(8, 1, 1));
+    let slots = (0..9)
+        .map(|seed| password_slot_salted(tiny, seed))
+        .collect();
+    let backup = with_slots(Suite::Aes256Gcm, slots, b"x");
+    let error = refused_within_a_second(&backup, KdfCaps::for_physical_memory(None));
+    match &error {
+        Error::KdfOverCap {
+            index: 8, exceeded, ..
+        } => {
+            assert_eq!(exceeded.parameter, KdfParameter::PasswordSlots);
+            assert_eq!((exceeded.value, exceeded.cap), (9, 8));
+        }
+        other => panic!("{other}"),
+    }
+    // Raised, every slot is tried.
+    let error = decryptor(secret_for(SlotChoice::Argon2id), 1)
+        .caps(KdfCaps::for_physical_memory(None).with_max_password_slots(9))
+        .decrypt_to_vec(&backup)
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::NoSlotOpened { tried: 9, .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn slots_with_the_same_kdf_parameters_and_salt_are_one_derivation() {
+    use e2eb::{Argon2idParams, KdfParams};
+    let kdf = KdfParams::Argon2id(Argon2idParams::unvalidated(64, 1, 1));
+    let caps = KdfCaps::for_physical_memory(None)
+        .with_max_backup_work_bytes(64 << 10)
+        .with_max_password_slots(1);
+    let same: Vec<KeySlot> = (0..3).map(|_| password_slot_salted(kdf, 9)).collect();
+    let error = decryptor(secret_for(SlotChoice::Argon2id), 1)
+        .caps(caps)
+        .decrypt_to_vec(&with_slots(Suite::Aes256Gcm, same, b"x"))
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::NoSlotOpened { tried: 3, .. }),
+        "one derivation for three identical slots fits the budget: {error}"
+    );
+    let distinct: Vec<KeySlot> = (0..3).map(|seed| password_slot_salted(kdf, seed)).collect();
+    let error = decryptor(secret_for(SlotChoice::Argon2id), 1)
+        .caps(caps)
+        .decrypt_to_vec(&with_slots(Suite::Aes256Gcm, distinct, b"x"))
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::KdfOverCap { index: 1, .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_kdf_setting_this_machine_cannot_allocate_is_an_error_not_an_abort() {
+    use e2eb::{Encryptor, KdfParams, ScryptParams};
+    // 2^40 × 1 KiB: scrypt's own allocation would abort the process.
+    let huge = KdfParams::Scrypt(ScryptParams::new(40, 8, 1).unwrap());
+    let error = Encryptor::new(Suite::Aes256Gcm)
+        .password(password(), huge)
+        .encrypt_to_vec(b"x")
+        .unwrap_err();
+    assert!(matches!(error, Error::KdfMemory { .. }), "{error}");
+    assert_eq!(error.class(), "KdfOverCap");
+    assert!(
+        error.to_string().contains("1099511627777 KiB of memory"),
+        "{error}"
+    );
 }
 
 #[test]

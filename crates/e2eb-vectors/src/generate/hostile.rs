@@ -6,7 +6,12 @@ use super::*;
 /// A backup whose only slot is `slot` (not openable: its sealed key is zeros); the payload is
 /// sealed under the header, so only the slot's parameters can make it fail.
 fn backup_with_slot(label: &str, slot: KeySlot) -> e2eb::Result<Vec<u8>> {
-    let header = Header::from_slots(Suite::Aes256Gcm, vec![slot]);
+    backup_with_slots(label, vec![slot])
+}
+
+/// As [`backup_with_slot`], with several slots.
+fn backup_with_slots(label: &str, slots: Vec<KeySlot>) -> e2eb::Result<Vec<u8>> {
+    let header = Header::from_slots(Suite::Aes256Gcm, slots);
     let payload = e2eb::hazmat::chunked::encrypt_to_vec(
         Suite::Aes256Gcm,
         &fixed_bytes(&format!("{label}/file key"), 32),
@@ -19,9 +24,13 @@ fn backup_with_slot(label: &str, slot: KeySlot) -> e2eb::Result<Vec<u8>> {
 }
 
 fn password_slot(kdf: KdfParams, salt_len: usize) -> KeySlot {
+    password_slot_salted(kdf, fixed_bytes("hostile salt", salt_len))
+}
+
+fn password_slot_salted(kdf: KdfParams, salt: Vec<u8>) -> KeySlot {
     KeySlot::Password {
         kdf,
-        salt: fixed_bytes("hostile salt", salt_len),
+        salt,
         sealed: e2eb::slot::SealedFileKey {
             key_check: [0; 32],
             wrapped: [0; 48],
@@ -88,6 +97,24 @@ pub(super) fn hostile_headers(collector: &mut Collector) -> e2eb::Result<()> {
         (
             "scrypt log2 N = 22, r = 9: 4.5 GiB, over the memory cap",
             scrypt(22, 9, 1),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "argon2id m = 4 GiB, t = 64, p = 64: every parameter at its cap, 256 GiB of work",
+            argon(4 * 1024 * 1024, 64, 64),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "argon2id m = 1 GiB, t = 17: 17 GiB of work, just over the work cap",
+            argon(1024 * 1024, 17, 1),
+            32,
+            &["KdfOverCap"],
+        ),
+        (
+            "scrypt log2 N = 20, r = 9, p = 16: 18 GiB of work (128 r N p), within the memory cap",
+            scrypt(20, 9, 16),
             32,
             &["KdfOverCap"],
         ),
@@ -183,6 +210,7 @@ pub(super) fn hostile_headers(collector: &mut Collector) -> e2eb::Result<()> {
             invalid_test(comment.into(), flags, password_secret(), &backup),
         );
     }
+    budget_headers(collector)?;
     let unknown_only = backup_with_slot(
         "unknown only",
         KeySlot::Unknown {
@@ -200,6 +228,56 @@ pub(super) fn hostile_headers(collector: &mut Collector) -> e2eb::Result<()> {
             &unknown_only,
         ),
     );
+    Ok(())
+}
+
+/// Headers whose password slots pass the per-slot caps one by one but not the backup's budget
+/// together (SPEC.md section 10), and the rule that identical slots are one derivation.
+fn budget_headers(collector: &mut Collector) -> e2eb::Result<()> {
+    let argon = |memory_kib, passes, lanes| {
+        KdfParams::Argon2id(Argon2idParams::unvalidated(memory_kib, passes, lanes))
+    };
+    let salted = |kdf, count: usize, distinct: bool| -> Vec<KeySlot> {
+        (0..count)
+            .map(|index| {
+                let label = format!("budget salt {}", if distinct { index } else { 0 });
+                password_slot_salted(kdf, fixed_bytes(&label, 32))
+            })
+            .collect()
+    };
+    let cases: Vec<(&str, Vec<KeySlot>, &[&str])> = vec![
+        (
+            "16 argon2id slots of 1 GiB, t = 16 (each at the work cap): slot 2 takes the summed \
+             work to 48 GiB, over the backup's budget of 32 GiB",
+            salted(argon(1024 * 1024, 16, 4), 16, true),
+            &["KdfOverCap", "KdfBudget", "MultipleSlots"],
+        ),
+        (
+            "9 tiny argon2id slots with distinct salts: one derivation more than the budget allows",
+            salted(argon(64, 1, 1), 9, true),
+            &["KdfOverCap", "KdfBudget", "MultipleSlots"],
+        ),
+        (
+            "9 argon2id slots of identical parameters and salt are one derivation, within the \
+             budget: the wrong password opens none",
+            salted(argon(64, 1, 1), 9, false),
+            &["WrongSecret", "KdfBudget", "MultipleSlots"],
+        ),
+        (
+            "8 tiny argon2id slots with distinct salts, at the budget's count: the wrong password \
+             opens none",
+            salted(argon(64, 1, 1), 8, true),
+            &["WrongSecret", "KdfBudget", "MultipleSlots"],
+        ),
+    ];
+    for (comment, slots, flags) in cases {
+        let backup = backup_with_slots(comment, slots)?;
+        collector.push(
+            "aes-256-gcm",
+            "argon2id",
+            invalid_test(comment.into(), flags, password_secret(), &backup),
+        );
+    }
     Ok(())
 }
 

@@ -61,17 +61,15 @@ enum Storage {
 }
 
 impl Argon2Memory {
-    /// The `params.block_count()` blocks, all zero; [`Error::InvalidKdfParameters`] where the
-    /// memory cannot be had.
+    /// The `params.block_count()` blocks, all zero; [`Error::KdfMemory`] where the memory
+    /// cannot be had.
     pub(super) fn allocate(params: &argon2::Params) -> Result<Argon2Memory> {
         let count = params.block_count();
         let piece_len = piece_len(params);
         #[cfg(unix)]
         {
-            let mapping = Mapping::new(count).map_err(|error| {
-                Error::InvalidKdfParameters(format!(
-                    "argon2id: cannot allocate {count} KiB of memory: {error}"
-                ))
+            let mapping = Mapping::new(count).map_err(|_| Error::KdfMemory {
+                needed: count as u128 * 1024,
             })?;
             let touch = !mapping.huge_pages && lanes(params) < rayon::current_num_threads();
             let mut memory = Argon2Memory {
@@ -153,9 +151,11 @@ fn lanes(params: &argon2::Params) -> usize {
 #[cfg(any(not(unix), test))]
 fn written(count: usize, piece_len: usize) -> Result<Vec<Block>> {
     let mut blocks = Vec::new();
-    blocks.try_reserve_exact(count).map_err(|_| {
-        Error::InvalidKdfParameters(format!("argon2id: cannot allocate {count} KiB of memory"))
-    })?;
+    blocks
+        .try_reserve_exact(count)
+        .map_err(|_| Error::KdfMemory {
+            needed: count as u128 * 1024,
+        })?;
     (0..count)
         .into_par_iter()
         .with_min_len(piece_len)
