@@ -2,6 +2,7 @@
 //! the interruption left: nothing under OUT's name (it appears only by rename, once complete),
 //! an incomplete stream, or an output that was already complete.
 
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -68,9 +69,14 @@ pub fn install() {
     });
 }
 
-/// Registers `path` for removal on interruption until [`forget`] is called.
-pub fn remove_on_interrupt(path: &Path) {
-    lock(&STATE).pending.push(path.to_path_buf());
+/// Creates the file `path` with `create` and registers it for removal on interruption until
+/// [`forget`] is called. Both happen under the handler's lock, so an interruption comes either
+/// before the file exists or after it is registered, never in between.
+pub fn create_removable<T>(path: &Path, create: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+    let mut state = lock(&STATE);
+    let created = create()?;
+    state.pending.push(path.to_path_buf());
+    Ok(created)
 }
 
 /// Stops tracking `path` (it was renamed into place or already removed).

@@ -159,12 +159,12 @@ impl NamedTemporary {
         let _ = mode;
         for _ in 0..NAME_ATTEMPTS {
             let path = directory.join(temporary_name(name));
-            let file = match options.open(&path) {
+            let file = match interrupt::create_removable(&path, || options.open(&path)) {
                 Ok(file) => file,
                 Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
                 Err(error) => return Err(error),
             };
-            let registration = InterruptRegistration::new(&path);
+            let registration = InterruptRegistration(path.clone());
             let temp_path = TempPath::try_from_path(&path).inspect_err(|_| {
                 let _ = fs::remove_file(&path);
             })?;
@@ -228,13 +228,6 @@ impl NamedTemporary {
 /// Keeps a path in the interrupt handler's removal list while it lives.
 #[derive(Debug)]
 struct InterruptRegistration(PathBuf);
-
-impl InterruptRegistration {
-    fn new(path: &Path) -> InterruptRegistration {
-        interrupt::remove_on_interrupt(path);
-        InterruptRegistration(path.to_path_buf())
-    }
-}
 
 impl Drop for InterruptRegistration {
     fn drop(&mut self) {
