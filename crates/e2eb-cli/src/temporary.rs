@@ -60,10 +60,10 @@ impl Temporary {
     pub fn create_beside(path: &Path, mode: u32) -> io::Result<Temporary> {
         remove_stale_in(directory_of(path));
         #[cfg(target_os = "linux")]
-        if !portable_forced() {
-            if let Ok(file) = unnamed::UnnamedFile::create(directory_of(path), mode) {
-                return Ok(Temporary::Unnamed(file));
-            }
+        if !portable_forced()
+            && let Ok(file) = unnamed::UnnamedFile::create(directory_of(path), mode)
+        {
+            return Ok(Temporary::Unnamed(file));
         }
         NamedTemporary::create(directory_of(path), path.file_name(), mode).map(Temporary::Named)
     }
@@ -94,10 +94,10 @@ pub fn spool(mode: u32) -> io::Result<File> {
     let directory = std::env::temp_dir();
     remove_stale_in(&directory);
     #[cfg(target_os = "linux")]
-    if !portable_forced() {
-        if let Ok(file) = unnamed::UnnamedFile::create(&directory, mode) {
-            return Ok(file.into_file());
-        }
+    if !portable_forced()
+        && let Ok(file) = unnamed::UnnamedFile::create(&directory, mode)
+    {
+        return Ok(file.into_file());
     }
     NamedTemporary::create(&directory, Some(OsStr::new("spool")), mode)?.into_unnamed()
 }

@@ -178,7 +178,7 @@ fn campaign(binary: &Path, dir: &Path, size: usize, runs: usize, seed: u64) -> R
             operation: *random.pick(&[Operation::Encrypt, Operation::Decrypt]),
             force: *random.pick(&[false, true]),
             portable: *random.pick(&[false, true]),
-            signal: *random.pick(&SIGNALS),
+            signal: SIGNALS[random.below(SIGNALS.len() as u64) as usize],
         };
         let window = fixture.duration[&case.operation].mul_f64(1.2);
         let delay = Duration::from_micros(random.below(window.as_micros() as u64 + 1));
