@@ -382,3 +382,37 @@ mod unnamed {
         PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_are_hidden_and_say_what_they_were() {
+        let name = temporary_name(Some(OsStr::new("msgstore.db")));
+        let name = name.to_str().unwrap();
+        assert!(name.starts_with(".msgstore.db.e2eb-tmp-"), "{name}");
+        assert_eq!(name.len(), ".msgstore.db.e2eb-tmp-".len() + 8);
+        // A name that would push the temporary one past the file system's limit is left out.
+        let long = "x".repeat(LONGEST_NAME_KEPT + 1);
+        let name = temporary_name(Some(OsStr::new(&long)));
+        assert!(name.to_str().unwrap().starts_with(".e2eb-tmp-"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_file_is_stale_only_once_its_run_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let temporary = NamedTemporary::create(dir.path(), Some(OsStr::new("out")), 0o600).unwrap();
+        let path = temporary.named.path().to_path_buf();
+        remove_stale_in(dir.path());
+        assert!(path.exists(), "a live run's file was removed");
+        let (file, temp_path) = temporary.named.into_parts();
+        // Keep the file on disk, as a killed run does, and let go of it.
+        let kept = temp_path.keep().unwrap();
+        drop(file);
+        drop(temporary._lock);
+        remove_stale_in(dir.path());
+        assert!(!kept.exists(), "a dead run's file stayed");
+    }
+}

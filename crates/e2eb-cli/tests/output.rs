@@ -335,21 +335,26 @@ fn a_dead_runs_temporary_file_is_removed_by_the_next_run_and_a_live_one_is_kept(
         // A live run's file: its lock is held (here by flock(1), for the test's duration).
         let live = scratch.path(".other.e2eb-tmp-l1v3l1v3");
         fs::write(&live, b"a run still writing").unwrap();
-        let mut holder = std::process::Command::new("flock")
+        // Without util-linux's flock(1) only the dead run's file is checked.
+        let holder = std::process::Command::new("flock")
             .arg(&live)
             .args(["sleep", "30"])
             .spawn()
-            .unwrap();
+            .ok();
         std::thread::sleep(std::time::Duration::from_millis(300));
 
         scratch
             .decrypt(portable, &scratch.path("out.bin"))
             .assert()
             .success();
-        let _ = holder.kill();
-        let _ = holder.wait();
         assert!(!stale.exists(), "portable: {portable}");
-        assert!(live.exists(), "portable: {portable}");
+        if let Some(mut holder) = holder {
+            let _ = holder.kill();
+            let _ = holder.wait();
+            assert!(live.exists(), "portable: {portable}");
+        } else {
+            println!("skipped the live file: no flock(1) here");
+        }
         assert!(fs::read(scratch.path("out.bin")).unwrap() == scratch.data);
     }
 }
