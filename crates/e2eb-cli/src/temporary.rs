@@ -244,7 +244,10 @@ fn lock_exclusive(file: File) -> io::Result<nix::fcntl::Flock<File>> {
 }
 
 /// Removes temporary files that runs which died (SIGKILL, power loss) left in `directory`.
-/// Best effort: a file that cannot be examined or removed stays.
+/// Best effort: a file that cannot be examined or removed stays. A named temporary file is
+/// locked a few microseconds after it is created; a concurrent run scanning in exactly that
+/// instant removes it, and the run that made it then fails to rename it into place (an error,
+/// never a damaged OUT). Unnamed files are locked before they have a name, so never.
 pub fn remove_stale_in(directory: &Path) {
     let Ok(entries) = fs::read_dir(directory) else {
         return;
