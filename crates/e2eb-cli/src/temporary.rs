@@ -21,7 +21,8 @@ use crate::interrupt;
 
 /// Set to `1`, forces the portable named-temporary-file path where the platform has a better
 /// one, so that the path other systems take is built and tested on Linux too.
-pub const FORCE_PORTABLE_ENV: &str = "E2EB_PORTABLE_OUTPUT";
+#[cfg(target_os = "linux")]
+const FORCE_PORTABLE_ENV: &str = "E2EB_PORTABLE_OUTPUT";
 
 /// What every temporary file's name contains, so that a leftover says what it was.
 const MARKER: &str = ".e2eb-tmp-";
@@ -30,6 +31,7 @@ const MARKER: &str = ".e2eb-tmp-";
 /// push the temporary name past the file system's limit.
 const LONGEST_NAME_KEPT: usize = 200;
 
+#[cfg(target_os = "linux")]
 fn portable_forced() -> bool {
     std::env::var_os(FORCE_PORTABLE_ENV).is_some_and(|value| value == "1")
 }

@@ -5,6 +5,10 @@
 //! (`E2EB_PORTABLE_OUTPUT=1`, what other systems use) writes a hidden named file: SIGINT and
 //! SIGTERM remove it, a SIGKILL leaves it (hidden, recognisable, mode 0600 for decrypted data)
 //! and the next run into the directory removes it. Both paths run every test here.
+//!
+//! Linux only: the tests watch the process through /proc.
+
+#![cfg(target_os = "linux")]
 
 use std::os::unix::fs::PermissionsExt;
 

@@ -1,6 +1,11 @@
 //! Where the output goes, checked before any work and reported truthfully, on both output
 //! paths: Linux's unnamed temporary files, and the portable named ones
 //! (`E2EB_PORTABLE_OUTPUT=1`), which every other system uses.
+//!
+//! Linux only: the tests use /dev/full, /proc and mount namespaces, and compare the two output
+//! paths, which other systems do not both have.
+
+#![cfg(target_os = "linux")]
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
