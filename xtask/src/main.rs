@@ -9,6 +9,8 @@
 //!   for a target time on the device that recorded the run.
 //! - `cargo xtask argon2-reference`: e2eb's Argon2id against the reference C implementation.
 //! - `cargo xtask versus-age`: the CLI against `age` on the same file.
+//! - `cargo xtask kill-campaign [--runs 200] [--size 64MiB]`: random signals at random moments
+//!   over `e2eb encrypt`/`decrypt`, checking what each interrupted run left on disk.
 //!
 //! This file only parses the command line and hands it to a task. Each task is a module under
 //! `tasks/`; everything else at the top level is shared. Tasks import shared modules, and shared
@@ -58,6 +60,9 @@ enum Task {
     /// Time `e2eb encrypt` and `decrypt` against `age` (X25519 recipient) on the same file in
     /// the page cache, output to /dev/null, in interleaved rounds.
     VersusAge(tasks::versus_age::Options),
+    /// Interrupt `e2eb encrypt` and `decrypt` with random signals at random moments (with and
+    /// without --force, on both output paths) and check what each run left on disk.
+    KillCampaign(tasks::kill_campaign::Options),
     /// Runs one KDF setting in this process and prints its timings and peak memory (started by
     /// `bench`, one process per setting).
     #[command(hide = true)]
@@ -75,6 +80,7 @@ fn main() -> ExitCode {
         Task::KdfProbe(options) => tasks::bench::kdf::probe(options),
         Task::Argon2Reference(options) => tasks::argon2_reference::run(options),
         Task::VersusAge(options) => tasks::versus_age::run(options),
+        Task::KillCampaign(options) => tasks::kill_campaign::run(options),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

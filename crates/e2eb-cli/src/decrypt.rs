@@ -16,6 +16,12 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
             "no backup given: name IN, or pipe the backup into stdin",
         ));
     }
+    input.refuse_secret_from_stdin(
+        [&args.recovery_key_file, &args.password_file]
+            .into_iter()
+            .flatten()
+            .map(|path| path.as_path()),
+    )?;
     let plan = OutputPlan::new(
         &args.output,
         args.run.force,

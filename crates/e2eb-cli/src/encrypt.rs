@@ -1,6 +1,7 @@
 //! `e2eb encrypt`: data in, backup out, with one key slot per secret given.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use e2eb::CapExceeded;
 use e2eb::{Encryptor, KdfCaps, KdfKind, KdfParams, Threads};
@@ -26,6 +27,7 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
     }
 
     let input = Input::open(args.input.as_deref())?;
+    input.refuse_secret_from_stdin(secret_files(&args.slots))?;
     let plan = OutputPlan::new(
         &args.output,
         args.run.force,
@@ -52,6 +54,14 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
     outcome.map_err(|error| Failure::library(error, None))?;
     drop(progress);
     output.commit()
+}
+
+/// The files the key slots' secrets are read from.
+pub fn secret_files(slots: &[SlotSource]) -> impl Iterator<Item = &Path> {
+    slots.iter().filter_map(|slot| match slot {
+        SlotSource::RecoveryKeyFile(path) | SlotSource::PasswordFile(path) => Some(path.as_path()),
+        SlotSource::PasswordPrompt => None,
+    })
 }
 
 /// Adds a key slot for each secret, in command-line order, reading files and prompting as it

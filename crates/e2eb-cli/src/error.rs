@@ -134,7 +134,7 @@ pub fn cap_flag(parameter: KdfParameter) -> Option<&'static str> {
 /// nothing to a person.
 pub fn describe_io(error: &io::Error) -> String {
     if let Some(labelled) = LabelledIoError::find(error) {
-        return labelled.source.to_string();
+        return describe_io(&labelled.source);
     }
     let text = error.to_string();
     match (error.raw_os_error(), text.rfind(" (os error ")) {

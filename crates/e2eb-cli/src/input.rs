@@ -2,26 +2,82 @@
 
 use std::fs::{File, Metadata};
 use std::io::{self, IsTerminal, Read};
-use std::os::fd::AsFd;
-use std::os::unix::fs::MetadataExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Failure, LabelledIoError};
 
-/// Names a file by device and inode, so two paths (or a path and stdin) can be seen to be one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Names a file so that two paths (or a path and stdin) can be seen to be one: by device and
+/// inode on Unix, by canonical path elsewhere (where stdin's file has no path to compare).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileIdentity {
-    device: u64,
-    inode: u64,
+    #[cfg(unix)]
+    device_and_inode: (u64, u64),
+    #[cfg(not(unix))]
+    canonical_path: PathBuf,
 }
 
 impl FileIdentity {
     /// Only regular files count: two ends of `/dev/null` or of a terminal are not a conflict.
-    pub fn of_regular_file(metadata: &Metadata) -> Option<FileIdentity> {
-        metadata.is_file().then(|| FileIdentity {
-            device: metadata.dev(),
-            inode: metadata.ino(),
-        })
+    /// `path` is where `metadata` came from, when it came from a path.
+    pub fn of_regular_file(metadata: &Metadata, path: Option<&Path>) -> Option<FileIdentity> {
+        if !metadata.is_file() {
+            return None;
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let _ = path;
+            Some(FileIdentity {
+                device_and_inode: (metadata.dev(), metadata.ino()),
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let canonical_path = std::fs::canonicalize(path?).ok()?;
+            Some(FileIdentity { canonical_path })
+        }
+    }
+}
+
+/// A duplicate of stdin's or stdout's descriptor as a plain, unbuffered `File`.
+#[cfg(unix)]
+pub fn duplicate_standard_stream(stream: &impl std::os::fd::AsFd) -> io::Result<File> {
+    stream.as_fd().try_clone_to_owned().map(File::from)
+}
+
+/// A duplicate of stdin's or stdout's handle as a plain, unbuffered `File`.
+#[cfg(windows)]
+pub fn duplicate_standard_stream(stream: &impl std::os::windows::io::AsHandle) -> io::Result<File> {
+    stream.as_handle().try_clone_to_owned().map(File::from)
+}
+
+/// Whether reading `path` would read this process's stdin: `/dev/stdin`, `/dev/fd/0` and the
+/// like, or any other name of the same pipe or file. A secret read from there would consume
+/// the data that was meant to follow it.
+pub fn reads_stdin(path: &Path) -> bool {
+    if is_standard_stream(path) {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let by_name = ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"]
+            .iter()
+            .any(|alias| path == Path::new(alias));
+        let same_object = match (
+            std::fs::metadata(path),
+            duplicate_standard_stream(&io::stdin()),
+        ) {
+            (Ok(named), Ok(stdin)) => stdin
+                .metadata()
+                .is_ok_and(|stdin| (named.dev(), named.ino()) == (stdin.dev(), stdin.ino())),
+            _ => false,
+        };
+        by_name || same_object
+    }
+    #[cfg(not(unix))]
+    {
+        path == Path::new("CONIN$")
     }
 }
 
@@ -33,6 +89,8 @@ pub fn is_standard_stream(path: &Path) -> bool {
 #[derive(Debug)]
 pub struct Input {
     label: String,
+    /// The path given, for a named input.
+    path: Option<PathBuf>,
     file: File,
     metadata: Metadata,
     from_stdin: bool,
@@ -61,6 +119,7 @@ impl Input {
         }
         Ok(Input {
             label,
+            path: Some(path.to_path_buf()),
             file,
             metadata,
             from_stdin: false,
@@ -70,10 +129,7 @@ impl Input {
     fn open_stdin() -> Result<Input, Failure> {
         // A duplicate of descriptor 0 as a plain File: unbuffered (the library reads in large
         // batches) and with metadata for the length and the same-file check.
-        let file = io::stdin()
-            .as_fd()
-            .try_clone_to_owned()
-            .map(File::from)
+        let file = duplicate_standard_stream(&io::stdin())
             .map_err(|error| Failure::io("cannot read stdin", &error))?;
         let metadata = file
             .metadata()
@@ -83,6 +139,7 @@ impl Input {
         }
         Ok(Input {
             label: "stdin".to_string(),
+            path: None,
             file,
             metadata,
             from_stdin: true,
@@ -106,7 +163,26 @@ impl Input {
     }
 
     pub fn identity(&self) -> Option<FileIdentity> {
-        FileIdentity::of_regular_file(&self.metadata)
+        FileIdentity::of_regular_file(&self.metadata, self.path.as_deref())
+    }
+
+    /// Refuses a secret file that is another name for stdin when the data comes from stdin:
+    /// reading the secret would consume the data (a backup of nothing, or a failed decrypt).
+    pub fn refuse_secret_from_stdin<'a>(
+        &self,
+        secret_files: impl IntoIterator<Item = &'a Path>,
+    ) -> Result<(), Failure> {
+        if !self.from_stdin {
+            return Ok(());
+        }
+        match secret_files.into_iter().find(|path| reads_stdin(path)) {
+            Some(path) => Err(Failure::new(format!(
+                "{} is stdin, which already carries the data; read the secret from a file, or \
+                 give the data as IN",
+                path.display()
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Stdin left attached to the terminal: a backup cannot be typed in, so this is almost
@@ -148,9 +224,12 @@ impl Read for InputReader {
 
 impl e2eb::ReadAt for InputReader {
     fn read_at(&self, buffer: &mut [u8], offset: u64) -> io::Result<usize> {
-        self.file
-            .read_at(buffer, offset)
-            .map_err(|error| LabelledIoError::wrap(&self.action, error))
+        #[cfg(unix)]
+        let read = std::os::unix::fs::FileExt::read_at(&self.file, buffer, offset);
+        // seek_read also moves the file's cursor, which nothing here relies on.
+        #[cfg(windows)]
+        let read = std::os::windows::fs::FileExt::seek_read(&self.file, buffer, offset);
+        read.map_err(|error| LabelledIoError::wrap(&self.action, error))
     }
 
     fn size(&self) -> io::Result<u64> {

@@ -1,8 +1,7 @@
 //! `e2eb keygen`: a new recovery key, on stdout or in a file only its owner can read.
 
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use e2eb::RecoveryKey;
@@ -43,37 +42,19 @@ pub fn run(args: KeygenArgs) -> Result<(), Failure> {
 fn write_key_file(key: &RecoveryKey, path: &Path, force: bool) -> Result<(), Failure> {
     let text = secrets::recovery_key_file_text(key);
     let label = path.display();
-    if force {
-        // Replacing a key file goes through a temporary file and a rename, so that a failed
-        // write never leaves the old key destroyed and the new one incomplete.
-        let mut output = OutputPlan::new(path, true, Contents::Private, None)?.open()?;
-        output
-            .write_all(text.as_bytes())
-            .map_err(|error| Failure::io(format!("cannot write {label}"), &error))?;
-        return output.commit();
+    if !force && fs::metadata(path).is_ok_and(|metadata| metadata.is_file()) {
+        return Err(Failure::new(format!(
+            "{label} already exists; use --force to replace it (the key it holds would be lost)"
+        )));
     }
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|error| {
-            if error.kind() == io::ErrorKind::AlreadyExists {
-                Failure::new(format!(
-                    "{label} already exists; use --force to replace it (the key it holds would \
-                     be lost)"
-                ))
-            } else {
-                Failure::io(format!("cannot create {label}"), &error)
-            }
-        })?;
-    file.write_all(text.as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|error| {
-            // An incomplete key file is worse than none: it could be taken for the key.
-            let _ = fs::remove_file(path);
-            Failure::io(format!("cannot write {label}"), &error)
-        })
+    // Through a temporary file renamed into place once complete and synced: an incomplete key
+    // file is worse than none (it could be taken for the key), and a replaced one must not be
+    // lost before the new one is whole. A device or pipe is written as a stream.
+    let mut output = OutputPlan::new(path, force, Contents::Private, None)?.open()?;
+    output
+        .write_all(text.as_bytes())
+        .map_err(|error| Failure::io(format!("cannot write {label}"), &error))?;
+    output.commit()
 }
 
 fn remind(text: &str) {

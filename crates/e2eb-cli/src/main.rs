@@ -11,6 +11,7 @@ mod keygen;
 mod output;
 mod progress;
 mod secrets;
+mod temporary;
 mod tune;
 mod whatsapp;
 

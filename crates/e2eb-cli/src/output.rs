@@ -1,18 +1,15 @@
 //! The output: a regular file written under a temporary name and renamed into place only once
-//! complete, or a stream (stdout, a pipe, a device) that data flows straight into.
+//! complete, or a stream (stdout, a pipe, a device) that data flows into: straight away, or,
+//! for inputs that authenticate only at their end, only once the whole input has authenticated.
 
-use std::ffi::OsString;
-use std::fs::{self, File, OpenOptions, Permissions};
-use std::io::{self, IsTerminal, Write};
-use std::os::fd::AsFd;
-use std::os::unix::fs::PermissionsExt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
-
-use tempfile::NamedTempFile;
 
 use crate::error::{Failure, LabelledIoError};
 use crate::input::{FileIdentity, is_standard_stream};
 use crate::interrupt;
+use crate::temporary::{self, Temporary, directory_of};
 
 /// What is written decides who may read the file and where it may go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,33 +30,49 @@ impl Contents {
     }
 }
 
+/// When data written to a stream may leave the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// As it is written: each piece the caller writes has already been authenticated (an e2eb
+    /// backup's chunks), or needs no authentication (a backup being made).
+    AsWritten,
+    /// Only at [`Output::commit`], i.e. once the caller has verified everything it wrote: the
+    /// data is held in a private unnamed temporary file until then (a crypt15 backup, which
+    /// authenticates only at its very end).
+    OnCommit,
+}
+
 /// An output checked up front (before any secret is asked for or work done), not yet created.
 #[derive(Debug)]
 pub struct OutputPlan {
     label: String,
     contents: Contents,
     force: bool,
+    release: Release,
     target: PlannedTarget,
 }
 
 #[derive(Debug)]
 enum PlannedTarget {
     Stream(File),
-    /// The path the finished file is renamed onto; a symbolic link's target, so the link
-    /// survives.
+    /// The path the finished file is renamed onto; a symbolic link's target (in the link's own
+    /// directory), so the link survives.
     RegularFile(PathBuf),
 }
 
 impl OutputPlan {
-    /// Checks that `path` can receive the output: refuses an existing regular file without
-    /// `force`, the input file itself, a directory, and a terminal for ciphertext. Streams are
-    /// opened now, regular files are only created by [`OutputPlan::open`].
+    /// Checks that `path` can receive the output, before any secret is asked for or work done:
+    /// refuses an existing regular file without `force`, the input file itself, a directory, a
+    /// directory that is missing or not writable, a link that would replace a file outside
+    /// OUT's directory, a closed stdout, and a terminal for ciphertext. Streams are opened now,
+    /// regular files are only created by [`OutputPlan::open`].
     pub fn new(
         path: &Path,
         force: bool,
         contents: Contents,
         input: Option<FileIdentity>,
     ) -> Result<OutputPlan, Failure> {
+        let input = input.as_ref();
         let label = if is_standard_stream(path) {
             "stdout".to_string()
         } else {
@@ -69,26 +82,36 @@ impl OutputPlan {
             label: label.clone(),
             contents,
             force,
+            release: Release::AsWritten,
             target,
         };
         if is_standard_stream(path) {
             // A duplicate of descriptor 1 as a plain File: std's stdout is line-buffered, which
             // suits text, not megabytes of binary data.
-            let stdout = io::stdout()
-                .as_fd()
-                .try_clone_to_owned()
-                .map(File::from)
+            let stdout = crate::input::duplicate_standard_stream(&io::stdout())
                 .map_err(|error| Failure::io("cannot write stdout", &error))?;
+            if stdout_was_closed(&stdout) {
+                return Err(Failure::new(
+                    "stdout is closed: there is nowhere to write the output (give -o FILE)",
+                ));
+            }
             return Ok(plan(PlannedTarget::Stream(check_stream(
                 stdout, &label, contents, input,
             )?)));
+        }
+        if names_a_directory(path) {
+            return Err(Failure::new(format!(
+                "cannot write {label}: the name ends in a directory; give a file name"
+            )));
         }
         match fs::metadata(path) {
             Ok(metadata) if metadata.is_dir() => Err(Failure::new(format!(
                 "cannot write {label}: it is a directory"
             ))),
             Ok(metadata) if metadata.is_file() => {
-                if input.is_some() && FileIdentity::of_regular_file(&metadata) == input {
+                if input.is_some()
+                    && FileIdentity::of_regular_file(&metadata, Some(path)).as_ref() == input
+                {
                     return Err(Failure::new(format!(
                         "{label} is the input file; write the output somewhere else"
                     )));
@@ -99,12 +122,11 @@ impl OutputPlan {
                     )));
                 }
                 let target = if is_symlink(path) {
-                    fs::canonicalize(path).map_err(|error| {
-                        Failure::io(format!("cannot resolve the link {label}"), &error)
-                    })?
+                    link_target_beside(path, &label)?
                 } else {
                     path.to_path_buf()
                 };
+                check_directory_writable(&target, &label, contents)?;
                 Ok(plan(PlannedTarget::RegularFile(target)))
             }
             Ok(_) => {
@@ -122,30 +144,47 @@ impl OutputPlan {
                         "{label} is a symbolic link to a missing file; remove it or write elsewhere"
                     )));
                 }
+                check_directory_writable(path, &label, contents)?;
                 Ok(plan(PlannedTarget::RegularFile(path.to_path_buf())))
             }
             Err(error) => Err(Failure::io(format!("cannot write {label}"), &error)),
         }
     }
 
-    /// Creates the file to write into (a temporary file beside the final path) or hands over
-    /// the stream.
+    /// Sets when data for a stream may leave the process (regular files are renamed into place
+    /// only once complete either way).
+    pub fn release(mut self, release: Release) -> OutputPlan {
+        self.release = release;
+        self
+    }
+
+    /// Creates the file to write into (a temporary file beside the final path, or a private
+    /// spool for a stream that must wait) or hands over the stream.
     pub fn open(self) -> Result<Output, Failure> {
         let write_action = format!("cannot write {}", self.label);
         let target = match self.target {
-            PlannedTarget::Stream(stream) => OpenTarget::Stream(stream),
+            PlannedTarget::Stream(stream) if self.release == Release::OnCommit => {
+                let spool =
+                    temporary::spool(Contents::Private.new_file_mode()).map_err(|error| {
+                        Failure::io(
+                            format!(
+                                "cannot hold the output back until it is verified: cannot create \
+                             a file in {} (set TMPDIR to a directory with room, or write to a \
+                             file with -o FILE)",
+                                std::env::temp_dir().display()
+                            ),
+                            &error,
+                        )
+                    })?;
+                OpenTarget::HeldBack { stream, spool }
+            }
+            PlannedTarget::Stream(stream) => OpenTarget::Stream {
+                stream,
+                started: false,
+            },
             PlannedTarget::RegularFile(path) => {
-                let cannot_create =
-                    |error: io::Error| Failure::io(format!("cannot create {}", self.label), &error);
-                let temporary = match create_unnamed_beside(&path, self.contents) {
-                    Ok(file) => Temporary::Unnamed(file),
-                    Err(_) => {
-                        let named =
-                            create_temporary_beside(&path, self.contents).map_err(cannot_create)?;
-                        interrupt::remove_on_interrupt(named.path());
-                        Temporary::Named(named)
-                    }
-                };
+                let temporary = Temporary::create_beside(&path, self.contents.new_file_mode())
+                    .map_err(|error| cannot_create_in(&self.label, directory_of(&path), &error))?;
                 OpenTarget::RegularFile {
                     temporary,
                     path,
@@ -165,11 +204,81 @@ fn is_symlink(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|metadata| metadata.file_type().is_symlink())
 }
 
+/// A path that can only name a directory: `dir/`, `dir/.`, `..`.
+fn names_a_directory(path: &Path) -> bool {
+    let text = path.as_os_str().to_string_lossy();
+    text.ends_with(std::path::MAIN_SEPARATOR)
+        || text.ends_with('/')
+        || matches!(
+            path.components().next_back(),
+            Some(std::path::Component::CurDir | std::path::Component::ParentDir)
+        )
+}
+
+/// The file `link` points to, when it is in the link's own directory. `--force` replaces a file
+/// through a link only there: a link must not make e2eb replace a file elsewhere (another
+/// user's directory, a system file) that OUT's name does not show.
+fn link_target_beside(link: &Path, label: &str) -> Result<PathBuf, Failure> {
+    let target = fs::canonicalize(link)
+        .map_err(|error| Failure::io(format!("cannot resolve the link {label}"), &error))?;
+    let link_directory = fs::canonicalize(directory_of(link))
+        .map_err(|error| Failure::io(format!("cannot resolve the link {label}"), &error))?;
+    if target.parent() != Some(link_directory.as_path()) {
+        return Err(Failure::new(format!(
+            "{label} is a symbolic link to {}, outside its directory; --force does not replace \
+             a file through such a link: name that file itself, or remove the link",
+            target.display()
+        )));
+    }
+    Ok(target)
+}
+
+/// Checks, before any work, that a file can be created in `path`'s directory: by creating (and
+/// dropping) the kind of temporary file the output will use, so the answer is the real one.
+fn check_directory_writable(path: &Path, label: &str, contents: Contents) -> Result<(), Failure> {
+    let directory = directory_of(path);
+    match fs::metadata(directory) {
+        Ok(metadata) if metadata.is_dir() => {}
+        Ok(_) => {
+            return Err(Failure::new(format!(
+                "cannot write {label}: {} is not a directory",
+                directory.display()
+            )));
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            return Err(Failure::new(format!(
+                "cannot write {label}: the directory {} does not exist",
+                directory.display()
+            )));
+        }
+        Err(error) => {
+            return Err(Failure::io(
+                format!("cannot write {label}: {}", directory.display()),
+                &error,
+            ));
+        }
+    }
+    Temporary::create_beside(path, contents.new_file_mode())
+        .map(drop)
+        .map_err(|error| cannot_create_in(label, directory, &error))
+}
+
+/// Errors name OUT and its directory, never the temporary file (a name the user never gave).
+fn cannot_create_in(label: &str, directory: &Path, error: &io::Error) -> Failure {
+    Failure::io(
+        format!(
+            "cannot write {label}: cannot create a file in {}",
+            directory.display()
+        ),
+        error,
+    )
+}
+
 fn check_stream(
     stream: File,
     label: &str,
     contents: Contents,
-    input: Option<FileIdentity>,
+    input: Option<&FileIdentity>,
 ) -> Result<File, Failure> {
     if contents == Contents::Ciphertext && stream.is_terminal() {
         return Err(Failure::new(format!(
@@ -179,7 +288,7 @@ fn check_stream(
     let metadata = stream
         .metadata()
         .map_err(|error| Failure::io(format!("cannot write {label}"), &error))?;
-    if input.is_some() && FileIdentity::of_regular_file(&metadata) == input {
+    if input.is_some() && FileIdentity::of_regular_file(&metadata, None).as_ref() == input {
         return Err(Failure::new(format!(
             "{label} is the input file; write the output somewhere else"
         )));
@@ -187,90 +296,31 @@ fn check_stream(
     Ok(stream)
 }
 
-/// Longest file name that still gets its own name in the temporary file's; longer ones would
-/// push the temporary name past the file system's limit.
-const LONGEST_NAME_KEPT: usize = 200;
-
-/// A temporary file in `path`'s directory (so the final rename stays on one file system),
-/// named `.NAME.e2eb-tmp-XXXXXX` so that a leftover from a crash says what it was.
-fn create_temporary_beside(path: &Path, contents: Contents) -> io::Result<NamedTempFile> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
+/// Whether descriptor 1 was closed when the process started (`>&-`). The Rust runtime then
+/// opens /dev/null read-write in its place, so writes would vanish and the run would report
+/// success; a shell's `>/dev/null` opens it write-only, which stays allowed.
+#[cfg(unix)]
+fn stdout_was_closed(stdout: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(flags) = nix::fcntl::fcntl(stdout, nix::fcntl::FcntlArg::F_GETFL) else {
+        return true;
     };
-    let mut prefix = OsString::from(".");
-    if let Some(name) = path
-        .file_name()
-        .filter(|name| name.len() <= LONGEST_NAME_KEPT)
-    {
-        prefix.push(name);
-        prefix.push(".");
-    }
-    prefix.push("e2eb-tmp-");
-    tempfile::Builder::new()
-        .prefix(&prefix)
-        .rand_bytes(6)
-        .permissions(Permissions::from_mode(contents.new_file_mode()))
-        .tempfile_in(directory)
+    let read_write = nix::fcntl::OFlag::from_bits_truncate(flags) & nix::fcntl::OFlag::O_ACCMODE
+        == nix::fcntl::OFlag::O_RDWR;
+    let is_null = match (stdout.metadata(), fs::metadata("/dev/null")) {
+        (Ok(stdout), Ok(null)) => stdout.rdev() == null.rdev() && !stdout.is_file(),
+        _ => false,
+    };
+    read_write && is_null
 }
 
-/// An unnamed file in `path`'s directory (`O_TMPFILE`), which [`link_into_place`] names once it
-/// is complete. Fails where the kernel or file system does not support unnamed files.
-fn create_unnamed_beside(path: &Path, contents: Contents) -> io::Result<File> {
-    use nix::fcntl::{OFlag, open};
-    use nix::sys::stat::Mode;
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let mode = Mode::from_bits_truncate(contents.new_file_mode());
-    let fd = open(
-        directory,
-        OFlag::O_TMPFILE | OFlag::O_RDWR | OFlag::O_CLOEXEC,
-        mode,
-    )
-    .map_err(io::Error::from)?;
-    Ok(File::from(fd))
-}
-
-/// Gives the unnamed `file` the name `path`: without `force`, only if `path` does not exist
-/// (`linkat` refuses to replace); with `force`, through a hidden name renamed over `path`.
-fn link_into_place(file: &File, path: &Path, force: bool) -> io::Result<()> {
-    use nix::fcntl::{AT_FDCWD, AtFlags};
-    use std::os::fd::AsRawFd;
-    let handle = PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()));
-    let link = |name: &Path| {
-        nix::unistd::linkat(
-            AT_FDCWD,
-            &handle,
-            AT_FDCWD,
-            name,
-            AtFlags::AT_SYMLINK_FOLLOW,
-        )
-    };
-    if !force {
-        return link(path).map_err(io::Error::from);
-    }
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    // tempfile picks a free hidden name and removes it again; the window between that and the
-    // link is harmless, as linkat refuses to replace a file that appeared meanwhile.
-    let hidden = tempfile::Builder::new()
-        .prefix(".e2eb-tmp-")
-        .tempfile_in(directory)?
-        .into_temp_path();
-    let hidden_path = hidden.to_path_buf();
-    hidden.close()?;
-    link(&hidden_path).map_err(io::Error::from)?;
-    fs::rename(&hidden_path, path).inspect_err(|_| {
-        let _ = fs::remove_file(&hidden_path);
-    })
+#[cfg(not(unix))]
+fn stdout_was_closed(_stdout: &File) -> bool {
+    false
 }
 
 /// An output being written. Dropping it without [`Output::commit`] deletes the temporary file,
-/// so a failed run leaves nothing under OUT's name.
+/// so a failed run leaves nothing under OUT's name (and releases nothing held back).
 #[derive(Debug)]
 pub struct Output {
     label: String,
@@ -280,7 +330,15 @@ pub struct Output {
 
 #[derive(Debug)]
 enum OpenTarget {
-    Stream(File),
+    Stream {
+        stream: File,
+        started: bool,
+    },
+    /// A stream that receives the data only once it is verified; until then it is in `spool`.
+    HeldBack {
+        stream: File,
+        spool: File,
+    },
     RegularFile {
         temporary: Temporary,
         path: PathBuf,
@@ -288,63 +346,44 @@ enum OpenTarget {
     },
 }
 
-/// Where a regular-file output is written until it is complete.
-#[derive(Debug)]
-enum Temporary {
-    /// A file without a name (Linux `O_TMPFILE`): if the process is killed, even by SIGKILL,
-    /// the kernel frees it and nothing is left behind.
-    Unnamed(File),
-    /// A hidden `.NAME.e2eb-tmp-XXXXXX` file, where the file system cannot make unnamed ones;
-    /// removed on failure and on SIGINT/SIGTERM, but a SIGKILL leaves it (never under OUT).
-    Named(NamedTempFile),
-}
-
-impl Temporary {
-    fn file(&mut self) -> &mut File {
-        match self {
-            Temporary::Unnamed(file) => file,
-            Temporary::Named(named) => named.as_file_mut(),
-        }
-    }
-}
-
 impl Output {
     /// Makes the output final: a regular file is synced to disk, then renamed onto its path
-    /// (without `--force`, never over a file that appeared in the meantime).
+    /// (without `--force`, never over a file that appeared in the meantime); data held back for
+    /// a stream is released into it.
     pub fn commit(self) -> Result<(), Failure> {
+        let write_failed = |error: io::Error| Failure::io(&self.write_action, &error);
         match self.target {
-            OpenTarget::Stream(mut stream) => stream
-                .flush()
-                .map_err(|error| Failure::io(&self.write_action, &error)),
+            OpenTarget::Stream { mut stream, .. } => {
+                interrupt::committing(&self.label, || stream.flush()).map_err(write_failed)
+            }
+            OpenTarget::HeldBack {
+                mut stream,
+                mut spool,
+            } => {
+                spool
+                    .rewind()
+                    .map_err(|error| Failure::io("cannot read back the verified output", &error))?;
+                interrupt::releasing_to(&self.label);
+                io::copy(&mut spool, &mut stream).map_err(|error| {
+                    // io::copy's errors are the writer's, except a failed read of the spool.
+                    Failure::io(&self.write_action, &error)
+                })?;
+                interrupt::committing(&self.label, || stream.flush()).map_err(write_failed)
+            }
             OpenTarget::RegularFile {
                 mut temporary,
                 path,
                 force,
             } => {
-                temporary
-                    .file()
-                    .sync_all()
-                    .map_err(|error| Failure::io(&self.write_action, &error))?;
-                let persisted = match temporary {
-                    Temporary::Unnamed(file) => link_into_place(&file, &path, force),
-                    Temporary::Named(named) => {
-                        let temporary_path = named.path().to_path_buf();
-                        let persisted = if force {
-                            named.persist(&path)
-                        } else {
-                            named.persist_noclobber(&path)
-                        };
-                        interrupt::forget(&temporary_path);
-                        // On error the PersistError still owns the temporary file, and deletes
-                        // it when dropped here.
-                        persisted
-                            .map(drop)
-                            .map_err(|persist_error| persist_error.error)
-                    }
-                };
-                if let Err(error) = persisted {
-                    let error = &error;
-                    return Err(if error.kind() == io::ErrorKind::AlreadyExists {
+                // Synced before it gets its name: an interruption until then leaves nothing.
+                temporary.file().sync_all().map_err(write_failed)?;
+                interrupt::committing(&self.label, || {
+                    temporary.persist(&path, force)?;
+                    sync_directory_of(&path);
+                    Ok(())
+                })
+                .map_err(|error: io::Error| {
+                    if error.kind() == io::ErrorKind::AlreadyExists {
                         Failure::new(format!(
                             "{} appeared while e2eb was writing it; it was left as it is \
                              (use --force to replace it)",
@@ -353,45 +392,49 @@ impl Output {
                     } else {
                         Failure::io(
                             format!("cannot move the output into place as {}", self.label),
-                            error,
+                            &error,
                         )
-                    });
-                }
-                sync_directory_of(&path);
-                Ok(())
+                    }
+                })
             }
         }
+    }
+}
+
+/// The file the data goes into now; the first write to a stream is noted, so that an
+/// interruption then says the stream is incomplete.
+fn destination<'a>(target: &'a mut OpenTarget, label: &str) -> &'a mut File {
+    match target {
+        OpenTarget::Stream { stream, started } => {
+            if !*started {
+                *started = true;
+                interrupt::releasing_to(label);
+            }
+            stream
+        }
+        OpenTarget::HeldBack { spool, .. } => spool,
+        OpenTarget::RegularFile { temporary, .. } => temporary.file(),
     }
 }
 
 /// Makes the rename itself durable. Best effort: some file systems refuse to sync a
 /// directory, and the data is in place either way.
 fn sync_directory_of(path: &Path) {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    if let Ok(directory) = File::open(directory) {
+    if let Ok(directory) = File::open(directory_of(path)) {
         let _ = directory.sync_all();
     }
 }
 
 impl Write for Output {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        let file = match &mut self.target {
-            OpenTarget::Stream(stream) => stream,
-            OpenTarget::RegularFile { temporary, .. } => temporary.file(),
-        };
-        file.write(data)
+        destination(&mut self.target, &self.label)
+            .write(data)
             .map_err(|error| LabelledIoError::wrap(&self.write_action, error))
     }
 
     fn write_vectored(&mut self, data: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        let file = match &mut self.target {
-            OpenTarget::Stream(stream) => stream,
-            OpenTarget::RegularFile { temporary, .. } => temporary.file(),
-        };
-        file.write_vectored(data)
+        destination(&mut self.target, &self.label)
+            .write_vectored(data)
             .map_err(|error| LabelledIoError::wrap(&self.write_action, error))
     }
 

@@ -4,7 +4,10 @@
 //!
 //! A crypt15 file is one AES-GCM message: it authenticates only at its very end. Both
 //! `decrypt` and `convert` therefore write into a temporary file beside OUT that is renamed
-//! into place only after the tag verified; a wrong key or a damaged file leaves nothing.
+//! into place only after the tag verified; a wrong key or a damaged file leaves nothing. A
+//! stream (stdout, a pipe, a FIFO, a device) gets the data only after the tag verified too: it
+//! is held in a private unnamed temporary file until then, unless `--unverified-stream` asks
+//! for the data as it is decrypted.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -18,7 +21,7 @@ use crate::cli::{EncryptArgs, SlotSource};
 use crate::encrypt;
 use crate::error::{Failure, Status};
 use crate::input::Input;
-use crate::output::{Contents, OutputPlan};
+use crate::output::{Contents, OutputPlan, Release};
 use crate::progress::{self, Progress};
 use crate::secrets;
 
@@ -51,9 +54,10 @@ pub enum WhatsappCommand {
 #[command(after_help = format!("{KEY_FILE_HELP}
 
 A database comes out inflated (a SQLite file); a multi-file backup comes out as the ZIP \
-archive it holds, to be unzipped. When OUT is a regular file it appears only once the whole \
-backup has authenticated. When OUT is a stream (`-`, a pipe) the data flows before the check, \
-which comes at the end: an error then means the data must be thrown away."))]
+archive it holds, to be unzipped. Nothing leaves e2eb before the whole backup has \
+authenticated: a regular-file OUT appears only then, and a stream (`-`, a pipe) receives the \
+data only then, held until that point in a private unnamed temporary file (in TMPDIR, which \
+needs room for the database), unless --unverified-stream is given."))]
 pub struct WhatsappDecryptArgs {
     /// The crypt15 backup; `-` or omitted: stdin
     #[arg(value_name = "IN")]
@@ -71,9 +75,34 @@ pub struct WhatsappDecryptArgs {
     #[arg(long)]
     pub force: bool,
 
+    #[command(flatten)]
+    pub unverified: UnverifiedStream,
+
     /// Show no progress bar
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnverifiedStream {
+    /// When OUT is a stream (stdout, a pipe): send data into it as it is decrypted, before the
+    /// backup's only authentication tag (at its end) is checked, instead of holding it back
+    /// until then. RISK: a tampered backup then delivers attacker-chosen data (in a ZIP
+    /// archive: chosen file names, such as ../../.ssh/authorized_keys) to the reader of the
+    /// stream before e2eb reports the damage. Only for a consumer that discards everything
+    /// when e2eb exits non-zero
+    #[arg(long)]
+    pub unverified_stream: bool,
+}
+
+impl UnverifiedStream {
+    fn release(&self) -> Release {
+        if self.unverified_stream {
+            Release::AsWritten
+        } else {
+            Release::OnCommit
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -84,12 +113,17 @@ pub struct WhatsappDecryptArgs {
 
 The e2eb backup gets the key slots given by --recovery-key-file, --password and \
 --password-file, as `e2eb encrypt` does (see its help). The decrypted database only passes \
-through memory, and OUT is renamed into place only once the crypt15 backup has authenticated.")
+through memory, and OUT is renamed into place only once the crypt15 backup has authenticated; \
+a stream OUT (`-`, a pipe) receives the e2eb backup only then (held until that point in a \
+private unnamed temporary file in TMPDIR), unless --unverified-stream is given.")
 )]
 pub struct WhatsappConvertArgs {
     /// The crypt15 key: encrypted_backup.key, or a text file with the 64-digit key
     #[arg(long, value_name = "FILE")]
     pub key_file: PathBuf,
+
+    #[command(flatten)]
+    pub unverified: UnverifiedStream,
 
     #[command(flatten)]
     pub encrypt: EncryptArgs,
@@ -166,12 +200,14 @@ fn report_summary(summary: &Summary, label: &str) {
 
 fn decrypt(args: WhatsappDecryptArgs) -> Result<(), Failure> {
     let input = open_input(args.input.as_deref())?;
+    input.refuse_secret_from_stdin([args.key_file.as_path()])?;
     let plan = OutputPlan::new(
         &args.output,
         args.force,
         Contents::Private,
         input.identity(),
-    )?;
+    )?
+    .release(args.unverified.release());
     let key = read_key(&args.key_file)?;
     let label = input.label().to_string();
     let progress = Progress::new(progress::wanted(args.quiet), "decrypting", input.len());
@@ -200,12 +236,16 @@ fn convert(args: WhatsappConvertArgs) -> Result<(), Failure> {
         encrypt::warn_if_over_default_caps(&kdf_params);
     }
     let input = open_input(encrypt_args.input.as_deref())?;
+    input.refuse_secret_from_stdin(
+        std::iter::once(args.key_file.as_path()).chain(encrypt::secret_files(&encrypt_args.slots)),
+    )?;
     let plan = OutputPlan::new(
         &encrypt_args.output,
         encrypt_args.run.force,
         Contents::Ciphertext,
         input.identity(),
-    )?;
+    )?
+    .release(args.unverified.release());
     let key = read_key(&args.key_file)?;
     let label = input.label().to_string();
     let progress = Progress::new(

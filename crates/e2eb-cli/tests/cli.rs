@@ -730,8 +730,9 @@ fn an_output_in_a_missing_directory_is_named() {
         .assert()
         .code(FAILURE)
         .stderr(predicate::str::contains(format!(
-            "cannot create {}: No such file or directory",
-            out.display()
+            "cannot write {}: the directory {} does not exist",
+            out.display(),
+            scratch.path("no-such-dir").display()
         )));
 }
 

@@ -408,3 +408,134 @@ fn inspect_json_reports_the_prefix() {
     assert_eq!(report["md5_trailer_matches"], true);
     assert_eq!(report["iv"].as_str().unwrap().len(), 32);
 }
+
+/// Runs `e2eb ARGS` with stdout into a pipe read to its end here, and returns the exit status
+/// and every byte that came through the pipe.
+fn through_a_pipe(args: &[&str], portable: bool) -> (Option<i32>, Vec<u8>) {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("e2eb"));
+    command
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    if portable {
+        command.env("E2EB_PORTABLE_OUTPUT", "1");
+    }
+    let output = command.output().unwrap();
+    (output.status.code(), output.stdout)
+}
+
+#[test]
+fn a_tampered_backup_releases_nothing_into_a_pipe_and_a_good_one_streams() {
+    let setup = Setup::new();
+    // A multi-file backup: a ZIP archive, whose entry names a tamperer can rewrite without the
+    // key (CTR is malleable), and several MiB so that a streaming decrypt would have released
+    // most of it before the tag at the end.
+    let mut archive = ZIP_MAGIC.to_vec();
+    archive.extend(b"Databases/msgstore.db");
+    archive.extend(rows(8 << 20));
+    let backup = encrypt_to_vec(&key(), &EncryptOptions::multi_file(), &archive).unwrap();
+    let mut tampered = backup.clone();
+    // A bit of the first compressed block's ciphertext, well before the tag.
+    tampered[backup.len() / 8] ^= 0x01;
+    fs::write(setup.path("good.crypt15"), &backup).unwrap();
+    fs::write(setup.path("tampered.crypt15"), &tampered).unwrap();
+    for portable in [false, true] {
+        let decrypt = |file: &str, extra: &[&str]| {
+            let mut args = vec!["whatsapp", "decrypt", "--quiet", "-o", "-", "--key-file"];
+            let key = setup.arg("key.txt");
+            let input = setup.arg(file);
+            args.push(&key);
+            args.push(&input);
+            args.extend_from_slice(extra);
+            through_a_pipe(&args, portable)
+        };
+        let (status, released) = decrypt("tampered.crypt15", &[]);
+        assert_eq!(status, Some(BAD_BACKUP), "portable: {portable}");
+        assert_eq!(released.len(), 0, "portable: {portable}");
+
+        let (status, released) = decrypt("good.crypt15", &[]);
+        assert_eq!(status, Some(0), "portable: {portable}");
+        assert!(released == archive, "portable: {portable}");
+
+        // The explicit opt-in streams as it decrypts, and so releases the tampered data.
+        let (status, released) = decrypt("tampered.crypt15", &["--unverified-stream"]);
+        assert_eq!(status, Some(BAD_BACKUP), "portable: {portable}");
+        assert!(!released.is_empty(), "portable: {portable}");
+
+        let convert = |file: &str| {
+            through_a_pipe(
+                &[
+                    "whatsapp",
+                    "convert",
+                    "--quiet",
+                    "-o",
+                    "-",
+                    "--key-file",
+                    &setup.arg("key.txt"),
+                    "--recovery-key-file",
+                    &setup.arg("recovery.key"),
+                    &setup.arg(file),
+                ],
+                portable,
+            )
+        };
+        let (status, released) = convert("tampered.crypt15");
+        assert_eq!(status, Some(BAD_BACKUP), "portable: {portable}");
+        assert_eq!(released.len(), 0, "portable: {portable}");
+        let (status, released) = convert("good.crypt15");
+        assert_eq!(status, Some(0), "portable: {portable}");
+        fs::write(setup.path("converted.e2eb"), released).unwrap();
+        let decrypted = e2eb()
+            .args(["decrypt", &setup.arg("converted.e2eb"), "-o", "-"])
+            .args(["--recovery-key-file", &setup.arg("recovery.key")])
+            .output()
+            .unwrap();
+        assert!(decrypted.status.success());
+        assert!(decrypted.stdout == archive, "portable: {portable}");
+    }
+}
+
+#[test]
+fn the_real_backup_tampered_releases_nothing_into_a_pipe() {
+    let Some(fixture) = real_fixture() else {
+        return;
+    };
+    let setup = Setup::new();
+    let mut backup = fs::read(fixture.join("msgstore.db.crypt15")).unwrap();
+    let middle = backup.len() / 2;
+    backup[middle] ^= 0x04;
+    fs::write(setup.path("tampered.crypt15"), &backup).unwrap();
+    let key = fixture.join("encrypted_backup.key").display().to_string();
+    let (status, released) = through_a_pipe(
+        &[
+            "whatsapp",
+            "decrypt",
+            "--quiet",
+            "-o",
+            "-",
+            "--key-file",
+            &key,
+            &setup.arg("tampered.crypt15"),
+        ],
+        false,
+    );
+    assert_eq!(status, Some(BAD_BACKUP));
+    assert_eq!(released.len(), 0);
+}
+
+#[test]
+fn a_key_file_on_stdin_is_refused_when_the_backup_comes_from_stdin() {
+    let setup = Setup::new();
+    let backup = encrypt_to_vec(&key(), &EncryptOptions::default(), b"data").unwrap();
+    for alias in ["/dev/stdin", "/dev/fd/0"] {
+        e2eb()
+            .args(["whatsapp", "decrypt", "-", "--key-file", alias, "-o"])
+            .arg(setup.path("out.db"))
+            .write_stdin(backup.clone())
+            .assert()
+            .code(FAILURE)
+            .stderr(predicate::str::contains("is stdin"));
+        assert!(!setup.path("out.db").exists());
+    }
+}

@@ -4,6 +4,7 @@
 pub mod argon2_reference;
 pub mod bench;
 pub mod fuzz_corpus;
+pub mod kill_campaign;
 pub mod memory;
 pub mod report;
 pub mod tune;
