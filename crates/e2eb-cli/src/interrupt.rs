@@ -8,14 +8,9 @@ use std::sync::Mutex;
 /// Temporary files to remove if the process is interrupted.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// Exit status after an interruption, as shells report SIGINT (128 + 2).
-const INTERRUPTED: i32 = 130;
-
 /// Installs the handler; call once, before any temporary file exists.
 pub fn install() {
-    // Failing to install (another handler already set) only loses the clean-up, so it is not
-    // worth refusing to run over.
-    let _ = ctrlc::set_handler(|| {
+    crate::signals::on_termination(|exit_status| {
         let pending = PENDING
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -26,7 +21,7 @@ pub fn install() {
             &mut std::io::stderr(),
             b"\ne2eb: interrupted; nothing was written\n",
         );
-        std::process::exit(INTERRUPTED);
+        std::process::exit(exit_status);
     });
 }
 
