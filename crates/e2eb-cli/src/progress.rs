@@ -196,6 +196,9 @@ fn begin_bytes(bar: &ProgressBar, shared: &Shared) {
         }
         bar.reset_elapsed();
         bar.reset_eta();
+        // Drawn now, not at the next tick: the spinner's line must not linger into the
+        // byte phase, however short that is.
+        bar.tick();
     }
 }
 
