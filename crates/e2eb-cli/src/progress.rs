@@ -127,7 +127,6 @@ impl Progress {
         } else {
             "{prefix} {spinner} {binary_bytes} {binary_bytes_per_sec}"
         };
-        bar.set_prefix(verb);
         let in_key_phase = match deriving {
             Some(message) => {
                 if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
@@ -141,6 +140,8 @@ impl Progress {
                 false
             }
         };
+        // After the style: setting the prefix draws, and indicatif's default style is a bar.
+        bar.set_prefix(verb);
         // Ticks while no byte moves: the spinner's elapsed time, or a stalled input.
         bar.enable_steady_tick(Duration::from_millis(200));
         Progress {

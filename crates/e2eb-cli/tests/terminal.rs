@@ -132,9 +132,13 @@ fn a_spinner_names_the_kdf_before_the_bytes_bar_on_encrypt_and_decrypt() {
         ),
         scratch.dir(),
     );
-    encrypt
+    let before_spinner = encrypt
         .exp_string("deriving key (Argon2id, 64 MiB, t=24)")
         .unwrap();
+    assert!(
+        !before_spinner.contains('/'),
+        "a bar drawn before the spinner: {before_spinner:?}"
+    );
     // The elapsed time (the session reads bytes as Latin-1: the ellipsis is three characters),
     // then the bar once the key is there.
     encrypt.exp_regex(r"t=24\)\S* \d+s").unwrap();
@@ -687,4 +691,54 @@ fn a_recovery_key_file_given_as_a_password_file_is_refused_with_a_hint() {
         );
         assert!(!scratch.path("out").exists());
     }
+}
+
+/// The shell lines of the README's quick start, from `e2eb keygen` to the end of its block.
+fn quick_start(readme: &str) -> String {
+    let section = readme
+        .split("## The command-line tool")
+        .nth(1)
+        .expect("the README's command-line section");
+    let block = section
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("its first sh block");
+    let start = block
+        .find("e2eb keygen")
+        .expect("the quick start begins with keygen");
+    block[start..].to_owned()
+}
+
+#[test]
+fn the_readme_quick_start_runs_top_to_bottom() {
+    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md");
+    let Ok(readme) = std::fs::read_to_string(&readme_path) else {
+        // Built from its package, outside the repository: there is no README of the workspace.
+        eprintln!("no {}: not in the repository", readme_path.display());
+        return;
+    };
+    let script = quick_start(&readme);
+    let scratch = Scratch::new();
+    scratch.write("msgstore.db", &sample(300_000));
+    let mut run = shell_in_terminal(&format!("set -e\n{script}"), scratch.dir());
+    loop {
+        let (_, matched) = run
+            .exp_any(vec![
+                rexpect::ReadUntil::String("Password for key slot".to_owned()),
+                rexpect::ReadUntil::String("Repeat the password: ".to_owned()),
+                rexpect::ReadUntil::String("Password: ".to_owned()),
+                rexpect::ReadUntil::EOF,
+            ])
+            .unwrap();
+        if matched.starts_with("Password for key slot") {
+            run.exp_string(": ").unwrap();
+        } else if matched.is_empty() || !matched.contains("assword") {
+            // The end: exp_any gives the rest of the output.
+            assert!(matched.contains("restored: identical"), "{matched:?}");
+            break;
+        }
+        run.send_line("the quick start's password").unwrap();
+    }
+    assert_eq!(exit_code(&run), 0);
 }
