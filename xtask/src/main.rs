@@ -9,6 +9,7 @@
 //!   for a target time on the device that recorded the run.
 //! - `cargo xtask argon2-reference`: e2eb's Argon2id against the reference C implementation.
 //! - `cargo xtask versus-age`: the CLI against `age` on the same file.
+//! - `cargo xtask cli-docs [--check]`: the CLI's manual pages and shell completions in doc/.
 //!
 //! This file only parses the command line and hands it to a task. Each task is a module under
 //! `tasks/`; everything else at the top level is shared. Tasks import shared modules, and shared
@@ -58,6 +59,9 @@ enum Task {
     /// Time `e2eb encrypt` and `decrypt` against `age` (X25519 recipient) on the same file in
     /// the page cache, output to /dev/null, in interleaved rounds.
     VersusAge(tasks::versus_age::Options),
+    /// Write the CLI's manual pages (doc/man/) and shell completions (doc/completions/), or
+    /// with --check fail where the committed ones are stale.
+    CliDocs(tasks::cli_docs::Options),
     /// Runs one KDF setting in this process and prints its timings and peak memory (started by
     /// `bench`, one process per setting).
     #[command(hide = true)]
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Task::KdfProbe(options) => tasks::bench::kdf::probe(options),
         Task::Argon2Reference(options) => tasks::argon2_reference::run(options),
         Task::VersusAge(options) => tasks::versus_age::run(options),
+        Task::CliDocs(options) => tasks::cli_docs::run(options),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -43,9 +43,6 @@ pub enum Command {
     Whatsapp(crate::whatsapp::WhatsappArgs),
     /// Print a shell's completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`
     Completions(CompletionsArgs),
-    /// Write the manual pages (e2eb.1, e2eb-encrypt.1, ...) into DIR
-    #[command(hide = true)]
-    Manpages(ManpagesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -53,13 +50,6 @@ pub struct CompletionsArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
-}
-
-#[derive(Debug, Args)]
-pub struct ManpagesArgs {
-    /// The directory the pages go into (it must exist)
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -25,7 +25,10 @@ use cli::Command;
 
 fn main() -> ExitCode {
     interrupt::install();
-    let outcome = match cli::parse().command {
+    if let Some(dir) = completions::manpages_requested() {
+        return report(completions::write_manpages(&dir));
+    }
+    report(match cli::parse().command {
         Command::Keygen(args) => keygen::run(args),
         Command::Encrypt(args) => encrypt::run(args),
         Command::Decrypt(args) => decrypt::run(args),
@@ -33,8 +36,10 @@ fn main() -> ExitCode {
         Command::Tune(args) => tune::run(args),
         Command::Whatsapp(args) => whatsapp::run(args),
         Command::Completions(args) => completions::print_completions(args),
-        Command::Manpages(args) => completions::write_manpages(args),
-    };
+    })
+}
+
+fn report(outcome: Result<(), error::Failure>) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

@@ -742,3 +742,68 @@ fn the_readme_quick_start_runs_top_to_bottom() {
     }
     assert_eq!(exit_code(&run), 0);
 }
+
+#[test]
+fn help_is_wrapped_to_the_width_of_a_terminal() {
+    for command in [
+        &["--help"][..],
+        &["encrypt", "--help"],
+        &["decrypt", "--help"],
+    ] {
+        let output = e2eb().args(command).output().unwrap();
+        assert!(output.status.success());
+        let help = String::from_utf8(output.stdout).unwrap();
+        // Without a terminal to measure, clap wraps at 100 columns (all but the usage line,
+        // which it never breaks).
+        let longest = help
+            .lines()
+            .filter(|line| !line.starts_with("Usage:"))
+            .map(|line| line.chars().count())
+            .max()
+            .unwrap();
+        assert!(
+            longest <= 100,
+            "{command:?}: a {longest}-column line:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for (shell, marker) in [
+        ("bash", "complete -F _e2eb"),
+        ("zsh", "#compdef e2eb"),
+        ("fish", "complete -c e2eb"),
+        ("elvish", "edit:completion:arg-completer[e2eb]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let output = e2eb().args(["completions", shell]).output().unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        assert!(script.contains(marker), "{shell}: {script}");
+        assert!(script.contains("recovery-key-file"), "{shell}");
+    }
+    let output = e2eb().args(["completions", "cmd.exe"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(USAGE));
+}
+
+#[test]
+fn manual_pages_are_written_for_every_command() {
+    let scratch = Scratch::new();
+    let status = e2eb()
+        .arg("--write-manpages")
+        .arg(scratch.dir())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for page in [
+        "e2eb.1",
+        "e2eb-encrypt.1",
+        "e2eb-decrypt.1",
+        "e2eb-whatsapp-decrypt.1",
+    ] {
+        let roff = std::fs::read_to_string(scratch.path(page)).unwrap();
+        assert!(roff.contains(".SH NAME"), "{page}");
+    }
+    assert!(!scratch.path("e2eb-help.1").exists());
+}
