@@ -6,7 +6,8 @@ standard output.  Exits 0 whenever it could answer, invalid backups and
 malformed recovery keys included; exits 2 only when the request itself cannot
 be read.
 
-    cargo xtask vectors check --cmd "python3 conformance/python/conformance.py"
+    cargo xtask vectors check --cmd e2eb-conformance   # installed with pip
+    cargo xtask vectors check --cmd "python3 conformance/python/e2eb_conformance.py"
 """
 
 import hashlib
@@ -54,7 +55,7 @@ def main() -> int:
         else:
             raise ValueError(f"unknown request type {request['type']!r}")
     except (ValueError, KeyError, TypeError) as error:
-        print(f"conformance.py: unreadable request: {error}", file=sys.stderr)
+        print(f"e2eb-conformance: unreadable request: {error}", file=sys.stderr)
         return 2
     json.dump(answer(request), sys.stdout)
     sys.stdout.write("\n")
