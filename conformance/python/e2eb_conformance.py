@@ -33,9 +33,16 @@ def answer(request: dict) -> dict:
             plaintext = e2eb.decrypt(bytes.fromhex(request["backup"]), request["secret"],
                                      request.get("caps"))
         except e2eb.E2ebError as error:
-            return {"result": "invalid", "error": error.error_class}
+            # This decoder authenticates the whole backup before it returns any plaintext, so
+            # it releases nothing before a failure.
+            return {"result": "invalid", "error": error.error_class,
+                    "released": {"msgLength": 0, "msgSha512": hashlib.sha512(b"").hexdigest()}}
         return {"result": "valid", "msgLength": len(plaintext),
                 "msgSha512": hashlib.sha512(plaintext).hexdigest()}
+
+    if request["type"] == "Crypt15Decryption":
+        # WhatsApp's format, not e2eb's: this decoder does not read it.
+        return {"result": "unsupported"}
 
     raise ValueError(f"unknown request type {request['type']!r}")
 
@@ -52,6 +59,8 @@ def main() -> int:
         elif request["type"] == "RecoveryKeyParsing":
             if not isinstance(request["text"], str):
                 raise ValueError("text is not a string")
+        elif request["type"] == "Crypt15Decryption":
+            bytes.fromhex(request["backup"])
         else:
             raise ValueError(f"unknown request type {request['type']!r}")
     except (ValueError, KeyError, TypeError) as error:

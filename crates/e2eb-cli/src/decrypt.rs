@@ -63,10 +63,11 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
     // checked before the output exists, so a wrong password never creates (or briefly holds
     // open) a file.
     let by_offsets = input.is_named_regular_file();
-    if by_offsets && is_password {
-        if let Some(path) = &args.input {
-            progress.deriving(&password_kdfs(path));
-        }
+    if by_offsets
+        && is_password
+        && let Some(path) = &args.input
+    {
+        progress.deriving(&password_kdfs(path));
     }
     let reader = input.into_reader();
     let mut output;
