@@ -70,7 +70,13 @@ struct Shared {
     /// before any input is read), or only [`Progress::key_ready`] does (decryption: the header
     /// is read before the key is derived).
     first_byte_starts_bytes: bool,
+    /// Whether a stream's first bytes are parsed as a backup header, to name the KDF on the
+    /// spinner (decryption with a password, where the header only arrives through the stream).
+    names_kdf_from_header: bool,
 }
+
+/// Longest start of a stream kept to find the header in; a header is rarely over a KiB.
+const LONGEST_SNIFFED_HEADER: usize = 64 * 1024;
 
 impl Progress {
     /// Progress for encrypting (or converting) `len` input bytes (`None`: unknown) under
@@ -96,7 +102,15 @@ impl Progress {
         password: bool,
     ) -> Progress {
         let deriving = password.then(|| "deriving key…".to_owned());
-        Progress::start(enabled, verb, len, deriving, false)
+        let mut progress = Progress::start(enabled, verb, len, deriving, false);
+        // Not yet shared: no reader was made from it.
+        if enabled
+            && password
+            && let Some(shared) = Arc::get_mut(&mut progress.shared)
+        {
+            shared.names_kdf_from_header = true;
+        }
+        progress
     }
 
     /// Byte progress only, for runs that derive no key.
@@ -118,6 +132,7 @@ impl Progress {
                     bytes_template: None,
                     bytes_started: AtomicBool::new(true),
                     first_byte_starts_bytes,
+                    names_kdf_from_header: false,
                 }),
             };
         }
@@ -150,6 +165,7 @@ impl Progress {
                 bytes_template: Some(template),
                 bytes_started: AtomicBool::new(!in_key_phase),
                 first_byte_starts_bytes,
+                names_kdf_from_header: false,
             }),
         }
     }
@@ -176,6 +192,7 @@ impl Progress {
         CountedRead {
             reader,
             bar: self.bar.clone(),
+            header_start: self.shared.names_kdf_from_header.then(Vec::new),
             shared: Arc::clone(&self.shared),
         }
     }
@@ -222,11 +239,43 @@ pub struct CountedRead<R> {
     reader: R,
     bar: ProgressBar,
     shared: Arc<Shared>,
+    /// The stream's first bytes, until they hold a whole backup header.
+    header_start: Option<Vec<u8>>,
+}
+
+impl<R: Read> CountedRead<R> {
+    /// Names the KDF on the spinner once the header has come through.
+    fn look_for_header(&mut self, read: &[u8]) {
+        let Some(start) = &mut self.header_start else {
+            return;
+        };
+        start.extend_from_slice(read);
+        match e2eb::Header::parse(start) {
+            Ok((header, _)) => {
+                let kdfs: Vec<KdfParams> = header
+                    .slots()
+                    .iter()
+                    .filter_map(|slot| match slot {
+                        e2eb::KeySlot::Password { kdf, .. } => Some(*kdf),
+                        _ => None,
+                    })
+                    .collect();
+                if !self.shared.bytes_started.load(Ordering::Relaxed) && !kdfs.is_empty() {
+                    self.bar.set_message(deriving_message(&kdfs));
+                }
+                self.header_start = None;
+            }
+            Err(e2eb::Error::Truncated(_)) if start.len() < LONGEST_SNIFFED_HEADER => {}
+            // Not a header: the decryption reports why.
+            Err(_) => self.header_start = None,
+        }
+    }
 }
 
 impl<R: Read> Read for CountedRead<R> {
     fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
         let read = self.reader.read(buffer)?;
+        self.look_for_header(&buffer[..read]);
         count(&self.bar, &self.shared, read);
         Ok(read)
     }
