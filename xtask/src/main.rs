@@ -11,6 +11,7 @@
 //! - `cargo xtask versus-age`: the CLI against `age` on the same file.
 //! - `cargo xtask kill-campaign [--runs 200] [--size 64MiB]`: random signals at random moments
 //!   over `e2eb encrypt`/`decrypt`, checking what each interrupted run left on disk.
+//! - `cargo xtask cli-docs [--check]`: the CLI's manual pages and shell completions in doc/.
 //!
 //! This file only parses the command line and hands it to a task. Each task is a module under
 //! `tasks/`; everything else at the top level is shared. Tasks import shared modules, and shared
@@ -63,6 +64,9 @@ enum Task {
     /// Interrupt `e2eb encrypt` and `decrypt` with random signals at random moments (with and
     /// without --force, on both output paths) and check what each run left on disk.
     KillCampaign(tasks::kill_campaign::Options),
+    /// Write the CLI's manual pages (doc/man/) and shell completions (doc/completions/), or
+    /// with --check fail where the committed ones are stale.
+    CliDocs(tasks::cli_docs::Options),
     /// Runs one KDF setting in this process and prints its timings and peak memory (started by
     /// `bench`, one process per setting).
     #[command(hide = true)]
@@ -81,6 +85,7 @@ fn main() -> ExitCode {
         Task::Argon2Reference(options) => tasks::argon2_reference::run(options),
         Task::VersusAge(options) => tasks::versus_age::run(options),
         Task::KillCampaign(options) => tasks::kill_campaign::run(options),
+        Task::CliDocs(options) => tasks::cli_docs::run(options),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,7 +15,9 @@ Exit status:
   3  the recovery key or password opens none of the backup's key slots
   4  the input is not a backup this build can open: damaged, truncated, altered, not a backup,
      or of an unsupported version or suite
-  5  a key slot asks for more KDF memory or work than the caps allow (see decrypt --max-kdf-memory)";
+  5  a key slot asks for more KDF memory or work than the caps allow (see decrypt --max-kdf-memory)
+  129, 130, 143  ended by SIGHUP, Ctrl-C (SIGINT) or SIGTERM (128 + the signal's number)
+  141  the pipe OUT writes to was closed by its reader (as `e2eb decrypt ... | head`); no message";
 
 /// End-to-end encrypted backups: make, open and inspect e2eb backups.
 #[derive(Debug, Parser)]
@@ -39,6 +41,15 @@ pub enum Command {
     Tune(crate::tune::TuneArgs),
     /// WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect
     Whatsapp(crate::whatsapp::WhatsappArgs),
+    /// Print a shell's completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -62,7 +73,8 @@ const MOST_THREADS: i64 = 1024;
 /// Options every streaming subcommand takes.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Threads that seal or open chunks; 0 means one per CPU
+    /// Worker threads that seal or open chunks; 0 means one per CPU. More than the CPUs only
+    /// slows the run down
     #[arg(
         long,
         value_name = "N",
@@ -83,6 +95,27 @@ pub struct RunArgs {
     /// Show no progress bar
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+impl RunArgs {
+    /// Warns when `--threads` asks for more threads than there are CPUs: they then take turns
+    /// and the run gets slower, not faster (70 times slower for 1000 threads on 2 CPUs).
+    pub fn warn_if_threads_above_cpus(&self) {
+        let Ok(cpus) = std::thread::available_parallelism() else {
+            return;
+        };
+        if usize::from(self.threads) > cpus.get() {
+            let _ = std::io::Write::write_all(
+                &mut std::io::stderr(),
+                format!(
+                    "e2eb: warning: --threads {} is more than the {cpus} CPUs this process may \
+                     use; the extra threads only slow the run down (0: one per CPU)\n",
+                    self.threads
+                )
+                .as_bytes(),
+            );
+        }
+    }
 }
 
 /// Where one key slot of a new backup gets its secret, in command-line order.
@@ -120,8 +153,14 @@ pub struct EncryptArgs {
     #[arg(value_name = "IN")]
     pub input: Option<PathBuf>,
 
-    /// Where the backup goes; `-`: stdout (never a terminal)
-    #[arg(short, long = "output", value_name = "OUT")]
+    /// Where the backup goes; `-`: stdout, which is also the default (but never a terminal)
+    #[arg(
+        short,
+        long = "output",
+        value_name = "OUT",
+        default_value = "-",
+        hide_default_value = true
+    )]
     pub output: PathBuf,
 
     /// Add a slot opened by the recovery key in FILE (see `e2eb keygen`)
@@ -193,9 +232,10 @@ pub struct DecryptArgs {
     #[arg(value_name = "IN")]
     pub input: Option<PathBuf>,
 
-    /// Where the decrypted data goes; `-`: stdout. A new file gets mode 0600
+    /// Where the decrypted data goes; `-`: stdout. A new file gets mode 0600. Without -o:
+    /// stdout, unless it is a terminal
     #[arg(short, long = "output", value_name = "OUT")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
 
     /// Open with the recovery key in FILE
     #[arg(long, value_name = "FILE")]
@@ -325,7 +365,17 @@ impl From<BackendChoice> for e2eb::Backend {
 
 /// Parses the process's arguments; exits with clap's usage error (status 2) when they are wrong.
 pub fn parse() -> Cli {
-    let matches = Cli::command().get_matches();
+    let arguments: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let matches = match Cli::command().try_get_matches_from(&arguments) {
+        Ok(matches) => matches,
+        Err(error) => {
+            if let Some(explanation) = password_given_a_value(&arguments, &error) {
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), explanation.as_bytes());
+                std::process::exit(USAGE);
+            }
+            error.exit()
+        }
+    };
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     if let Command::Encrypt(encrypt) = &mut cli.command {
         let encrypt_matches = matches
@@ -343,6 +393,50 @@ pub fn parse() -> Cli {
         convert.encrypt.slots = slots_in_command_line_order(&convert.encrypt, convert_matches);
     }
     cli
+}
+
+/// Exit status of usage errors, clap's own.
+const USAGE: i32 = 2;
+
+/// The explanation for `--password WORD` or `--password=WORD`, where clap refused WORD: the
+/// flag prompts and takes no value. Clap's own message would quote WORD, which may well be a
+/// password, onto the screen and into logs; this one never does.
+fn password_given_a_value(arguments: &[std::ffi::OsString], error: &clap::Error) -> Option<String> {
+    use clap::error::ErrorKind;
+    if matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        return None;
+    }
+    let refused = error.to_string();
+    let given_a_value = arguments.iter().enumerate().any(|(position, argument)| {
+        let Some(argument) = argument.to_str() else {
+            return false;
+        };
+        if argument.starts_with("--password=") {
+            return true;
+        }
+        // The next word counts only when clap's error is about it: `--password backup.e2eb`
+        // names IN and is fine.
+        argument == "--password"
+            && arguments
+                .get(position + 1)
+                .and_then(|next| next.to_str())
+                .is_some_and(|next| {
+                    !next.is_empty() && !next.starts_with('-') && refused.contains(next)
+                })
+    });
+    given_a_value.then(|| {
+        "e2eb: error: --password takes no value: it asks for the password on the terminal (the \
+         word given after it is not shown here, in case it is a password; it was not used).\n\
+         e2eb: hint: to read the password from a file, use --password-file FILE (e.g. \
+         /dev/fd/3); passwords are never taken on the command line, where other users and \
+         the shell's history can see them\n"
+            .to_owned()
+    })
 }
 
 /// Clap keeps each flag's values apart; the slot order a person typed is recovered from the

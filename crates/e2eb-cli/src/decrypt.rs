@@ -1,18 +1,25 @@
 //! `e2eb decrypt`: backup in, data out, opened by one secret under KDF caps.
 
-use e2eb::{Decryptor, KdfCaps, Secret, Threads};
+use std::fs::File;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use e2eb::{Decryptor, Header, KdfCaps, KdfParams, KeySlot, Secret, Threads};
 
 use crate::cli::DecryptArgs;
 use crate::error::Failure;
+use crate::hints;
 use crate::input::Input;
 use crate::output::{Contents, OutputPlan};
 use crate::progress::{self, Progress};
-use crate::secrets;
+use crate::{prompt, secrets};
 
 pub fn run(args: DecryptArgs) -> Result<(), Failure> {
+    args.run.warn_if_threads_above_cpus();
+    let output_path = output_path(args.output.as_deref())?;
     let input = Input::open(args.input.as_deref())?;
     if input.is_interactive_stdin() {
-        return Err(Failure::new(
+        return Err(Failure::usage(
             "no backup given: name IN, or pipe the backup into stdin",
         ));
     }
@@ -22,26 +29,52 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
             .flatten()
             .map(|path| path.as_path()),
     )?;
+    if let Some(path) = &args.password_file {
+        hints::refuse_recovery_key_as_password(path)?;
+    }
     let plan = OutputPlan::new(
-        &args.output,
+        &output_path,
         args.run.force,
         Contents::Private,
         input.identity(),
     )?;
     let secret = read_secret(&args)?;
+    let is_password = matches!(secret, Secret::Password(_));
     let decryptor = Decryptor::new(secret)
         .caps(caps(&args))
         .threads(Threads::new(usize::from(args.run.threads)))
         .backend(args.run.backend.into());
 
-    let progress = Progress::new(progress::wanted(args.run.quiet), "decrypting", input.len());
+    let progress = Progress::for_decryption(
+        progress::wanted(args.run.quiet),
+        "decrypting",
+        input.len(),
+        is_password,
+    );
     let label = input.label().to_string();
-    let failure = |error| Failure::library(error, Some(&label));
+    let input_path = args.input.clone();
+    let failure = |error: e2eb::Error| {
+        let hint = hints::not_a_backup(input_path.as_deref(), &error);
+        let failure = Failure::library(error, Some(&label));
+        match hint {
+            Some(hint) => failure.with_hint(&hint),
+            None => failure,
+        }
+    };
+    // Plaintext shown on this terminal: the bar would draw into it, so it goes once the key is
+    // ready.
+    let show_bytes = !is_this_terminal(&output_path);
     // A named file is read at explicit offsets, by the threads that open its chunks; anything
     // else (stdin, a pipe, a device) in one stream. Either way the secret and the header are
     // checked before the output exists, so a wrong password never creates (or briefly holds
     // open) a file.
     let by_offsets = input.is_named_regular_file();
+    if by_offsets
+        && is_password
+        && let Some(path) = &args.input
+    {
+        progress.deriving(&password_kdfs(path));
+    }
     let reader = input.into_reader();
     let mut output;
     if by_offsets {
@@ -57,10 +90,12 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
             }
             Err(error) => return Err(failure(error)),
         };
+        progress.key_ready(show_bytes);
         output = plan.open()?;
         unlocked.decrypt_to(&mut output).map_err(failure)?;
     } else {
         let unlocked = decryptor.unlock(progress.wrap(reader)).map_err(failure)?;
+        progress.key_ready(show_bytes);
         output = plan.open()?;
         unlocked.decrypt_to(&mut output).map_err(failure)?;
     }
@@ -81,6 +116,44 @@ fn typo_note(decryptor: &Decryptor, path: &std::path::Path) -> Option<String> {
     ))
 }
 
+/// OUT, or stdout where no `-o` was given and stdout is not a terminal (a pipe or a file, as in
+/// `e2eb decrypt b.e2eb --password > data`).
+fn output_path(output: Option<&Path>) -> Result<PathBuf, Failure> {
+    match output {
+        Some(path) => Ok(path.to_path_buf()),
+        None if std::io::stdout().is_terminal() => Err(Failure::usage(
+            "no output given, and stdout is a terminal: name a file with -o OUT, redirect \
+             stdout, or show the data here with -o -",
+        )),
+        None => Ok(PathBuf::from("-")),
+    }
+}
+
+/// Whether OUT is the terminal this run reports progress on.
+fn is_this_terminal(output: &Path) -> bool {
+    let is_stdout = output == Path::new("-") || output == Path::new("/dev/stdout");
+    (is_stdout && std::io::stdout().is_terminal()) || output == Path::new("/dev/tty")
+}
+
+/// The password slots' KDFs in the backup at `path`, for the spinner; none where the header
+/// cannot be read (the unlock that follows reports why).
+fn password_kdfs(path: &Path) -> Vec<KdfParams> {
+    let Ok(mut file) = File::open(path) else {
+        return Vec::new();
+    };
+    let Ok(header) = Header::read_from(&mut file) else {
+        return Vec::new();
+    };
+    header
+        .slots()
+        .iter()
+        .filter_map(|slot| match slot {
+            KeySlot::Password { kdf, .. } => Some(*kdf),
+            _ => None,
+        })
+        .collect()
+}
+
 fn read_secret(args: &DecryptArgs) -> Result<Secret, Failure> {
     if let Some(path) = &args.recovery_key_file {
         return Ok(Secret::RecoveryKey(secrets::read_recovery_key_file(path)?));
@@ -89,10 +162,10 @@ fn read_secret(args: &DecryptArgs) -> Result<Secret, Failure> {
         return Ok(Secret::Password(secrets::read_password_file(path)?));
     }
     if args.recovery_key {
-        return Ok(Secret::RecoveryKey(secrets::prompt_recovery_key()?));
+        return Ok(Secret::RecoveryKey(prompt::recovery_key()?));
     }
     // Clap requires exactly one secret flag, so this is --password.
-    Ok(Secret::Password(secrets::prompt_password()?))
+    Ok(Secret::Password(prompt::password()?))
 }
 
 /// This machine's default caps, with each given flag replacing its field.

@@ -10,12 +10,14 @@ use e2eb_measure::safety;
 
 use crate::cli::{EncryptArgs, SlotSource};
 use crate::error::{Failure, cap_flag};
+use crate::hints;
 use crate::input::Input;
 use crate::output::{Contents, OutputPlan};
 use crate::progress::{self, Progress};
-use crate::secrets;
+use crate::{prompt, secrets};
 
 pub fn run(args: EncryptArgs) -> Result<(), Failure> {
+    args.run.warn_if_threads_above_cpus();
     let kdf_params = password_kdf(&args)?;
     let password_slots = args
         .slots
@@ -26,6 +28,7 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
         warn_if_slots_over_default_caps(&kdf_params, password_slots);
     }
 
+    refuse_recovery_keys_as_passwords(&args.slots)?;
     let input = Input::open(args.input.as_deref())?;
     input.refuse_secret_from_stdin(secret_files(&args.slots))?;
     let plan = OutputPlan::new(
@@ -41,7 +44,12 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
     let mut encryptor = add_slots(encryptor, &args.slots, kdf_params)?;
 
     let mut output = plan.open()?;
-    let progress = Progress::new(progress::wanted(args.run.quiet), "encrypting", input.len());
+    let progress = Progress::for_encryption(
+        progress::wanted(args.run.quiet),
+        "encrypting",
+        input.len(),
+        &password_kdfs(&args.slots, kdf_params),
+    );
     // A named file is read at explicit offsets, by the threads that seal it; anything else
     // (stdin, a pipe, a device) in one stream.
     let by_offsets = input.is_named_regular_file();
@@ -64,6 +72,25 @@ pub fn secret_files(slots: &[SlotSource]) -> impl Iterator<Item = &Path> {
     })
 }
 
+/// The KDF of each password slot, derived before the first input byte is read.
+pub fn password_kdfs(slots: &[SlotSource], kdf_params: KdfParams) -> Vec<KdfParams> {
+    slots
+        .iter()
+        .filter(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)))
+        .map(|_| kdf_params)
+        .collect()
+}
+
+/// Refuses a recovery-key file given as `--password-file`, before any prompt or work.
+pub fn refuse_recovery_keys_as_passwords(slots: &[SlotSource]) -> Result<(), Failure> {
+    for slot in slots {
+        if let SlotSource::PasswordFile(path) = slot {
+            hints::refuse_recovery_key_as_password(path)?;
+        }
+    }
+    Ok(())
+}
+
 /// Adds a key slot for each secret, in command-line order, reading files and prompting as it
 /// goes; password slots use `kdf_params`.
 pub fn add_slots(
@@ -71,7 +98,7 @@ pub fn add_slots(
     slots: &[SlotSource],
     kdf_params: KdfParams,
 ) -> Result<Encryptor, Failure> {
-    for (position, slot) in slots.iter().enumerate() {
+    for (index, slot) in slots.iter().enumerate() {
         encryptor = match slot {
             SlotSource::RecoveryKeyFile(path) => {
                 encryptor.recovery_key(secrets::read_recovery_key_file(path)?)
@@ -80,7 +107,7 @@ pub fn add_slots(
                 encryptor.password(secrets::read_password_file(path)?, kdf_params)
             }
             SlotSource::PasswordPrompt => {
-                encryptor.password(secrets::prompt_new_password(position + 1)?, kdf_params)
+                encryptor.password(prompt::new_password(index)?, kdf_params)
             }
         };
     }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use e2eb::KdfParameter;
 
-/// The exit statuses documented in `e2eb --help`; 2, for usage errors, is clap's own.
+/// The exit statuses documented in `e2eb --help`; 2, for usage errors, is also clap's own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Failure = 1,
@@ -15,6 +15,11 @@ pub enum Status {
     WrongSecret = 3,
     BadBackup = 4,
     KdfOverCap = 5,
+    /// Ctrl-C at a prompt: the status a shell reports for SIGINT (128 + 2).
+    Interrupted = 130,
+    /// The reader of a pipe went away (`e2eb decrypt -o - | head`): the status a shell reports
+    /// for SIGPIPE (128 + 13), and no message, as for the tools killed by that signal.
+    ClosedPipe = 141,
 }
 
 /// A failed command: the message after `e2eb: error: `, and the exit status.
@@ -32,13 +37,10 @@ impl Failure {
         }
     }
 
-    /// A command line that asks for something refused (exit status 2, as clap's own usage
-    /// errors).
+    /// A command line that asks for something impossible or refused: exit status 2, as for
+    /// clap's errors.
     pub fn usage(message: impl Into<String>) -> Failure {
-        Failure {
-            message: message.into(),
-            status: Status::Usage,
-        }
+        Failure::with_status(message, Status::Usage)
     }
 
     /// A failure with its own exit status, for errors of other libraries than e2eb.
@@ -51,13 +53,21 @@ impl Failure {
 
     /// `action` names the operation and the path, e.g. "cannot open backup.e2eb".
     pub fn io(action: impl fmt::Display, error: &io::Error) -> Failure {
-        Failure::new(format!("{action}: {}", describe_io(error)))
+        let status = if error.kind() == io::ErrorKind::BrokenPipe {
+            Status::ClosedPipe
+        } else {
+            Status::Failure
+        };
+        Failure::with_status(format!("{action}: {}", describe_io(error)), status)
     }
 
     /// A library error met while handling `subject` (the backup's name, or `None` where the
     /// error is not about one input).
     pub fn library(error: e2eb::Error, subject: Option<&str>) -> Failure {
         let status = match &error {
+            e2eb::Error::Io(io_error) if io_error.kind() == io::ErrorKind::BrokenPipe => {
+                Status::ClosedPipe
+            }
             e2eb::Error::NoSlotOpened { .. } => Status::WrongSecret,
             e2eb::Error::KdfOverCap { .. } | e2eb::Error::KdfMemory { .. } => Status::KdfOverCap,
             e2eb::Error::NotABackup
@@ -98,8 +108,20 @@ impl Failure {
         self
     }
 
+    /// Adds a line that says what the person probably meant to do.
+    pub fn with_hint(mut self, hint: &str) -> Failure {
+        self.message = format!("{}\ne2eb: hint: {hint}", self.message);
+        self
+    }
+
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// Whether the failure is worth a message: a closed pipe is not (its reader has gone, and
+    /// the one who closed it knows).
+    pub fn is_reported(&self) -> bool {
+        self.status != Status::ClosedPipe
     }
 
     pub fn exit_code(&self) -> ExitCode {

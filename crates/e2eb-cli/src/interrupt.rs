@@ -33,9 +33,6 @@ static STATE: Mutex<State> = Mutex::new(State {
 /// of microseconds) and then reports what it did, rather than racing it.
 static COMMITTING: Mutex<()> = Mutex::new(());
 
-/// Exit status after an interruption, as shells report SIGINT (128 + 2).
-const INTERRUPTED: i32 = 130;
-
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
@@ -44,9 +41,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Installs the handler; call once, before any temporary file exists.
 pub fn install() {
-    // Failing to install (another handler already set) only loses the clean-up, so it is not
-    // worth refusing to run over.
-    let _ = ctrlc::set_handler(|| {
+    crate::signals::on_termination(|exit_status| {
         let _committing = lock(&COMMITTING);
         let state = lock(&STATE);
         for path in &state.pending {
@@ -65,7 +60,7 @@ pub fn install() {
             &mut std::io::stderr(),
             format!("\ne2eb: {message}\n").as_bytes(),
         );
-        std::process::exit(INTERRUPTED);
+        std::process::exit(exit_status);
     });
 }
 

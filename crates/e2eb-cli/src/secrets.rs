@@ -1,8 +1,8 @@
-//! Where secrets come from: recovery-key files, password files and terminal prompts. Every
+//! Where secrets come from: recovery-key files and password files (prompts: `prompt.rs`). Every
 //! buffer that holds a secret is zeroized when dropped, and no secret is ever printed.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::Path;
 
 use e2eb::{Password, RecoveryKey, RecoveryKeyError};
@@ -131,51 +131,6 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, F
         )));
     }
     Ok(contents)
-}
-
-/// Asks for a new slot's password twice on the terminal; `slot_number` counts from 1.
-pub fn prompt_new_password(slot_number: usize) -> Result<Password, Failure> {
-    let first = prompt_hidden(
-        &format!("Password for key slot {slot_number}: "),
-        "--password",
-    )?;
-    if first.is_empty() {
-        return Err(Failure::new("the password is empty"));
-    }
-    let second = prompt_hidden("Repeat the password: ", "--password")?;
-    if *first != *second {
-        return Err(Failure::new("the two passwords typed differ"));
-    }
-    Password::new(first.to_string()).map_err(|error| Failure::library(error, None))
-}
-
-/// Asks for the password of an existing backup on the terminal.
-pub fn prompt_password() -> Result<Password, Failure> {
-    let typed = prompt_hidden("Password: ", "--password")?;
-    Password::new(typed.to_string()).map_err(|error| Failure::library(error, None))
-}
-
-/// Asks for a recovery key on the terminal, hidden like a password.
-pub fn prompt_recovery_key() -> Result<RecoveryKey, Failure> {
-    let typed = prompt_hidden("Recovery key: ", "--recovery-key")?;
-    RecoveryKey::parse(&typed)
-        .map_err(|error| Failure::new(format!("the recovery key typed: {error}")))
-}
-
-/// Prompts and reads on the controlling terminal (/dev/tty), not stdin/stdout, which may carry
-/// data; `flag` is what asked for the prompt, for the error when there is no terminal.
-fn prompt_hidden(prompt: &str, flag: &str) -> Result<Zeroizing<String>, Failure> {
-    match rpassword::prompt_password(prompt) {
-        Ok(typed) => Ok(Zeroizing::new(typed)),
-        Err(error) => Err(match error.kind() {
-            io::ErrorKind::Interrupted => Failure::new("interrupted"),
-            io::ErrorKind::UnexpectedEof => Failure::new("nothing was typed (end of input)"),
-            _ => Failure::io(
-                format!("{flag} needs a terminal to prompt on (/dev/tty)"),
-                &error,
-            ),
-        }),
-    }
 }
 
 #[cfg(test)]

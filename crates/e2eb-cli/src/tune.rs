@@ -49,13 +49,17 @@ pub struct TuneArgs {
     #[arg(long, value_name = "SIZE", value_parser = e2eb_measure::units::parse_size)]
     pub max_memory: Option<u64>,
 
-    /// Argon2id lanes (p): the threads one derivation runs on [default: the CPUs, at most 4]
+    /// Argon2id lanes (p), the threads one derivation runs on, written into the backup's key
+    /// slot [default: the CPUs, at most 4]
+    // `--threads` is the old name, kept so that scripts keep working; elsewhere `--threads`
+    // means worker threads, which the lanes are not.
     #[arg(
         long,
+        alias = "threads",
         value_name = "N",
         value_parser = clap::value_parser!(u32).range(1..=64)
     )]
-    pub threads: Option<u32>,
+    pub lanes: Option<u32>,
 
     /// Rental price of the attacker's GPU in US dollars per hour
     #[arg(
@@ -90,13 +94,13 @@ pub fn run(args: TuneArgs) -> Result<(), Failure> {
     let cpus = std::thread::available_parallelism()
         .ok()
         .map(|cpus| cpus.get());
-    let lanes = args.threads.unwrap_or_else(|| default_lanes(cpus));
+    let lanes = args.lanes.unwrap_or_else(|| default_lanes(cpus));
     let (memory_cap, reason) = match args.max_memory {
         Some(bytes) => (bytes, "--max-memory".to_owned()),
         None => default_memory_cap(&device),
     };
     if memory_cap < MIN_MEMORY_BYTES {
-        return Err(Failure::new(format!(
+        return Err(Failure::usage(format!(
             "--max-memory {memory_cap} bytes is below the smallest setting tried, 1 MiB"
         )));
     }

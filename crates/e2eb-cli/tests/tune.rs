@@ -25,7 +25,7 @@ fn json_output_parses_and_its_setting_encrypts() {
             "20",
             "--max-memory",
             "4MiB",
-            "--threads",
+            "--lanes",
             "1",
             "--json",
         ])
@@ -70,7 +70,7 @@ fn json_output_parses_and_its_setting_encrypts() {
             .success();
     }
     if let Some(argon) = recommendations[0]["kdf_params"].as_str() {
-        assert!(argon.ends_with(",p=1"), "--threads sets the lanes: {argon}");
+        assert!(argon.ends_with(",p=1"), "--lanes sets the lanes: {argon}");
     }
 }
 
@@ -94,7 +94,7 @@ fn bad_options_are_refused_with_reasons() {
     e2eb()
         .args(["tune", "--max-memory", "1KiB"])
         .assert()
-        .code(FAILURE)
+        .code(USAGE)
         .stderr(predicate::str::contains("below the smallest setting"));
     e2eb()
         .args(["tune", "--max-memory", "1000TiB"])
@@ -105,10 +105,10 @@ fn bad_options_are_refused_with_reasons() {
         .args(["tune", "--target-ms", "0"])
         .assert()
         .code(USAGE);
-    e2eb()
-        .args(["tune", "--threads", "65"])
-        .assert()
-        .code(USAGE);
+    // Lanes: at least one, at most 64; `--threads` is their old name.
+    for lanes in ["--lanes=0", "--lanes=65", "--threads=65"] {
+        e2eb().args(["tune", lanes]).assert().code(USAGE);
+    }
     e2eb()
         .args(["tune", "--usd-per-gpu-hour", "0"])
         .assert()

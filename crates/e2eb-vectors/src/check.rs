@@ -1,6 +1,7 @@
 //! `vectors check --cmd "..."`: runs another implementation over every vector through the
 //! conformance protocol of vectors/README.md: one JSON request per process on standard input,
-//! one JSON answer on standard output.
+//! one JSON answer on standard output. Besides each answer's verdict it checks what a streaming
+//! implementation says it released before failing, against the vectors' `PartialPlaintext` flag.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -26,6 +27,15 @@ pub enum Request {
         /// The caps to apply.
         caps: Caps,
     },
+    /// Decrypt the WhatsApp crypt15 backup `backup` with the 32-byte `key` (hex).
+    Crypt15Decryption {
+        /// The vector's id.
+        tc_id: u32,
+        /// The backup, hex.
+        backup: String,
+        /// The 64-digit key, hex.
+        key: String,
+    },
     /// Parse `text` as a recovery key.
     RecoveryKeyParsing {
         /// The vector's id.
@@ -35,11 +45,23 @@ pub enum Request {
     },
 }
 
+/// What a streaming implementation handed on before it failed: the length and SHA-512 of that
+/// plaintext.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Released {
+    /// Bytes released.
+    pub msg_length: u64,
+    /// Their SHA-512, hex.
+    pub msg_sha512: String,
+}
+
 /// The implementation's answer.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Answer {
-    /// `valid` (decrypted / parsed) or `invalid`.
+    /// `valid` (decrypted / parsed), `invalid`, or, for a crypt15 request only, `unsupported`
+    /// (the implementation does not read WhatsApp backups).
     pub result: String,
     /// For a decrypted backup: the plaintext's SHA-512, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -57,6 +79,10 @@ pub struct Answer {
     /// (`InvalidCharacter`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<usize>,
+    /// For a backup that failed: what was released before the failure (streaming
+    /// implementations; one that releases nothing before it knows may leave it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released: Option<Released>,
 }
 
 /// Options of a run.
@@ -70,6 +96,9 @@ pub struct CheckOptions {
     pub any_error_class: bool,
     /// Give up on one vector after this long.
     pub timeout: Duration,
+    /// Require `released` in every answer for a backup that failed (a streaming
+    /// implementation's check).
+    pub streaming: bool,
 }
 
 /// One vector's verdict.
@@ -81,8 +110,10 @@ pub struct Verdict {
     pub expected: String,
     /// What came back.
     pub got: String,
-    /// Pass or fail.
+    /// Pass or fail (a skipped vector counts as passed).
     pub passed: bool,
+    /// The implementation said it does not support this kind of vector (crypt15 only).
+    pub skipped: bool,
     /// The vector's comment.
     pub comment: String,
 }
@@ -152,22 +183,54 @@ pub fn check(
                         let (got, passed) = match request.and_then(|request| ask(options, &request))
                         {
                             Err(why) => (format!("error: {why}"), false),
-                            Ok(answer) => judge_backup(test, &answer, options.any_error_class),
+                            Ok(answer) => judge_backup(test, &answer, options),
                         };
                         let verdict = Verdict {
                             id: format!("{name}#{}", test.tc_id),
                             expected,
                             got,
                             passed,
+                            skipped: false,
                             comment: test.comment.clone(),
                         };
                         progress(&verdict);
                         verdicts.push(verdict);
                     }
                 }
-                // The conformance protocol covers the e2eb format; crypt15 is WhatsApp's, read
-                // by the e2eb-whatsapp crate, whose own verifier runs these vectors.
-                TestGroup::Crypt15Decryption(_) => {}
+                // WhatsApp's format: implementations of e2eb alone answer `unsupported`.
+                TestGroup::Crypt15Decryption(group) => {
+                    for test in &group.tests {
+                        let expected = if test.is_valid() {
+                            "valid".to_string()
+                        } else {
+                            format!("invalid {}", test.error.as_deref().unwrap_or("?"))
+                        };
+                        let request = test.backup().map(|backup| Request::Crypt15Decryption {
+                            tc_id: test.tc_id,
+                            backup: hex::encode(backup),
+                            key: test.key.clone(),
+                        });
+                        let answer = request.and_then(|request| ask(options, &request));
+                        let skipped = answer
+                            .as_ref()
+                            .is_ok_and(|answer| answer.result == "unsupported");
+                        let (got, passed) = match answer {
+                            Err(why) => (format!("error: {why}"), false),
+                            Ok(_) if skipped => ("unsupported (skipped)".to_string(), true),
+                            Ok(answer) => judge_crypt15(test, &answer, options.any_error_class),
+                        };
+                        let verdict = Verdict {
+                            id: format!("{name}#{}", test.tc_id),
+                            expected,
+                            got,
+                            passed,
+                            skipped,
+                            comment: test.comment.clone(),
+                        };
+                        progress(&verdict);
+                        verdicts.push(verdict);
+                    }
+                }
                 TestGroup::RecoveryKeyParsing(group) => {
                     for test in &group.tests {
                         let expected = match &test.error {
@@ -200,6 +263,7 @@ pub fn check(
                             expected,
                             got,
                             passed,
+                            skipped: false,
                             comment: test.comment.clone(),
                         };
                         progress(&verdict);
@@ -215,7 +279,7 @@ pub fn check(
 fn judge_backup(
     test: &crate::model::BackupTest,
     answer: &Answer,
-    any_error_class: bool,
+    options: &CheckOptions,
 ) -> (String, bool) {
     match answer.result.as_str() {
         "valid" => {
@@ -227,6 +291,74 @@ fn judge_backup(
                 return ("valid, but a different plaintext".into(), false);
             }
             (got, matches)
+        }
+        "invalid" => {
+            let class = answer.error.clone().unwrap_or_else(|| "?".into());
+            let passed =
+                !test.is_valid() && (options.any_error_class || answer.error == test.error);
+            let got = format!("invalid {class}");
+            match (&answer.released, test.is_valid()) {
+                (Some(released), false) => match released_problem(test, released) {
+                    Some(problem) => (format!("{got}, {problem}"), false),
+                    None => (got, passed),
+                },
+                (None, false) if options.streaming => (format!("{got}, without `released`"), false),
+                _ => (got, passed),
+            }
+        }
+        other => (format!("unknown result {other:?}"), false),
+    }
+}
+
+/// What is wrong with what an implementation released before failing on `test`, if anything.
+/// `PartialPlaintext` tests may release their valid prefix (`msgLength`, `msgSha512`) or the
+/// part of it made of whole chunks (a shorter release cannot be checked against the vector but
+/// its length); every other invalid test nothing.
+pub fn released_problem(test: &crate::model::BackupTest, released: &Released) -> Option<String> {
+    if !test.has("PartialPlaintext") {
+        return (released.msg_length != 0).then(|| {
+            format!(
+                "released {} bytes where nothing may be",
+                released.msg_length
+            )
+        });
+    }
+    let prefix = test.msg_length.unwrap_or(0);
+    if released.msg_length > prefix {
+        return Some(format!(
+            "released {} bytes, more than the {prefix}-byte valid prefix",
+            released.msg_length
+        ));
+    }
+    if released.msg_length == prefix {
+        return (Some(&released.msg_sha512) != test.msg_sha512.as_ref())
+            .then(|| "released a prefix of the right length but other bytes".to_string());
+    }
+    (!released
+        .msg_length
+        .is_multiple_of(e2eb::payload::CHUNK_LEN as u64))
+    .then(|| {
+        format!(
+            "released {} bytes, not a whole number of chunks of the valid prefix",
+            released.msg_length
+        )
+    })
+}
+
+fn judge_crypt15(
+    test: &crate::model::Crypt15Test,
+    answer: &Answer,
+    any_error_class: bool,
+) -> (String, bool) {
+    match answer.result.as_str() {
+        "valid" => {
+            let matches = test.is_valid()
+                && answer.msg_sha512 == test.msg_sha512
+                && answer.msg_length == test.msg_length;
+            if test.is_valid() && !matches {
+                return ("valid, but a different output".into(), false);
+            }
+            ("valid".into(), matches)
         }
         "invalid" => {
             let class = answer.error.clone().unwrap_or_else(|| "?".into());

@@ -3,6 +3,7 @@
 
 pub mod argon2_reference;
 pub mod bench;
+pub mod cli_docs;
 pub mod fuzz_corpus;
 pub mod kill_campaign;
 pub mod memory;

@@ -30,6 +30,10 @@ pub enum Options {
         /// Seconds one vector may take.
         #[arg(long, default_value_t = 120)]
         timeout: u64,
+        /// Require every answer for a failing backup to say what was released before the
+        /// failure (`released`), and check it against the vectors' flags.
+        #[arg(long)]
+        streaming: bool,
         /// Print only failures and the summary.
         #[arg(long, short)]
         quiet: bool,
@@ -61,6 +65,7 @@ pub fn run(options: Options) -> Result<(), String> {
             skip_slow,
             any_error_class,
             timeout,
+            streaming,
             quiet,
         } => {
             let files = verify::check_committed(&dir)?;
@@ -69,6 +74,7 @@ pub fn run(options: Options) -> Result<(), String> {
                 skip_slow,
                 any_error_class,
                 timeout: Duration::from_secs(timeout),
+                streaming,
             };
             println!(
                 "{:<28} {:<7} {:<28} {:<28} comment",
@@ -76,7 +82,11 @@ pub fn run(options: Options) -> Result<(), String> {
             );
             let verdicts = check(&files, &options, |verdict| {
                 if !quiet || !verdict.passed {
-                    let mark = if verdict.passed { "pass" } else { "FAIL" };
+                    let mark = match (verdict.passed, verdict.skipped) {
+                        (_, true) => "skip",
+                        (true, false) => "pass",
+                        (false, false) => "FAIL",
+                    };
                     println!(
                         "{:<28} {:<7} {:<28} {:<28} {}",
                         verdict.id, mark, verdict.expected, verdict.got, verdict.comment
@@ -84,7 +94,11 @@ pub fn run(options: Options) -> Result<(), String> {
                 }
             });
             let failed = verdicts.iter().filter(|v| !v.passed).count();
-            println!("{} passed, {failed} failed", verdicts.len() - failed);
+            let skipped = verdicts.iter().filter(|v| v.skipped).count();
+            println!(
+                "{} passed, {failed} failed, {skipped} skipped",
+                verdicts.len() - failed - skipped
+            );
             if failed == 0 {
                 Ok(())
             } else {

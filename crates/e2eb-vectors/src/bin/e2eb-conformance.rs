@@ -5,7 +5,7 @@
 use std::io::Read;
 
 use e2eb::{Decryptor, KdfCaps, Password, RecoveryKey, Secret, Threads};
-use e2eb_vectors::check::{Answer, Request, sha512_hex};
+use e2eb_vectors::check::{Answer, Released, Request, sha512_hex};
 use e2eb_vectors::generate::library_caps;
 use e2eb_vectors::model::SecretInput;
 use e2eb_vectors::recovery_keys::error_class;
@@ -18,6 +18,7 @@ fn answer(request: Request) -> Answer {
         key: None,
         error: None,
         detail: None,
+        released: None,
     };
     match request {
         Request::BackupDecryption {
@@ -26,7 +27,10 @@ fn answer(request: Request) -> Answer {
             caps,
             ..
         } => {
-            let outcome = (|| -> Result<Vec<u8>, e2eb::Error> {
+            // Streamed, as the CLI decrypts into a pipe: what reaches the writer before an
+            // error is what this implementation releases.
+            let mut released = Vec::new();
+            let outcome = (|| -> Result<(), e2eb::Error> {
                 let backup = hex::decode(backup)
                     .map_err(|e| e2eb::Error::MalformedHeader(format!("request hex: {e}")))?;
                 let secret = match secret {
@@ -39,13 +43,48 @@ fn answer(request: Request) -> Answer {
                 Decryptor::new(secret)
                     .caps(caps)
                     .threads(Threads::new(1))
-                    .decrypt_to_vec(&backup)
+                    .unlock(backup.as_slice())?
+                    .decrypt_to(&mut released)?;
+                Ok(())
             })();
             match outcome {
-                Ok(plaintext) => {
+                Ok(()) => {
                     answer.result = "valid".into();
-                    answer.msg_length = Some(plaintext.len() as u64);
-                    answer.msg_sha512 = Some(sha512_hex(&plaintext));
+                    answer.msg_length = Some(released.len() as u64);
+                    answer.msg_sha512 = Some(sha512_hex(&released));
+                }
+                Err(error) => {
+                    answer.error = Some(error.class().into());
+                    answer.released = Some(Released {
+                        msg_length: released.len() as u64,
+                        msg_sha512: sha512_hex(&released),
+                    });
+                }
+            }
+        }
+        Request::Crypt15Decryption { backup, key, .. } => {
+            let outcome = (|| -> Result<Vec<u8>, e2eb_whatsapp::Error> {
+                let backup = hex::decode(backup).map_err(|e| {
+                    e2eb_whatsapp::Error::from_io(std::io::Error::other(format!(
+                        "request hex: {e}"
+                    )))
+                })?;
+                let key: [u8; 32] = hex::decode(key)
+                    .ok()
+                    .and_then(|bytes| bytes.try_into().ok())
+                    .ok_or_else(|| {
+                        e2eb_whatsapp::Error::from_io(std::io::Error::other(
+                            "the request's key is not 32 bytes of hex",
+                        ))
+                    })?;
+                let key = e2eb_whatsapp::Crypt15Key::from_bytes(key);
+                Ok(e2eb_whatsapp::decrypt_to_vec(&key, &backup)?.0)
+            })();
+            match outcome {
+                Ok(output) => {
+                    answer.result = "valid".into();
+                    answer.msg_length = Some(output.len() as u64);
+                    answer.msg_sha512 = Some(sha512_hex(&output));
                 }
                 Err(error) => answer.error = Some(error.class().into()),
             }

@@ -6,7 +6,8 @@ standard output.  Exits 0 whenever it could answer, invalid backups and
 malformed recovery keys included; exits 2 only when the request itself cannot
 be read.
 
-    cargo xtask vectors check --cmd "python3 conformance/python/conformance.py"
+    cargo xtask vectors check --cmd e2eb-conformance   # installed with pip
+    cargo xtask vectors check --cmd "python3 conformance/python/e2eb_conformance.py"
 """
 
 import hashlib
@@ -32,9 +33,16 @@ def answer(request: dict) -> dict:
             plaintext = e2eb.decrypt(bytes.fromhex(request["backup"]), request["secret"],
                                      request.get("caps"))
         except e2eb.E2ebError as error:
-            return {"result": "invalid", "error": error.error_class}
+            # This decoder authenticates the whole backup before it returns any plaintext, so
+            # it releases nothing before a failure.
+            return {"result": "invalid", "error": error.error_class,
+                    "released": {"msgLength": 0, "msgSha512": hashlib.sha512(b"").hexdigest()}}
         return {"result": "valid", "msgLength": len(plaintext),
                 "msgSha512": hashlib.sha512(plaintext).hexdigest()}
+
+    if request["type"] == "Crypt15Decryption":
+        # WhatsApp's format, not e2eb's: this decoder does not read it.
+        return {"result": "unsupported"}
 
     raise ValueError(f"unknown request type {request['type']!r}")
 
@@ -51,10 +59,12 @@ def main() -> int:
         elif request["type"] == "RecoveryKeyParsing":
             if not isinstance(request["text"], str):
                 raise ValueError("text is not a string")
+        elif request["type"] == "Crypt15Decryption":
+            bytes.fromhex(request["backup"])
         else:
             raise ValueError(f"unknown request type {request['type']!r}")
     except (ValueError, KeyError, TypeError) as error:
-        print(f"conformance.py: unreadable request: {error}", file=sys.stderr)
+        print(f"e2eb-conformance: unreadable request: {error}", file=sys.stderr)
         return 2
     json.dump(answer(request), sys.stdout)
     sys.stdout.write("\n")

@@ -16,7 +16,8 @@ vector is checked for what vectors/README.md describes:
   * with --reencrypt, valid tests are re-encrypted from their "encryption"
     inputs (SPEC.md §8) and compared with the backup byte for byte.
 
-Usage: python3 run_vectors.py [--skip-slow] [--reencrypt] [--only TCID,...] [-v]
+Usage: e2eb-run-vectors [--skip-slow] [--reencrypt] [--only TCID,...] [-v] [--vectors DIR]
+   or: python3 conformance/python/e2eb_run_vectors.py ...
 """
 
 import argparse
@@ -28,11 +29,17 @@ import sys
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Run from a checkout (python3 conformance/python/e2eb_run_vectors.py), the decoder is beside it;
+# installed with pip, it is an installed module.
 sys.path.insert(0, HERE)
 
 import e2eb_decoder as e2eb  # noqa: E402
 
-VECTORS_DIR = os.path.normpath(os.path.join(HERE, "..", "..", "vectors"))
+
+def default_vectors_dir():
+    """The repository's vectors/: beside this file's checkout, else under the working directory."""
+    beside = os.path.normpath(os.path.join(HERE, "..", "..", "vectors"))
+    return beside if os.path.isdir(beside) else os.path.join(os.getcwd(), "vectors")
 
 
 def backup_bytes(test):
@@ -149,11 +156,17 @@ def main():
                         help="also re-encrypt valid tests from their published inputs")
     parser.add_argument("--only", help="comma-separated tcIds to run (in every file)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print a line per vector")
+    parser.add_argument("--vectors", default=None, metavar="DIR",
+                        help="the vectors directory (default: the repository's vectors/)")
     args = parser.parse_args()
+    vectors_dir = args.vectors or default_vectors_dir()
+    if not os.path.isdir(vectors_dir):
+        print(f"no vectors directory {vectors_dir}: give it with --vectors DIR", file=sys.stderr)
+        return 2
     only = {int(x) for x in args.only.split(",")} if args.only else None
 
     passed = failed = 0
-    files = sorted(p for p in glob.glob(os.path.join(VECTORS_DIR, "*.json"))
+    files = sorted(p for p in glob.glob(os.path.join(vectors_dir, "*.json"))
                    if os.path.basename(p) != "schema.json")
     for path in files:
         with open(path, encoding="utf-8") as f:
