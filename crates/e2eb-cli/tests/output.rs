@@ -276,7 +276,12 @@ fn a_password_file_that_is_stdin_is_refused_when_the_data_is_stdin() {
     // A password file on stdin is fine when the data is a named file.
     fs::write(scratch.path("plain"), b"DATA").unwrap();
     e2eb(false)
-        .args(["encrypt", "--kdf-params", "m=64,t=1,p=1"])
+        .args([
+            "encrypt",
+            "--kdf-params",
+            "m=64,t=1,p=1",
+            "--accept-weak-kdf",
+        ])
         .arg(scratch.path("plain"))
         .args(["--password-file", "/dev/stdin", "-o"])
         .arg(scratch.path("y.e2eb"))

@@ -253,6 +253,7 @@ fn mismatched_passwords_get_two_more_tries_and_slots_are_numbered_as_inspect_doe
             "--password",
             "--kdf-params",
             FAST_ARGON2ID,
+            "--accept-weak-kdf",
         ],
         scratch.dir(),
     );
@@ -452,7 +453,9 @@ fn a_backup_piped_out_is_made_with_the_terminal_for_the_prompt() {
     let scratch = Scratch::new();
     scratch.write("plain", b"secret data");
     let mut encrypt = shell_in_terminal(
-        &format!("e2eb encrypt plain --password --kdf-params {FAST_ARGON2ID} > backup"),
+        &format!(
+            "e2eb encrypt plain --password --kdf-params {FAST_ARGON2ID} --accept-weak-kdf > backup"
+        ),
         scratch.dir(),
     );
     encrypt.exp_string("Password for key slot 0: ").unwrap();
