@@ -235,6 +235,7 @@ fn convert(args: WhatsappConvertArgs) -> Result<(), Failure> {
     {
         encrypt::warn_if_over_default_caps(&kdf_params);
     }
+    encrypt::refuse_recovery_keys_as_passwords(&encrypt_args.slots)?;
     let input = open_input(encrypt_args.input.as_deref())?;
     input.refuse_secret_from_stdin(
         std::iter::once(args.key_file.as_path()).chain(encrypt::secret_files(&encrypt_args.slots)),
@@ -248,6 +249,11 @@ fn convert(args: WhatsappConvertArgs) -> Result<(), Failure> {
     .release(args.unverified.release());
     let key = read_key(&args.key_file)?;
     let label = input.label().to_string();
+    // The slots' passwords are prompted for before the bar exists, which would draw over them.
+    let encryptor = Encryptor::new(encrypt_args.suite.into())
+        .threads(Threads::new(usize::from(encrypt_args.run.threads)))
+        .backend(encrypt_args.run.backend.into());
+    let mut encryptor = encrypt::add_slots(encryptor, &encrypt_args.slots, kdf_params)?;
     let progress = Progress::new(
         progress::wanted(encrypt_args.run.quiet),
         "converting",
@@ -257,10 +263,6 @@ fn convert(args: WhatsappConvertArgs) -> Result<(), Failure> {
         .map_err(|error| crypt15_failure(error, &label))?;
     drop(key);
 
-    let encryptor = Encryptor::new(encrypt_args.suite.into())
-        .threads(Threads::new(usize::from(encrypt_args.run.threads)))
-        .backend(encrypt_args.run.backend.into());
-    let mut encryptor = encrypt::add_slots(encryptor, &encrypt_args.slots, kdf_params)?;
     let mut output = plan.open()?;
     let outcome = encryptor.encrypt(&mut reader, &mut output);
     drop(progress);

@@ -813,3 +813,45 @@ fn manual_pages_are_written_for_every_command() {
     }
     assert!(!scratch.path("e2eb-help.1").exists());
 }
+
+#[test]
+fn convert_asks_for_its_passwords_before_drawing_the_bar() {
+    let scratch = Scratch::new();
+    let key = e2eb_whatsapp::Crypt15Key::from_bytes([0x5c; 32]);
+    let backup = e2eb_whatsapp::encrypt_to_vec(
+        &key,
+        &e2eb_whatsapp::EncryptOptions::default(),
+        &sample(1 << 20),
+    )
+    .unwrap();
+    scratch.write("in.crypt15", &backup);
+    let digits: String = key.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    scratch.write("key.txt", format!("{digits}\n").as_bytes());
+    let mut convert = in_terminal(
+        &[
+            "whatsapp",
+            "convert",
+            "in.crypt15",
+            "--key-file",
+            "key.txt",
+            "-o",
+            "out.e2eb",
+            "--password",
+            "--kdf-params",
+            FAST_ARGON2ID,
+            "--accept-weak-kdf",
+        ],
+        scratch.dir(),
+    );
+    let before_prompt = convert.exp_string("Password for key slot 0: ").unwrap();
+    assert!(
+        !before_prompt.contains("converting"),
+        "a bar drawn before the prompt: {before_prompt:?}"
+    );
+    convert.send_line("correct horse").unwrap();
+    convert.exp_string("Repeat the password: ").unwrap();
+    convert.send_line("correct horse").unwrap();
+    convert.exp_eof().unwrap();
+    assert_eq!(exit_code(&convert), 0);
+    assert!(scratch.dir().join("out.e2eb").is_file());
+}
