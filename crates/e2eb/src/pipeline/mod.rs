@@ -5,8 +5,8 @@
 //!
 //! On one thread, and for the first megabyte on any number (a small payload wakes no other
 //! thread), one batch buffer of 1 MiB is read, sealed or opened, and written in turn. With
-//! more threads, the pool's threads take runs in order from a ring of run slots
-//! ([`ring`]) while the calling thread writes the finished runs out in order. Memory stays
+//! more threads, the calling thread and a pool of the others take runs in order from a ring
+//! of run slots ([`ring`]), and the calling thread writes the finished runs out in order. Memory stays
 //! bounded whatever the message size: the batch and the ring, 1 MiB and 4 runs per thread
 //! (at least 16) per call.
 //!
@@ -315,7 +315,9 @@ fn drive<S: ChunkSource + Sync + ?Sized>(
     }
     let next_index = first.first_index;
     drop(first);
-    ring::drive(work, &*pool(threads)?, threads.get(), next_index, drain_one)
+    // The calling thread works in the ring too: the pool makes up the rest of the threads.
+    let helpers = pool(Threads::new(threads.get() - 1))?;
+    ring::drive(work, &helpers, threads.get(), next_index, drain_one)
 }
 
 /// Locks `mutex`, spinning (and yielding to other runnable threads) rather than sleeping while

@@ -1,19 +1,22 @@
-//! The pipeline on several threads: a ring of run slots that the pool's threads fill, seal or
-//! open, and the calling thread drains in order.
+//! The pipeline on several threads: a ring of run slots that the pool's threads and the calling
+//! thread fill, seal or open, and that the calling thread drains in order.
 //!
-//! Each slot holds one run. The pool's threads take runs in order, each into the slot the ring
-//! assigns it, once the calling thread has written that slot's previous run out; the calling
-//! thread writes runs out in order as they are done. No thread waits for the others at any
-//! boundary but a full ring or an unfinished next run, and the slots, a few hundred KiB per
+//! Each slot holds one run. Threads take runs in order, each into the slot the ring assigns it,
+//! once that slot's previous run has been written out. The calling thread writes the runs out in
+//! order as they are done and, whenever the next one is not, takes a run itself; the pool has one
+//! thread fewer than the call's thread count. A calling thread that only wrote would make one
+//! thread more than the CPUs asked for: on two CPUs the three took turns, and AES-GCM with the
+//! fast backends lost a fifth of its two-thread speed to that. No thread waits for the others at
+//! any boundary but a full ring or an unfinished next run, and the slots, a few hundred KiB per
 //! thread, stay in the caches between their uses.
 //!
 //! Waiting costs: a thread put to sleep pays a wake-up that costs tens of microseconds or more
-//! on virtual machines, as long as sealing a run. So a thread is woken only when what it waits
-//! for may have happened: the calling thread sleeps until a group of runs is done (half the
-//! ring) or the payload's end, and the pool's threads sleep only when the ring is full.
+//! on virtual machines, as long as sealing a run. So a thread sleeps only when it has nothing to
+//! do: the calling thread when the run it must write next is another thread's, unfinished, and
+//! no slot is free for a run of its own; the pool's threads when the ring is full.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, TryLockError};
 
 use super::{FIRST_BATCH_CHUNKS, RUN_CHUNKS, Work, lock_spinning, pipeline_stopped};
 use crate::batch::Batch;
@@ -23,12 +26,13 @@ use crate::source::ChunkSource;
 /// Slots per thread: enough that a thread seldom finds the ring full while the calling thread
 /// writes, few enough that the ring stays in the caches.
 const SLOTS_PER_THREAD: usize = 4;
-/// The fewest slots, so that the calling thread drains groups of several runs on few threads.
+/// The fewest slots, so that a thread seldom waits for the calling thread on few threads.
 const MIN_SLOTS: usize = 16;
 const _: () = assert!(MIN_SLOTS * RUN_CHUNKS >= FIRST_BATCH_CHUNKS);
 
-/// Runs the payload's chunks from `first_index` on through the ring on `pool`; `drain_one`
-/// writes out one finished run, returning whether it was the last.
+/// Runs the payload's chunks from `first_index` on through the ring, on the calling thread and
+/// on `pool` (which has `threads - 1` threads); `drain_one` writes out one finished run,
+/// returning whether it was the last.
 pub(super) fn drive<S: ChunkSource + Sync + ?Sized>(
     work: &Work<'_, S>,
     pool: &rayon::ThreadPool,
@@ -132,6 +136,12 @@ impl Ring {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    fn lock_slot(&self, run: u64) -> MutexGuard<'_, Slot> {
+        self.slots[self.slot_of(run)]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn wait<'a>(&self, states: MutexGuard<'a, States>) -> MutexGuard<'a, States> {
         self.changed
             .wait(states)
@@ -143,6 +153,11 @@ impl Ring {
         state.run == run && state.done
     }
 
+    fn is_free_for(&self, states: &States, run: u64) -> bool {
+        let state = states.slots[self.slot_of(run)];
+        state.run == run && !state.done
+    }
+
     /// Tells every waiting thread to stop.
     fn stop(&self) {
         let _states = self.lock_states();
@@ -150,122 +165,179 @@ impl Ring {
         self.changed.notify_all();
     }
 
-    /// Writes the runs out in order through `drain_one` until the last.
+    /// On the calling thread: writes the runs out in order through `drain_one` until the last,
+    /// taking runs itself while the next one to write is unfinished.
     fn drain<S: ChunkSource + Sync + ?Sized>(
         &self,
         work: &Work<'_, S>,
         drain_one: &mut impl FnMut(&mut Batch) -> Result<bool>,
     ) -> Result<()> {
-        let group = self.len() / 2;
+        let mut outcomes: [Result<usize>; RUN_CHUNKS] = std::array::from_fn(|_| Ok(0));
         let mut run = 0u64;
         loop {
-            let done = self.wait_for_group(work, run, group)?;
+            let done = self.done_from(run);
             for drained in run..run + done {
-                let mut guard = self.slots[self.slot_of(drained)]
-                    .lock()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut guard = self.lock_slot(drained);
                 let Slot { batch, outcome } = &mut *guard;
                 std::mem::replace(outcome, Ok(()))?;
                 if drain_one(batch)? {
                     return Ok(());
                 }
             }
-            let mut states = self.lock_states();
-            for drained in run..run + done {
-                let slot = self.slot_of(drained);
-                states.slots[slot] = SlotState {
-                    run: drained + self.len(),
-                    done: false,
-                };
+            if done > 0 {
+                self.free(run..run + done);
+                run += done;
+                continue;
             }
-            if states.fillers_asleep > 0 {
-                self.changed.notify_all();
+            if let Some(claimed) = self.claim_now::<S>(work) {
+                work.fill_run(self, claimed, &mut outcomes);
+                continue;
             }
-            run += done;
+            self.wait_until_done(run)?;
         }
     }
 
-    /// Sleeps until runs `run` to `run + group - 1` are done, or those of them up to the
-    /// payload's end once it is known; returns how many runs from `run` on are done.
-    fn wait_for_group<S: ChunkSource + Sync + ?Sized>(
-        &self,
-        work: &Work<'_, S>,
-        run: u64,
-        group: u64,
-    ) -> Result<u64> {
+    /// How many runs from `run` on are done, in a row.
+    fn done_from(&self, run: u64) -> u64 {
+        let states = self.lock_states();
+        (run..run + self.len())
+            .take_while(|&pending| self.is_done(&states, pending))
+            .count() as u64
+    }
+
+    /// Frees the slots of the written runs `runs` for the runs a ring's length later.
+    fn free(&self, runs: std::ops::Range<u64>) {
+        let mut states = self.lock_states();
+        for drained in runs {
+            states.slots[self.slot_of(drained)] = SlotState {
+                run: drained + self.len(),
+                done: false,
+            };
+        }
+        if states.fillers_asleep > 0 {
+            self.changed.notify_all();
+        }
+    }
+
+    /// For the calling thread, which must never wait on a slot (only it frees them): claims the
+    /// next run, with the read lock of a stream held, if its slot is free now; `None` when it is
+    /// not, when the payload has ended before it, or when another thread is reading the stream.
+    fn claim_now<S: ChunkSource + Sync + ?Sized>(&self, work: &Work<'_, S>) -> Option<Claimed<'_>> {
+        let reading_in_order = if S::IN_ORDER {
+            match self.reading_in_order.try_lock() {
+                Ok(guard) => Some(guard),
+                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => return None,
+            }
+        } else {
+            None
+        };
+        loop {
+            let run = self.next_run.load(Ordering::Relaxed);
+            if work.end.is_before(self.first_index_of(run))
+                || !self.is_free_for(&self.lock_states(), run)
+            {
+                return None;
+            }
+            // A pool thread may take the run first (reading at offsets, not under the read lock).
+            if self
+                .next_run
+                .compare_exchange(run, run + 1, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+            {
+                return Some(Claimed {
+                    run,
+                    reading_in_order,
+                });
+            }
+        }
+    }
+
+    /// Sleeps until run `run` is done.
+    fn wait_until_done(&self, run: u64) -> Result<()> {
         let mut states = self.lock_states();
         loop {
             if self.stopped.load(Ordering::Relaxed) {
                 return Err(pipeline_stopped());
             }
-            let mut last = run + group - 1;
-            while last > run && work.end.is_before(self.first_index_of(last)) {
-                last -= 1;
+            if self.is_done(&states, run) {
+                return Ok(());
             }
-            // Woken when the last pending run of the group is done: runs finish nearly in order,
-            // so that is usually one wake-up per group.
-            match (run..=last).rfind(|&pending| !self.is_done(&states, pending)) {
-                None => return Ok(last - run + 1),
-                Some(pending) => {
-                    states.drain_waits_for = Some(pending);
-                    states = self.wait(states);
-                    states.drain_waits_for = None;
-                }
-            }
+            states.drain_waits_for = Some(run);
+            states = self.wait(states);
+            states.drain_waits_for = None;
         }
     }
 }
 
+/// A run taken by a thread whose slot is free for it, with the stream's read lock when the
+/// source is a stream (released once the run is read).
+struct Claimed<'a> {
+    run: u64,
+    reading_in_order: Option<MutexGuard<'a, ()>>,
+}
+
 impl<S: ChunkSource + Sync + ?Sized> Work<'_, S> {
     /// What each thread of the pool does: takes runs in order, waits for its slot to be free,
-    /// reads the run into it and seals or opens it, until the payload's end or a stop.
+    /// and fills it, until the payload's end or a stop.
     fn fill_ring(&self, ring: &Ring) {
         let _stop_if_panicking = StopIfPanicking(ring);
         let mut outcomes: [Result<usize>; RUN_CHUNKS] = std::array::from_fn(|_| Ok(0));
         loop {
             let reading_in_order = S::IN_ORDER.then(|| lock_spinning(&ring.reading_in_order));
             let run = ring.next_run.fetch_add(1, Ordering::Relaxed);
-            let first_index = ring.first_index_of(run);
             if ring.stopped.load(Ordering::Relaxed)
                 || self.cancelled.load(Ordering::Relaxed)
-                || self.end.is_before(first_index)
+                || self.end.is_before(ring.first_index_of(run))
             {
                 return;
             }
-            let slot = ring.slot_of(run);
             if !self.wait_until_free(ring, run) {
                 return;
             }
-            let mut guard = ring.slots[slot]
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let Slot { batch, outcome } = &mut *guard;
-            batch.first_index = first_index;
-            let read = self.fill(&mut batch.buffer, first_index);
-            drop(reading_in_order);
-            self.finish_run(&mut batch.buffer, &mut outcomes, first_index, read);
-            *outcome = self.settle(batch, &mut outcomes);
-            drop(guard);
-            let mut states = ring.lock_states();
-            states.slots[slot].done = true;
-            // Where the payload ends, the calling thread may be waiting for runs past it.
-            let ends_here = self.end.is_before(first_index + RUN_CHUNKS as u64);
-            if states.drain_waits_for == Some(run) || ends_here {
-                ring.changed.notify_all();
-            }
+            let claimed = Claimed {
+                run,
+                reading_in_order,
+            };
+            self.fill_run(ring, claimed, &mut outcomes);
+        }
+    }
+
+    /// Reads a claimed run into its slot, seals or opens it, and marks it done.
+    fn fill_run(
+        &self,
+        ring: &Ring,
+        claimed: Claimed<'_>,
+        outcomes: &mut [Result<usize>; RUN_CHUNKS],
+    ) {
+        let Claimed {
+            run,
+            reading_in_order,
+        } = claimed;
+        let first_index = ring.first_index_of(run);
+        let mut guard = ring.lock_slot(run);
+        let Slot { batch, outcome } = &mut *guard;
+        batch.first_index = first_index;
+        let read = self.fill(&mut batch.buffer, first_index);
+        drop(reading_in_order);
+        self.finish_run(&mut batch.buffer, outcomes, first_index, read);
+        *outcome = self.settle(batch, outcomes);
+        drop(guard);
+        let mut states = ring.lock_states();
+        states.slots[ring.slot_of(run)].done = true;
+        if states.drain_waits_for == Some(run) {
+            ring.changed.notify_all();
         }
     }
 
     /// Waits until `run`'s slot is free for it; false if the ring stopped first.
     fn wait_until_free(&self, ring: &Ring, run: u64) -> bool {
-        let slot = ring.slot_of(run);
         let mut states = ring.lock_states();
         loop {
             if ring.stopped.load(Ordering::Relaxed) {
                 return false;
             }
-            let state = states.slots[slot];
-            if state.run == run && !state.done {
+            if ring.is_free_for(&states, run) {
                 return true;
             }
             states.fillers_asleep += 1;
