@@ -42,6 +42,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Installs the handler; call once, before any temporary file exists.
 pub fn install() {
     crate::signals::on_termination(|exit_status| {
+        crate::progress::clear_all();
         let _committing = lock(&COMMITTING);
         let state = lock(&STATE);
         for path in &state.pending {

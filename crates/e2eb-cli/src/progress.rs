@@ -2,13 +2,30 @@
 //! can take seconds with no byte moving), then a bar counting input bytes as the library reads
 //! them, so the library needs no progress hook.
 
-use std::io::{IsTerminal, Read};
-use std::sync::Arc;
+use std::io::{IsTerminal, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use e2eb::{KdfParams, ReadAt};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, WeakProgressBar};
+
+/// Every bar drawn so far, for an interruption to clear before it writes its message: a
+/// spinner frame left on the line would read as part of it.
+static DRAWN: Mutex<Vec<WeakProgressBar>> = Mutex::new(Vec::new());
+
+/// Clears every bar still drawn and stops it drawing again; for the interruption handler,
+/// before anything else is written.
+pub fn clear_all() {
+    let drawn = std::mem::take(
+        &mut *DRAWN
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
+    for bar in drawn.iter().filter_map(WeakProgressBar::upgrade) {
+        bar.finish_and_clear();
+    }
+}
 
 /// Only a person watching a terminal wants a bar; in a pipeline or a log it would be noise.
 pub fn wanted(quiet: bool) -> bool {
@@ -137,6 +154,10 @@ impl Progress {
             };
         }
         let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+        DRAWN
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(bar.downgrade());
         let template = if len.is_some() {
             "{prefix} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}"
         } else {
@@ -186,6 +207,27 @@ impl Progress {
             self.shared.bytes_started.store(true, Ordering::Relaxed);
             self.bar.finish_and_clear();
         }
+    }
+
+    /// Runs `prompt` with nothing drawn: the bar is taken off the screen (and stops drawing)
+    /// until it returns, then drawn again with its elapsed time from zero.
+    pub fn paused<T>(&self, prompt: impl FnOnce() -> T) -> T {
+        if self.bar.is_hidden() {
+            return prompt();
+        }
+        // No frame is drawn once the target is hidden; the last one is erased by hand (one
+        // line: carriage return, erase line), since a hidden target erases nothing.
+        self.bar.set_draw_target(ProgressDrawTarget::hidden());
+        let _ = std::io::stderr().write_all(b"\r\x1b[2K");
+        let outcome = prompt();
+        self.bar.reset_elapsed();
+        self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        outcome
+    }
+
+    /// Counts the bytes read from zero again, for a source that is read again from its start.
+    pub fn rewind(&self) {
+        self.bar.set_position(0);
     }
 
     pub fn wrap<R: Read>(&self, reader: R) -> CountedRead<R> {
