@@ -8,11 +8,70 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use e2eb::{KdfParams, ReadAt};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, WeakProgressBar};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike, WeakProgressBar};
 
 /// Every bar drawn so far, for an interruption to clear before it writes its message: a
 /// spinner frame left on the line would read as part of it.
 static DRAWN: Mutex<Vec<WeakProgressBar>> = Mutex::new(Vec::new());
+
+/// Columns left free at the end of a bar's line. indicatif fills the line to the terminal's
+/// last column, so that the cursor waits there; the "^C" the terminal echoes for Ctrl-C then
+/// wraps onto a line of its own, and clearing "the bar's line" clears that one, leaving the
+/// spinner's last frame above the interruption's message. Two columns hold the "^C".
+const ROOM_AT_LINE_END: u16 = 2;
+
+/// Standard error as indicatif draws on it, [`ROOM_AT_LINE_END`] columns narrower.
+#[derive(Debug)]
+struct Stderr(console::Term);
+
+impl TermLike for Stderr {
+    fn width(&self) -> u16 {
+        TermLike::width(&self.0)
+            .saturating_sub(ROOM_AT_LINE_END)
+            .max(1)
+    }
+
+    fn height(&self) -> u16 {
+        TermLike::height(&self.0)
+    }
+
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        TermLike::move_cursor_up(&self.0, n)
+    }
+
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        TermLike::move_cursor_down(&self.0, n)
+    }
+
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        TermLike::move_cursor_right(&self.0, n)
+    }
+
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        TermLike::move_cursor_left(&self.0, n)
+    }
+
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        TermLike::write_line(&self.0, s)
+    }
+
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        TermLike::write_str(&self.0, s)
+    }
+
+    fn clear_line(&self) -> std::io::Result<()> {
+        TermLike::clear_line(&self.0)
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        TermLike::flush(&self.0)
+    }
+}
+
+/// Where bars are drawn: stderr, a terminal (only then is progress [`wanted`]).
+fn draw_target() -> ProgressDrawTarget {
+    ProgressDrawTarget::term_like(Box::new(Stderr(console::Term::stderr())))
+}
 
 /// Clears every bar still drawn and stops it drawing again; for the interruption handler,
 /// before anything else is written.
@@ -153,7 +212,7 @@ impl Progress {
                 }),
             };
         }
-        let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(len, draw_target());
         DRAWN
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -221,7 +280,7 @@ impl Progress {
         let _ = std::io::stderr().write_all(b"\r\x1b[2K");
         let outcome = prompt();
         self.bar.reset_elapsed();
-        self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        self.bar.set_draw_target(draw_target());
         outcome
     }
 

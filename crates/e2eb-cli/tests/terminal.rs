@@ -969,9 +969,11 @@ fn a_wrong_recovery_key_at_the_prompt_gets_typo_help_and_another_try_even_from_a
     );
 }
 
-/// The lines a terminal shows after `output`: carriage returns, line feeds, erasing a line
-/// (`ESC [ K`, `ESC [ 2K`) and moving up (`ESC [ N A`) are followed; other escapes are dropped.
-fn screen(output: &str) -> Vec<String> {
+/// The lines a terminal `width` columns wide shows after `output`: carriage returns, line
+/// feeds, erasing a line (`ESC [ K`, `ESC [ 2K`), moving up (`ESC [ N A`) and wrapping (a
+/// character written after the last column starts the next line, as in xterm) are followed;
+/// other escapes are dropped.
+fn screen(output: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<Vec<char>> = vec![Vec::new()];
     let (mut row, mut column) = (0usize, 0usize);
     let mut chars = output.chars().peekable();
@@ -1006,6 +1008,13 @@ fn screen(output: &str) -> Vec<String> {
             }
             c if c.is_control() => {}
             c => {
+                if column == width {
+                    row += 1;
+                    column = 0;
+                    if row == lines.len() {
+                        lines.push(Vec::new());
+                    }
+                }
                 let line = &mut lines[row];
                 while line.len() < column {
                     line.push(' ');
@@ -1044,15 +1053,10 @@ fn ctrl_c_while_deriving_the_key_leaves_no_spinner_on_the_screen() {
         .status()
         .unwrap();
     assert!(status.success());
-    let mut decrypt = in_terminal(
-        &[
-            "decrypt",
-            "backup",
-            "-o",
-            "restored",
-            "--password-file",
-            "password",
-        ],
+    // Echo on, as in a person's terminal (the session turns it off): Ctrl-C is echoed as "^C"
+    // where the cursor is, after the spinner's frame.
+    let mut decrypt = shell_in_terminal(
+        "stty echo echoctl && exec e2eb decrypt backup -o restored --password-file password",
         scratch.dir(),
     );
     let (before, drawn) = decrypt
@@ -1061,7 +1065,14 @@ fn ctrl_c_while_deriving_the_key_leaves_no_spinner_on_the_screen() {
     decrypt.send_control('c').unwrap();
     let after = decrypt.exp_eof().unwrap();
     assert_eq!(exit_code(&decrypt), 130);
-    let shown = screen(&format!("{before}{drawn}{after}"));
+    // The pseudo-terminal reports no size, so bars take the 80 columns console assumes then;
+    // the "^C" the terminal echoes shows whether the bar left room for it.
+    // The session reads bytes as Latin-1 characters; the screen shows them as UTF-8.
+    let bytes: Vec<u8> = format!("{before}{drawn}{after}")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect();
+    let shown = screen(&String::from_utf8_lossy(&bytes), 80);
     assert!(
         shown.iter().any(|line| line.contains("e2eb: interrupted")),
         "{shown:#?}"
