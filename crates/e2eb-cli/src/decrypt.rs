@@ -1,4 +1,5 @@
-//! `e2eb decrypt`: backup in, data out, opened by one secret under KDF caps.
+//! `e2eb decrypt`: backup in, data out, opened by one secret under KDF caps; a secret typed at
+//! the prompt that opens no slot may be typed again, each try under the same caps.
 
 use std::fs::File;
 use std::io::{IsTerminal, Read};
@@ -173,7 +174,8 @@ fn another_try(
         return Err(GaveUp::Note(String::new()));
     };
     let typo = header.and_then(|header| typo_help(decryptor, header));
-    // No slot of the secret's kind at all: typing it again cannot help.
+    // A secret from a file or stdin is read once; and where the backup has no slot of the
+    // secret's kind, typing it again cannot help.
     if !prompted || *tried == 0 {
         let note = typo
             .map(|typo| format!("; one digit looks mistyped: {typo}. Check the key and try again"))

@@ -1,4 +1,5 @@
-//! Ctrl-C, SIGTERM and SIGHUP: remove the temporary output files before exiting, and say what
+//! Ctrl-C, SIGTERM and SIGHUP: clear the bars, remove the temporary output files before
+//! exiting, and say what
 //! the interruption left: nothing under OUT's name (it appears only by rename, once complete),
 //! an incomplete stream, or an output that was already complete.
 
