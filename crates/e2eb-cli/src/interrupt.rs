@@ -1,7 +1,6 @@
 //! Ctrl-C, SIGTERM and SIGHUP: clear the bars, remove the temporary output files before
-//! exiting, and say what
-//! the interruption left: nothing under OUT's name (it appears only by rename, once complete),
-//! an incomplete stream, or an output that was already complete.
+//! exiting, and say what the interruption left: nothing under OUT's name (it appears only by
+//! rename, once complete), an incomplete stream, or an output that was already complete.
 
 use std::io;
 use std::path::{Path, PathBuf};
