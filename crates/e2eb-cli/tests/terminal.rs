@@ -1083,3 +1083,29 @@ fn ctrl_c_while_deriving_the_key_leaves_no_spinner_on_the_screen() {
     );
     assert!(!scratch.path("restored").exists());
 }
+
+#[test]
+fn a_typed_password_over_the_backups_kdf_budget_is_refused_without_another_try() {
+    let scratch = Scratch::new();
+    password_backup(&scratch, b"secret data", "correct horse");
+    // The slot asks for 64 KiB of work; a budget of 1 KiB refuses every try before it runs.
+    let mut decrypt = in_terminal(
+        &[
+            "decrypt",
+            "backup",
+            "-o",
+            "restored",
+            "--password",
+            "--max-backup-kdf-work",
+            "1KiB",
+        ],
+        scratch.dir(),
+    );
+    decrypt.exp_string("Password: ").unwrap();
+    decrypt.send_line("correct horse").unwrap();
+    let said = decrypt.exp_eof().unwrap();
+    assert!(said.contains("--max-backup-kdf-work"), "{said:?}");
+    assert!(!said.contains("Password: "), "asked again: {said:?}");
+    assert_eq!(exit_code(&decrypt), 5);
+    assert!(!scratch.path("restored").exists());
+}
