@@ -1,10 +1,12 @@
-//! `e2eb decrypt`: backup in, data out, opened by one secret under KDF caps.
+//! `e2eb decrypt`: backup in, data out, opened by one secret under KDF caps; a secret typed at
+//! the prompt that opens no slot may be typed again, each try under the same caps.
 
 use std::fs::File;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 
-use e2eb::{Decryptor, Header, KdfCaps, KdfParams, KeySlot, Secret, Threads};
+use e2eb::payload::PREFIX_LEN;
+use e2eb::{Decryptor, Header, KdfCaps, KdfParams, KeySlot, Secret, SecretKind, Threads};
 
 use crate::cli::DecryptArgs;
 use crate::error::Failure;
@@ -38,12 +40,15 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
         Contents::Private,
         input.identity(),
     )?;
-    let secret = read_secret(&args)?;
+    let mut secret = read_secret(&args)?;
     let is_password = matches!(secret, Secret::Password(_));
-    let decryptor = Decryptor::new(secret)
-        .caps(caps(&args))
-        .threads(Threads::new(usize::from(args.run.threads)))
-        .backend(args.run.backend.into());
+    let prompted = args.password || args.recovery_key;
+    let decryptor_for = |secret: Secret| {
+        Decryptor::new(secret)
+            .caps(caps(&args))
+            .threads(Threads::new(usize::from(args.run.threads)))
+            .backend(args.run.backend.into())
+    };
 
     let progress = Progress::for_decryption(
         progress::wanted(args.run.quiet),
@@ -78,23 +83,56 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
     let reader = input.into_reader();
     let mut output;
     if by_offsets {
-        let unlocked = match decryptor.unlock_file(progress.wrap_at(reader)) {
-            Ok(unlocked) => unlocked,
-            Err(error @ e2eb::Error::NoSlotOpened { .. }) => {
-                let note = args
-                    .input
-                    .as_deref()
-                    .and_then(|path| typo_note(&decryptor, path))
-                    .unwrap_or_default();
-                return Err(failure(error).with_note(&note));
-            }
-            Err(error) => return Err(failure(error)),
+        let source = progress.wrap_at(reader);
+        let mut try_number = 1;
+        let unlocked = loop {
+            let decryptor = decryptor_for(secret);
+            let error = match decryptor.unlock_file(&source) {
+                Ok(unlocked) => break unlocked,
+                Err(error) => error,
+            };
+            let header = args
+                .input
+                .as_deref()
+                .and_then(|path| File::open(path).ok())
+                .map(std::io::BufReader::new);
+            secret = another_try(&error, &decryptor, header, prompted, try_number, &progress)
+                .map_err(|gave_up| gave_up.into_failure(failure(error)))?;
+            // The header is read again, and counted again.
+            progress.rewind();
+            try_number += 1;
         };
         progress.key_ready(show_bytes);
         output = plan.open()?;
         unlocked.decrypt_to(&mut output).map_err(failure)?;
     } else {
-        let unlocked = decryptor.unlock(progress.wrap(reader)).map_err(failure)?;
+        let mut stream = progress.wrap(reader);
+        // The header and the payload prefix, kept: a stream cannot be read twice, and both a
+        // second try and the typo help read them again.
+        let header = Header::read_from(&mut stream).map_err(failure)?;
+        let mut start = header.as_bytes().to_vec();
+        (&mut stream)
+            .take(PREFIX_LEN as u64)
+            .read_to_end(&mut start)
+            .map_err(|error| failure(e2eb::Error::from_io(error)))?;
+        let mut try_number = 1;
+        let unlocked = loop {
+            let decryptor = decryptor_for(secret);
+            let error = match decryptor.unlock((&start[..]).chain(&mut stream)) {
+                Ok(unlocked) => break unlocked,
+                Err(error) => error,
+            };
+            secret = another_try(
+                &error,
+                &decryptor,
+                Some(header.as_bytes()),
+                prompted,
+                try_number,
+                &progress,
+            )
+            .map_err(|gave_up| gave_up.into_failure(failure(error)))?;
+            try_number += 1;
+        };
         progress.key_ready(show_bytes);
         output = plan.open()?;
         unlocked.decrypt_to(&mut output).map_err(failure)?;
@@ -103,17 +141,74 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
     output.commit()
 }
 
-/// Where a recovery key that opened nothing looks mistyped, as a note for the error, when
-/// exactly one single-digit change or swap of neighbours opens the backup at `path`. The key
-/// is not taken in its place: the user types it again.
-fn typo_note(decryptor: &Decryptor, path: &std::path::Path) -> Option<String> {
-    let file = std::fs::File::open(path).ok()?;
-    let typo = decryptor
-        .recovery_key_typo(std::io::BufReader::new(file))
-        .ok()??;
-    Some(format!(
-        "; one digit looks mistyped: {typo}. Check the key and try again"
-    ))
+/// Why a failed try is not followed by another.
+enum GaveUp {
+    /// The failure stands, with this note appended.
+    Note(String),
+    /// The prompt for the next try failed (end of input, no terminal).
+    Prompt(Failure),
+}
+
+impl GaveUp {
+    fn into_failure(self, failure: Failure) -> Failure {
+        match self {
+            GaveUp::Note(note) => failure.with_note(&note),
+            GaveUp::Prompt(prompt_failure) => prompt_failure,
+        }
+    }
+}
+
+/// After a try that failed with `error`: the secret typed again, where the secret that opened
+/// no slot came from the terminal (`prompted`) and tries are left; otherwise `Err` with the
+/// note to add to the error (typo help, the tries made), or the failure of the prompt itself.
+/// `header` is the backup's header, for the typo help.
+fn another_try(
+    error: &e2eb::Error,
+    decryptor: &Decryptor,
+    header: Option<impl Read>,
+    prompted: bool,
+    try_number: usize,
+    progress: &Progress,
+) -> Result<Secret, GaveUp> {
+    let e2eb::Error::NoSlotOpened { secret, tried, .. } = error else {
+        return Err(GaveUp::Note(String::new()));
+    };
+    let typo = header.and_then(|header| typo_help(decryptor, header));
+    // A secret from a file or stdin is read once; and where the backup has no slot of the
+    // secret's kind, typing it again cannot help.
+    if !prompted || *tried == 0 {
+        let note = typo
+            .map(|typo| format!("; one digit looks mistyped: {typo}. Check the key and try again"))
+            .unwrap_or_default();
+        return Err(GaveUp::Note(note));
+    }
+    if try_number >= prompt::TRIES {
+        let note = typo
+            .map(|typo| format!("; one digit looks mistyped: {typo}"))
+            .unwrap_or_default();
+        return Err(GaveUp::Note(format!("{note} ({} tries)", prompt::TRIES)));
+    }
+    let typo = typo
+        .map(|typo| format!("; one digit looks mistyped: {typo}"))
+        .unwrap_or_default();
+    progress.paused(|| {
+        prompt::say_try_again(
+            &format!("wrong {secret}: it opens no key slot{typo}"),
+            try_number + 1,
+        );
+        match secret {
+            SecretKind::RecoveryKey => prompt::recovery_key().map(Secret::RecoveryKey),
+            _ => prompt::password().map(Secret::Password),
+        }
+        .map_err(GaveUp::Prompt)
+    })
+}
+
+/// Where a recovery key that opened nothing looks mistyped, when exactly one single-digit
+/// change or swap of neighbours opens the backup whose header `header` reads. The key is not
+/// taken in its place: the user types it again.
+fn typo_help(decryptor: &Decryptor, header: impl Read) -> Option<e2eb::RecoveryKeyTypo> {
+    decryptor.recovery_key_typo(header).ok()?
 }
 
 /// OUT, or stdout where no `-o` was given and stdout is not a terminal (a pipe or a file, as in

@@ -145,11 +145,6 @@ pub fn password_kdf(args: &EncryptArgs) -> Result<KdfParams, Failure> {
     Ok(params)
 }
 
-/// [`warn_if_slots_over_default_caps`] for one password slot.
-pub fn warn_if_over_default_caps(params: &KdfParams) {
-    warn_if_slots_over_default_caps(params, 1);
-}
-
 /// Warns when this machine's default decrypt caps would refuse `password_slots` slots of
 /// `params` (each with its own salt): one slot's parameters, or the backup's budget.
 /// A backup is still made: the caps protect the decrypting side, and its owner may well mean

@@ -1,6 +1,6 @@
-//! Ctrl-C, SIGTERM and SIGHUP: remove the temporary output files before exiting, and say what
-//! the interruption left: nothing under OUT's name (it appears only by rename, once complete),
-//! an incomplete stream, or an output that was already complete.
+//! Ctrl-C, SIGTERM and SIGHUP: clear the bars, remove the temporary output files before
+//! exiting, and say what the interruption left: nothing under OUT's name (it appears only by
+//! rename, once complete), an incomplete stream, or an output that was already complete.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -42,6 +42,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// Installs the handler; call once, before any temporary file exists.
 pub fn install() {
     crate::signals::on_termination(|exit_status| {
+        crate::progress::clear_all();
         let _committing = lock(&COMMITTING);
         let state = lock(&STATE);
         for path in &state.pending {

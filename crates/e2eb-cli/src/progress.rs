@@ -2,13 +2,89 @@
 //! can take seconds with no byte moving), then a bar counting input bytes as the library reads
 //! them, so the library needs no progress hook.
 
-use std::io::{IsTerminal, Read};
-use std::sync::Arc;
+use std::io::{IsTerminal, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use e2eb::{KdfParams, ReadAt};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike, WeakProgressBar};
+
+/// Every bar drawn so far, for an interruption to clear before it writes its message: a
+/// spinner frame left on the line would read as part of it.
+static DRAWN: Mutex<Vec<WeakProgressBar>> = Mutex::new(Vec::new());
+
+/// Columns left free at the end of a bar's line. indicatif fills the line to the terminal's
+/// last column, so that the cursor waits there; the "^C" the terminal echoes for Ctrl-C then
+/// wraps onto a line of its own, and clearing "the bar's line" clears that one, leaving the
+/// spinner's last frame above the interruption's message. Two columns hold the "^C".
+const ROOM_AT_LINE_END: u16 = 2;
+
+/// Standard error as indicatif draws on it, [`ROOM_AT_LINE_END`] columns narrower.
+#[derive(Debug)]
+struct Stderr(console::Term);
+
+impl TermLike for Stderr {
+    fn width(&self) -> u16 {
+        TermLike::width(&self.0)
+            .saturating_sub(ROOM_AT_LINE_END)
+            .max(1)
+    }
+
+    fn height(&self) -> u16 {
+        TermLike::height(&self.0)
+    }
+
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        TermLike::move_cursor_up(&self.0, n)
+    }
+
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        TermLike::move_cursor_down(&self.0, n)
+    }
+
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        TermLike::move_cursor_right(&self.0, n)
+    }
+
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        TermLike::move_cursor_left(&self.0, n)
+    }
+
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        TermLike::write_line(&self.0, s)
+    }
+
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        TermLike::write_str(&self.0, s)
+    }
+
+    fn clear_line(&self) -> std::io::Result<()> {
+        TermLike::clear_line(&self.0)
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        TermLike::flush(&self.0)
+    }
+}
+
+/// Where bars are drawn: stderr, a terminal (only then is progress [`wanted`]).
+fn draw_target() -> ProgressDrawTarget {
+    ProgressDrawTarget::term_like(Box::new(Stderr(console::Term::stderr())))
+}
+
+/// Clears every bar still drawn and stops it drawing again; for the interruption handler,
+/// before anything else is written.
+pub fn clear_all() {
+    let drawn = std::mem::take(
+        &mut *DRAWN
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+    );
+    for bar in drawn.iter().filter_map(WeakProgressBar::upgrade) {
+        bar.finish_and_clear();
+    }
+}
 
 /// Only a person watching a terminal wants a bar; in a pipeline or a log it would be noise.
 pub fn wanted(quiet: bool) -> bool {
@@ -136,7 +212,11 @@ impl Progress {
                 }),
             };
         }
-        let bar = ProgressBar::with_draw_target(len, ProgressDrawTarget::stderr());
+        let bar = ProgressBar::with_draw_target(len, draw_target());
+        DRAWN
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(bar.downgrade());
         let template = if len.is_some() {
             "{prefix} [{bar:30}] {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}"
         } else {
@@ -186,6 +266,27 @@ impl Progress {
             self.shared.bytes_started.store(true, Ordering::Relaxed);
             self.bar.finish_and_clear();
         }
+    }
+
+    /// Runs `prompt` with nothing drawn: the bar is taken off the screen (and stops drawing)
+    /// until it returns, then drawn again with its elapsed time from zero.
+    pub fn paused<T>(&self, prompt: impl FnOnce() -> T) -> T {
+        if self.bar.is_hidden() {
+            return prompt();
+        }
+        // No frame is drawn once the target is hidden; the last one is erased by hand (one
+        // line: carriage return, erase line), since a hidden target erases nothing.
+        self.bar.set_draw_target(ProgressDrawTarget::hidden());
+        let _ = std::io::stderr().write_all(b"\r\x1b[2K");
+        let outcome = prompt();
+        self.bar.reset_elapsed();
+        self.bar.set_draw_target(draw_target());
+        outcome
+    }
+
+    /// Counts the bytes read from zero again, for a source that is read again from its start.
+    pub fn rewind(&self) {
+        self.bar.set_position(0);
     }
 
     pub fn wrap<R: Read>(&self, reader: R) -> CountedRead<R> {

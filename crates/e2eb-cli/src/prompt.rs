@@ -63,7 +63,8 @@ pub fn recovery_key() -> Result<RecoveryKey, Failure> {
     Err(Failure::new(format!("{problem} ({TRIES} tries)")))
 }
 
-fn say_try_again(problem: &str, try_number: usize) {
+/// Says what was wrong with try `try_number - 1` and how many are left, before try `try_number`.
+pub fn say_try_again(problem: &str, try_number: usize) {
     let left = TRIES + 1 - try_number;
     let _ = writeln!(
         io::stderr(),

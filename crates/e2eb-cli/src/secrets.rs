@@ -34,6 +34,12 @@ pub fn recovery_key_file_text(key: &RecoveryKey) -> Zeroizing<String> {
 /// dashes). Errors never quote the file's characters: it may be a password file given by
 /// mistake.
 pub fn read_recovery_key_file(path: &Path) -> Result<RecoveryKey, Failure> {
+    if is_standard_stream(path) {
+        // Not "no such file -": say what is meant, and what works instead.
+        return Err(Failure::new(
+            "--recovery-key-file cannot read stdin as `-`; use a file, or /dev/stdin",
+        ));
+    }
     let label = path.display();
     let contents = read_secret_file(path, "recovery key file")?;
     let text = std::str::from_utf8(&contents)

@@ -227,13 +227,17 @@ fn decrypt(args: WhatsappDecryptArgs) -> Result<(), Failure> {
 
 fn convert(args: WhatsappConvertArgs) -> Result<(), Failure> {
     let encrypt_args = &args.encrypt;
+    encrypt_args.run.warn_if_threads_above_cpus();
     let kdf_params = encrypt::password_kdf(encrypt_args)?;
-    if encrypt_args
+    // All the password slots, as encrypt counts them: the backup's budget covers them
+    // together, not one at a time.
+    let password_slots = encrypt_args
         .slots
         .iter()
-        .any(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)))
-    {
-        encrypt::warn_if_over_default_caps(&kdf_params);
+        .filter(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)))
+        .count();
+    if password_slots > 0 {
+        encrypt::warn_if_slots_over_default_caps(&kdf_params, password_slots);
     }
     encrypt::refuse_recovery_keys_as_passwords(&encrypt_args.slots)?;
     let input = open_input(encrypt_args.input.as_deref())?;

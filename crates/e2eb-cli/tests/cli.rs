@@ -1585,3 +1585,150 @@ fn a_recovery_key_with_one_mistyped_digit_is_pointed_at() {
         .code(WRONG_SECRET)
         .stderr(predicate::str::contains("mistyped").not());
 }
+
+/// A copy of the recovery key in `key` with group 7, digit 3 changed; returns the copy's text
+/// and the digits typed and meant there.
+fn mistyped_key(key: &Path) -> (String, char, char) {
+    let text = fs::read_to_string(key).unwrap();
+    let line = text.lines().find(|line| !line.starts_with('#')).unwrap();
+    let mut chars: Vec<char> = line.chars().collect();
+    let place = 6 * 5 + 2;
+    let right = chars[place];
+    let wrong = if right == '8' { '9' } else { '8' };
+    chars[place] = wrong;
+    (
+        format!("{}\n", chars.iter().collect::<String>()),
+        wrong,
+        right,
+    )
+}
+
+#[test]
+fn typo_help_is_given_wherever_the_key_and_the_backup_come_from() {
+    let scratch = Scratch::new();
+    let (key, backup, _) = key_and_backup(&scratch, 100);
+    let (mistyped, wrong, right) = mistyped_key(&key);
+    let mistyped_file = scratch.write("mistyped.key", mistyped.as_bytes());
+    let help = format!(
+        "one digit looks mistyped: group 7, digit 3: you typed {wrong}, the backup opens with {right}"
+    );
+    let out = scratch.path("out");
+    let backup_bytes = fs::read(&backup).unwrap();
+    // Key from a file, backup on stdin (as `-` and as no IN at all).
+    for input in [Some("-"), None] {
+        let mut command = e2eb();
+        command.arg("decrypt");
+        if let Some(input) = input {
+            command.arg(input);
+        }
+        command
+            .args(["-o", arg(&out), "--recovery-key-file", arg(&mistyped_file)])
+            .write_stdin(backup_bytes.clone())
+            .assert()
+            .code(WRONG_SECRET)
+            .stderr(predicate::str::contains(&help));
+        assert!(!out.exists());
+    }
+    // Key on stdin, backup named.
+    e2eb()
+        .args(["decrypt", arg(&backup), "-o", arg(&out)])
+        .args(["--recovery-key-file", "/dev/stdin"])
+        .write_stdin(mistyped.clone())
+        .assert()
+        .code(WRONG_SECRET)
+        .stderr(predicate::str::contains(&help));
+    assert!(!out.exists());
+    // `-` is not a file name for the key: said so, not "No such file".
+    e2eb()
+        .args(["decrypt", arg(&backup), "-o", arg(&out)])
+        .args(["--recovery-key-file", "-"])
+        .write_stdin(mistyped)
+        .assert()
+        .code(FAILURE)
+        .stderr(predicate::str::contains(
+            "--recovery-key-file cannot read stdin as `-`",
+        ));
+    assert!(!out.exists());
+}
+
+#[test]
+fn convert_checks_its_password_slots_as_encrypt_does() {
+    let scratch = Scratch::new();
+    let plain = scratch.write("plain", b"data");
+    let password = scratch.write("password", b"pw\n");
+    let crypt15_key = e2eb_whatsapp::Crypt15Key::from_bytes([0x5c; 32]);
+    let crypt15 = e2eb_whatsapp::encrypt_to_vec(
+        &crypt15_key,
+        &e2eb_whatsapp::EncryptOptions::default(),
+        b"data",
+    )
+    .unwrap();
+    let crypt15_path = scratch.write("in.crypt15", &crypt15);
+    let digits: String = crypt15_key
+        .as_bytes()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let key_file = scratch.write("key.txt", format!("{digits}\n").as_bytes());
+    let convert = |out: &Path| {
+        let mut command = e2eb();
+        command.args([
+            "whatsapp",
+            "convert",
+            arg(&crypt15_path),
+            "--key-file",
+            arg(&key_file),
+            "-o",
+            arg(out),
+        ]);
+        command
+    };
+
+    // Below OWASP's minimum: refused before any work, as encrypt refuses it.
+    let out = scratch.path("weak.e2eb");
+    convert(&out)
+        .args(["--password-file", arg(&password)])
+        .args(["--kdf-params", "m=8,t=1,p=1"])
+        .assert()
+        .code(USAGE)
+        .stderr(predicate::str::contains("below OWASP's minimum"))
+        .stderr(predicate::str::contains("--accept-weak-kdf"));
+    assert!(!out.exists());
+
+    // Nine password slots: over the default budget of eight derivations. Encrypt warns that
+    // decrypting will need --max-password-slots; so must convert.
+    let nine_slots: Vec<&str> = (0..9)
+        .flat_map(|_| ["--password-file", arg(&password)])
+        .collect();
+    for (name, mut command) in [
+        ("encrypted.e2eb", {
+            let mut command = e2eb();
+            command.args(["encrypt", arg(&plain), "-o"]);
+            command.arg(scratch.path("encrypted.e2eb"));
+            command
+        }),
+        ("converted.e2eb", convert(&scratch.path("converted.e2eb"))),
+    ] {
+        command
+            .args(&nine_slots)
+            .args(["--kdf-params", FAST_ARGON2ID, "--accept-weak-kdf"])
+            .assert()
+            .success()
+            .stderr(predicate::str::contains("--max-password-slots"));
+        e2eb()
+            .args(["decrypt", arg(&scratch.path(name)), "-o", "-"])
+            .args(["--password-file", arg(&password)])
+            .assert()
+            .code(KDF_OVER_CAP);
+    }
+
+    // An output that exists is refused before the key file is read or a password asked.
+    let existing = scratch.write("existing.e2eb", b"keep");
+    convert(&existing)
+        .args(["--password-file", arg(&password)])
+        .args(["--kdf-params", FAST_ARGON2ID, "--accept-weak-kdf"])
+        .assert()
+        .code(FAILURE)
+        .stderr(predicate::str::contains("already exists"));
+    assert_eq!(fs::read(&existing).unwrap(), b"keep");
+}

@@ -106,6 +106,16 @@ fn feed_until_writing(child: &mut Child, dir: &Path, data: &[u8], at_least: usiz
     std::thread::sleep(Duration::from_millis(100));
 }
 
+/// Waits for `child` to end after a signal, with its stdin still open: closed first (as
+/// `wait_with_output` does), the end of the input would race the signal, and the run could
+/// end on it (complete, or truncated) before the signal's handler ran.
+fn wait_for_the_signal(mut child: Child) -> std::process::Output {
+    let stdin = child.stdin.take();
+    let output = child.wait_with_output().unwrap();
+    drop(stdin);
+    output
+}
+
 fn send(child: &Child, signal: &str) {
     let status = Command::new("kill")
         .args([format!("-{signal}"), child.id().to_string()])
@@ -149,7 +159,7 @@ fn interrupted_encryption_leaves_nothing() {
                 .unwrap();
             feed_until_writing(&mut child, dir.path(), &data, 8 << 20);
             send(&child, signal);
-            let output = child.wait_with_output().unwrap();
+            let output = wait_for_the_signal(child);
             assert!(!output.status.success(), "SIG{signal}: {}", output.status);
             assert!(!out.exists(), "SIG{signal}: a partial backup was left");
             if signal != "KILL" {
@@ -212,7 +222,7 @@ fn killed_decryption_keeps_the_previous_file() {
                 .unwrap();
             feed_until_writing(&mut child, dir.path(), &backup_bytes[..32 << 20], 8 << 20);
             send(&child, signal);
-            let output = child.wait_with_output().unwrap();
+            let output = wait_for_the_signal(child);
             assert!(!output.status.success(), "SIG{signal}: {}", output.status);
             assert_eq!(
                 std::fs::read(&out).unwrap(),
@@ -279,7 +289,7 @@ fn an_interrupted_stream_is_reported_incomplete() {
     let mut first = [0u8; 1];
     std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
     send(&child, "INT");
-    let output = child.wait_with_output().unwrap();
+    let output = wait_for_the_signal(child);
     drop(feeder.join());
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);

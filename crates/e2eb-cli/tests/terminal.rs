@@ -855,3 +855,257 @@ fn convert_asks_for_its_passwords_before_drawing_the_bar() {
     assert_eq!(exit_code(&convert), 0);
     assert!(scratch.dir().join("out.e2eb").is_file());
 }
+
+/// A backup of `data` with one password slot (`password`, FAST_ARGON2ID) and one recovery-key
+/// slot; returns the key file.
+fn password_backup(scratch: &Scratch, data: &[u8], password: &str) -> PathBuf {
+    let key = scratch.keygen();
+    scratch.write("plain", data);
+    scratch.write("password", format!("{password}\n").as_bytes());
+    let status = e2eb()
+        .args([
+            "encrypt",
+            "plain",
+            "-o",
+            "backup",
+            "--password-file",
+            "password",
+        ])
+        .args(["--recovery-key-file", key.to_str().unwrap()])
+        .args(["--kdf-params", FAST_ARGON2ID, "--accept-weak-kdf"])
+        .current_dir(scratch.dir())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    key
+}
+
+#[test]
+fn a_wrong_password_at_the_prompt_can_be_typed_again() {
+    let scratch = Scratch::new();
+    password_backup(&scratch, b"secret data", "correct horse");
+    let mut decrypt = in_terminal(
+        &["decrypt", "backup", "-o", "restored", "--password"],
+        scratch.dir(),
+    );
+    decrypt.exp_string("Password: ").unwrap();
+    decrypt.send_line("correct hrose").unwrap();
+    decrypt
+        .exp_string("wrong password: it opens no key slot; try again (2 tries left)")
+        .unwrap();
+    decrypt.exp_string("Password: ").unwrap();
+    decrypt.send_line("correct horse").unwrap();
+    let said = decrypt.exp_eof().unwrap();
+    assert_eq!(exit_code(&decrypt), 0, "{said:?}");
+    assert_eq!(
+        std::fs::read(scratch.path("restored")).unwrap(),
+        b"secret data"
+    );
+}
+
+#[test]
+fn three_wrong_passwords_end_the_run_with_nothing_written() {
+    let scratch = Scratch::new();
+    password_backup(&scratch, b"secret data", "correct horse");
+    let mut decrypt = in_terminal(
+        &["decrypt", "backup", "-o", "restored", "--password"],
+        scratch.dir(),
+    );
+    for left in ["2 tries left", "1 try left"] {
+        decrypt.exp_string("Password: ").unwrap();
+        decrypt.send_line("wrong").unwrap();
+        decrypt.exp_string(left).unwrap();
+    }
+    decrypt.exp_string("Password: ").unwrap();
+    decrypt.send_line("wrong").unwrap();
+    let said = decrypt.exp_eof().unwrap();
+    assert!(
+        said.contains("e2eb: error: backup: wrong password"),
+        "{said:?}"
+    );
+    assert!(said.contains("(3 tries)"), "{said:?}");
+    assert!(!said.contains("Password: "), "a fourth prompt: {said:?}");
+    assert_eq!(exit_code(&decrypt), 3);
+    assert!(!scratch.path("restored").exists());
+}
+
+#[test]
+fn a_wrong_recovery_key_at_the_prompt_gets_typo_help_and_another_try_even_from_a_pipe() {
+    let scratch = Scratch::new();
+    let key = password_backup(&scratch, b"secret data", "correct horse");
+    let key_text: String = std::fs::read_to_string(&key)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .collect();
+    let mut mistyped: Vec<char> = key_text.chars().collect();
+    let place = 6 * 5 + 2;
+    let right = mistyped[place];
+    let wrong = if right == '8' { '9' } else { '8' };
+    mistyped[place] = wrong;
+    let mistyped: String = mistyped.into_iter().collect();
+    // The backup comes through a pipe: its header is not there to read again.
+    let mut decrypt = shell_in_terminal(
+        "cat backup | e2eb decrypt -o restored --recovery-key",
+        scratch.dir(),
+    );
+    decrypt.exp_string("Recovery key: ").unwrap();
+    decrypt.send_line(&mistyped).unwrap();
+    decrypt
+        .exp_string(&format!(
+            "one digit looks mistyped: group 7, digit 3: you typed {wrong}, the backup opens \
+             with {right}"
+        ))
+        .unwrap();
+    decrypt.exp_string("(2 tries left)").unwrap();
+    decrypt.exp_string("Recovery key: ").unwrap();
+    decrypt.send_line(&key_text).unwrap();
+    let said = decrypt.exp_eof().unwrap();
+    assert_eq!(exit_code(&decrypt), 0, "{said:?}");
+    assert_eq!(
+        std::fs::read(scratch.path("restored")).unwrap(),
+        b"secret data"
+    );
+}
+
+/// The lines a terminal `width` columns wide shows after `output`: carriage returns, line
+/// feeds, erasing a line (`ESC [ K`, `ESC [ 2K`), moving up (`ESC [ N A`) and wrapping (a
+/// character written after the last column starts the next line, as in xterm) are followed;
+/// other escapes are dropped.
+fn screen(output: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<Vec<char>> = vec![Vec::new()];
+    let (mut row, mut column) = (0usize, 0usize);
+    let mut chars = output.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => column = 0,
+            '\n' => {
+                row += 1;
+                if row == lines.len() {
+                    lines.push(Vec::new());
+                }
+            }
+            '\u{1b}' if chars.peek() == Some(&'[') => {
+                chars.next();
+                let mut parameter = String::new();
+                let mut command = ' ';
+                for c in chars.by_ref() {
+                    if c.is_ascii_digit() || c == ';' || c == '?' {
+                        parameter.push(c);
+                    } else {
+                        command = c;
+                        break;
+                    }
+                }
+                let count = parameter.parse::<usize>().unwrap_or(1);
+                match (command, parameter.as_str()) {
+                    ('K', "2") => lines[row].clear(),
+                    ('K', "" | "0") => lines[row].truncate(column),
+                    ('A', _) => row = row.saturating_sub(count),
+                    _ => {}
+                }
+            }
+            c if c.is_control() => {}
+            c => {
+                if column == width {
+                    row += 1;
+                    column = 0;
+                    if row == lines.len() {
+                        lines.push(Vec::new());
+                    }
+                }
+                let line = &mut lines[row];
+                while line.len() < column {
+                    line.push(' ');
+                }
+                if column < line.len() {
+                    line[column] = c;
+                } else {
+                    line.push(c);
+                }
+                column += 1;
+            }
+        }
+    }
+    lines
+        .into_iter()
+        .map(|line| line.into_iter().collect())
+        .collect()
+}
+
+#[test]
+fn ctrl_c_while_deriving_the_key_leaves_no_spinner_on_the_screen() {
+    let scratch = Scratch::new();
+    scratch.write("plain", b"secret data");
+    scratch.write("password", b"correct horse\n");
+    let status = e2eb()
+        .args([
+            "encrypt",
+            "plain",
+            "-o",
+            "backup",
+            "--password-file",
+            "password",
+        ])
+        .args(["--kdf-params", SLOW_ARGON2ID])
+        .current_dir(scratch.dir())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Echo on, as in a person's terminal (the session turns it off): Ctrl-C is echoed as "^C"
+    // where the cursor is, after the spinner's frame.
+    let mut decrypt = shell_in_terminal(
+        "stty echo echoctl && exec e2eb decrypt backup -o restored --password-file password",
+        scratch.dir(),
+    );
+    let (before, drawn) = decrypt
+        .exp_regex(r"deriving key \(Argon2id[^)]*\)")
+        .unwrap();
+    decrypt.send_control('c').unwrap();
+    let after = decrypt.exp_eof().unwrap();
+    assert_eq!(exit_code(&decrypt), 130);
+    // The pseudo-terminal reports no size, so bars take the 80 columns console assumes then;
+    // the "^C" the terminal echoes shows whether the bar left room for it.
+    // The session reads bytes as Latin-1 characters; the screen shows them as UTF-8.
+    let bytes: Vec<u8> = format!("{before}{drawn}{after}")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+        .collect();
+    let shown = screen(&String::from_utf8_lossy(&bytes), 80);
+    assert!(
+        shown.iter().any(|line| line.contains("e2eb: interrupted")),
+        "{shown:#?}"
+    );
+    assert!(
+        !shown.iter().any(|line| line.contains("deriving key")),
+        "a spinner frame is left on the screen: {shown:#?}"
+    );
+    assert!(!scratch.path("restored").exists());
+}
+
+#[test]
+fn a_typed_password_over_the_backups_kdf_budget_is_refused_without_another_try() {
+    let scratch = Scratch::new();
+    password_backup(&scratch, b"secret data", "correct horse");
+    // The slot asks for 64 KiB of work; a budget of 1 KiB refuses every try before it runs.
+    let mut decrypt = in_terminal(
+        &[
+            "decrypt",
+            "backup",
+            "-o",
+            "restored",
+            "--password",
+            "--max-backup-kdf-work",
+            "1KiB",
+        ],
+        scratch.dir(),
+    );
+    decrypt.exp_string("Password: ").unwrap();
+    decrypt.send_line("correct horse").unwrap();
+    let said = decrypt.exp_eof().unwrap();
+    assert!(said.contains("--max-backup-kdf-work"), "{said:?}");
+    assert!(!said.contains("Password: "), "asked again: {said:?}");
+    assert_eq!(exit_code(&decrypt), 5);
+    assert!(!scratch.path("restored").exists());
+}
