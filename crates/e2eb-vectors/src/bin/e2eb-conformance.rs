@@ -33,12 +33,7 @@ fn answer(request: Request) -> Answer {
             let outcome = (|| -> Result<(), e2eb::Error> {
                 let backup = hex::decode(backup)
                     .map_err(|e| e2eb::Error::MalformedHeader(format!("request hex: {e}")))?;
-                let secret = match secret {
-                    SecretInput::RecoveryKey(text) => {
-                        Secret::RecoveryKey(RecoveryKey::parse(&text)?)
-                    }
-                    SecretInput::Password(password) => Secret::Password(Password::new(password)?),
-                };
+                let secret = secret.to_library()?;
                 let caps: KdfCaps = library_caps(&caps);
                 Decryptor::new(secret)
                     .caps(caps)
