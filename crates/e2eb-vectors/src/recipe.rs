@@ -357,8 +357,8 @@ impl Recipe {
                     account,
                 } => {
                     entropy.extend_from_slice(salt);
-                    encryptor = encryptor
-                        .vault_secret(VaultSecret::from_bytes(*secret), account.clone());
+                    encryptor =
+                        encryptor.vault_secret(VaultSecret::from_bytes(*secret), account.clone());
                 }
                 SlotRecipe::Unknown { .. } => {}
             }

@@ -74,7 +74,12 @@ fn valid_vault_backups(collector: &mut Collector, suite: Suite) -> e2eb::Result<
         collector.push(
             name,
             "mixed",
-            valid_test(comment.into(), &["VaultSlot", "MultipleSlots"], secret, &built),
+            valid_test(
+                comment.into(),
+                &["VaultSlot", "MultipleSlots"],
+                secret,
+                &built,
+            ),
         );
     }
 
@@ -175,7 +180,10 @@ fn altered_vault_backups(collector: &mut Collector, suite: Suite) -> e2eb::Resul
     for (comment, position) in [
         ("vault id changed: the slot names another vault", body),
         ("vault slot salt changed", body + 32 + 7),
-        ("account id changed: the slot names another account", body + 64 + 1 + 9),
+        (
+            "account id changed: the slot names another account",
+            body + 64 + 1 + 9,
+        ),
         ("URL hint changed", url_at + 8),
         ("vault slot key check changed", key_check + 3),
     ] {
