@@ -4,10 +4,9 @@
 
 use std::io::Read;
 
-use e2eb::{Decryptor, KdfCaps, Password, RecoveryKey, Secret, Threads};
+use e2eb::{Decryptor, KdfCaps, RecoveryKey, Threads};
 use e2eb_vectors::check::{Answer, Released, Request, sha512_hex};
 use e2eb_vectors::generate::library_caps;
-use e2eb_vectors::model::SecretInput;
 use e2eb_vectors::recovery_keys::error_class;
 
 fn answer(request: Request) -> Answer {
