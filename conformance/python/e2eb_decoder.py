@@ -9,14 +9,16 @@ Public API:
 
     parse_recovery_key(text) -> bytes                       §2.1
     normalize_password(password) -> bytes                   §2.2
-    parse_header(data) -> Header                            §5, §6
+    parse_header(data) -> Header                            §5, §6 (vault slots: §6.4)
+    vault_id(server_public_key) -> bytes                    §6.4
     decrypt(backup, secret, caps=None) -> bytes             §9
     open_backup(backup, secret, caps=None) -> Opened        §9, with intermediates
     authenticate_length(backup, secret, caps=None) -> int   §9 "Random access"
     E2ebError                                               §11
 
-`secret` is a RecoveryKey or a Password, or the JSON form of the test vectors:
-{"recoveryKey": "<text as typed>"} or {"password": "<string>"}.
+`secret` is a RecoveryKey, a Password or a VaultSecret, or the JSON form of the
+test vectors: {"recoveryKey": "<text as typed>"}, {"password": "<string>"} or
+{"vaultSecret": "<64 hex digits>"}.
 `caps` is a Caps, or the JSON form of the test vectors' "caps" object.
 
 Not constant time in every respect (this is a validation tool), but key checks
@@ -211,15 +213,28 @@ class Password:
         return cls(normalize_password(password))
 
 
-Secret = Union[RecoveryKey, Password]
+@dataclass(frozen=True)
+class VaultSecret:
+    """§2.3: the 32 bytes a key vault released, used as they are."""
+    secret: bytes  # 32 bytes
+
+    def __post_init__(self):
+        if len(self.secret) != 32:
+            raise ValueError(f"a vault secret is 32 bytes, not {len(self.secret)}")
+
+
+Secret = Union[RecoveryKey, Password, VaultSecret]
 
 
 def secret_from_json(obj: dict) -> Secret:
-    """The vectors' secret: {"recoveryKey": text} or {"password": string}."""
+    """The vectors' secret: {"recoveryKey": text}, {"password": string} or
+    {"vaultSecret": 64 hex digits}."""
     if "recoveryKey" in obj:
         return RecoveryKey.from_text(obj["recoveryKey"])
     if "password" in obj:
         return Password.from_str(obj["password"])
+    if "vaultSecret" in obj:
+        return VaultSecret(bytes.fromhex(obj["vaultSecret"]))
     raise ValueError(f"unknown secret {sorted(obj)}")
 
 
@@ -270,7 +285,9 @@ MIN_KNOWN_BODY_LEN = KEY_CHECK_LEN + WRAPPED_KEY_LEN  # 80, §6
 SLOT_RECOVERY_KEY = 0x01
 SLOT_ARGON2ID = 0x02
 SLOT_SCRYPT = 0x03
-SLOT_KINDS = {SLOT_RECOVERY_KEY: "recovery-key", SLOT_ARGON2ID: "argon2id", SLOT_SCRYPT: "scrypt"}
+SLOT_VAULT = 0x04
+SLOT_KINDS = {SLOT_RECOVERY_KEY: "recovery-key", SLOT_ARGON2ID: "argon2id", SLOT_SCRYPT: "scrypt",
+              SLOT_VAULT: "vault"}
 
 
 @dataclass
@@ -285,6 +302,10 @@ class Slot:
     wrapped_key: bytes = b""
     # Argon2id: m (KiB), t, p.  scrypt: log_n, r, p.
     params: dict = field(default_factory=dict)
+    # Vault (§6.4): the public parameters, readable without a secret.
+    vault_id: bytes = b""
+    account: bytes = b""
+    url: str = ""
 
     @property
     def known(self) -> bool:
@@ -390,6 +411,37 @@ def _parse_slot(index: int, raw: bytes) -> Slot:
         if m < 8 * p:
             raise _malformed_slot(index, f"argon2id m = {m} KiB below 8 p = {8 * p}")
         slot.params = {"m": m, "t": t, "p": p}
+    elif slot_type == SLOT_VAULT:
+        # vault_id (32), salt (32), account_len u8 (16..=64), account, url_len u16
+        # (0..=1024), url (UTF-8); body_len 147 + account_len + url_len.  Each
+        # length is checked against its range before the bytes it counts (§6).
+        params_end = body_len - MIN_KNOWN_BODY_LEN
+        params = body[:params_end]
+
+        def take(pos: int, n: int, what: str) -> bytes:
+            if pos + n > len(params):
+                raise _malformed_slot(index, f"vault body ends inside the {what}")
+            return params[pos:pos + n]
+
+        slot.vault_id = take(0, 32, "vault id")
+        slot.salt = take(32, 32, "salt")
+        (account_len,) = take(64, 1, "account length")
+        if not 16 <= account_len <= 64:
+            raise _malformed_slot(index, f"account length {account_len} outside 16..=64")
+        slot.account = take(65, account_len, "account")
+        pos = 65 + account_len
+        (url_len,) = struct.unpack(">H", take(pos, 2, "URL length"))
+        if url_len > 1024:
+            raise _malformed_slot(index, f"URL length {url_len} over 1024")
+        url = take(pos + 2, url_len, "URL")
+        params_len = pos + 2 + url_len
+        if params_len != params_end:
+            raise _malformed_slot(index, f"vault body of {body_len} bytes, not "
+                                         f"{params_len + MIN_KNOWN_BODY_LEN}")
+        try:
+            slot.url = url.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _malformed_slot(index, "the URL hint is not UTF-8") from None
     else:  # SLOT_SCRYPT
         # log_n u8, r u32, p u32, salt_len u8 (16..=64), salt; body_len 90 + salt_len
         log_n, r, p, salt_len = struct.unpack(">BIIB", body[:10])
@@ -417,6 +469,11 @@ def _parse_slot(index: int, raw: bytes) -> Slot:
     slot.wrapped_key = body[params_len + KEY_CHECK_LEN:]
     assert len(slot.wrapped_key) == WRAPPED_KEY_LEN
     return slot
+
+
+def vault_id(server_public_key: bytes) -> bytes:
+    """§6.4: SHA-256("e2eb vault id v1" || 0x00 || server_public_key)."""
+    return hashlib.sha256(b"e2eb vault id v1\x00" + server_public_key).digest()
 
 
 # ---------------------------------------------------------------------------
@@ -520,6 +577,10 @@ def derive_kek(slot: Slot, secret: Secret) -> bytes:
         assert isinstance(secret, RecoveryKey)
         prk = hkdf_extract(salt=slot.salt, ikm=secret.key)
         return hkdf_expand(prk, b"e2eb v1 recovery key", 32)
+    if slot.type == SLOT_VAULT:
+        assert isinstance(secret, VaultSecret)
+        prk = hkdf_extract(salt=slot.salt, ikm=secret.secret)
+        return hkdf_expand(prk, b"e2eb v1 vault secret", 32)
     assert isinstance(secret, Password)
     if slot.type == SLOT_ARGON2ID:
         # RFC 9106, version 0x13, tag length 32, no K, no X.
@@ -697,11 +758,11 @@ class Opened:
 
 
 def _coerce_secret(secret) -> Secret:
-    if isinstance(secret, (RecoveryKey, Password)):
+    if isinstance(secret, (RecoveryKey, Password, VaultSecret)):
         return secret
     if isinstance(secret, dict):
         return secret_from_json(secret)
-    raise TypeError("secret must be a RecoveryKey, a Password or a JSON secret object")
+    raise TypeError("secret must be a RecoveryKey, a Password, a VaultSecret or a JSON secret object")
 
 
 def _coerce_caps(caps) -> Caps:
@@ -730,7 +791,12 @@ def _open_to_payload(backup: bytes, secret, caps) -> Opened:
     stored_commitment = backup[len(header.raw) + PAYLOAD_SALT_LEN:prefix_end]
 
     # Step 3: candidate slots for this kind of secret; unknown slots counted and skipped.
-    wanted = (SLOT_RECOVERY_KEY,) if isinstance(secret, RecoveryKey) else (SLOT_ARGON2ID, SLOT_SCRYPT)
+    if isinstance(secret, RecoveryKey):
+        wanted = (SLOT_RECOVERY_KEY,)
+    elif isinstance(secret, VaultSecret):
+        wanted = (SLOT_VAULT,)  # one HKDF each, no caps (§10)
+    else:
+        wanted = (SLOT_ARGON2ID, SLOT_SCRYPT)
     candidates = [slot for slot in header.slots if slot.type in wanted]
     unknown = sum(1 for slot in header.slots if not slot.known)
 
@@ -800,7 +866,8 @@ def _open_to_payload(backup: bytes, secret, caps) -> Opened:
             slot, (name, value, cap) = first_over_cap
             raise E2ebError("KdfOverCap", f"slot {slot.index} ({slot.kind}): {name} = {value} "
                                           f"over the cap {cap}")
-        kind = "recovery-key" if isinstance(secret, RecoveryKey) else "password"
+        kind = ("recovery-key" if isinstance(secret, RecoveryKey)
+                else "vault" if isinstance(secret, VaultSecret) else "password")
         raise E2ebError("NoSlotOpened", f"{len(remaining)} {kind} slot(s) tried, none opened; "
                                         f"{unknown} unknown slot(s) skipped")
 

@@ -19,6 +19,12 @@ def _slot_head(slot: dict) -> bytes:
     salt = bytes.fromhex(slot["salt"])
     if slot["type"] == "recovery-key":
         return struct.pack(">BH", e2eb.SLOT_RECOVERY_KEY, 112) + salt
+    if slot["type"] == "vault":
+        account = bytes.fromhex(slot["account"])
+        url = slot["url"].encode("utf-8")
+        params = (bytes.fromhex(slot["vaultId"]) + salt + bytes([len(account)]) + account
+                  + struct.pack(">H", len(url)) + url)
+        return struct.pack(">BH", e2eb.SLOT_VAULT, len(params) + 80) + params
     kdf = slot["kdf"]
     if slot["type"] == "argon2id":
         params = struct.pack(">IIIB", kdf["m"], kdf["t"], kdf["p"], len(salt)) + salt
@@ -45,6 +51,8 @@ def encrypt_with_inputs(plaintext: bytes, inputs: dict) -> bytes:
         parsed = e2eb.Slot(index=0, type=head[0], raw=head, salt=bytes.fromhex(slot["salt"]))
         if slot["type"] == "recovery-key":
             secret = e2eb.RecoveryKey(bytes.fromhex(slot["secret"]))
+        elif slot["type"] == "vault":
+            secret = e2eb.VaultSecret(bytes.fromhex(slot["secret"]))
         else:
             secret = e2eb.Password.from_str(slot["secret"])
             kdf = slot["kdf"]

@@ -265,3 +265,53 @@ def test_password_file_is_its_first_line_and_refuses_a_byte_order_mark():
     for contents in [b"\xef\xbb\xbfa\n", b"\xff\n", b"\n", b""]:
         with pytest.raises(ValueError):
             e2eb.read_password_file(contents)
+
+
+# --- §6.4 vault slots ---------------------------------------------------------
+
+VAULT_SECRET = bytes(range(100, 132))
+
+
+def _vault_slot(account=bytes(range(32)), url="https://vault.example/v1", salt="60"):
+    return {"type": "vault", "secret": VAULT_SECRET.hex(), "salt": salt * 32,
+            "vaultId": e2eb.vault_id(b"server public key").hex(), "account": account.hex(),
+            "url": url}
+
+
+def test_vault_id_is_sha256_of_label_zero_and_key():
+    assert e2eb.vault_id(b"abc") == hashlib.sha256(b"e2eb vault id v1\x00abc").digest()
+
+
+def test_vault_slot_beside_a_recovery_key_opens_with_either():
+    backup = e2eb_encoder.encrypt_with_inputs(b"hi", _inputs([_vault_slot(), _rk_slot()]))
+    header = e2eb.parse_header(backup)
+    vault = header.slots[0]
+    assert (vault.kind, vault.account, vault.url) == ("vault", bytes(range(32)), "https://vault.example/v1")
+    assert len(vault.raw) == 3 + 147 + 32 + len(vault.url)
+    assert e2eb.decrypt(backup, e2eb.VaultSecret(VAULT_SECRET)) == b"hi"
+    assert e2eb.decrypt(backup, {"vaultSecret": VAULT_SECRET.hex()}) == b"hi"
+    assert e2eb.decrypt(backup, e2eb.RecoveryKey(KEY)) == b"hi"
+    assert _class_of(backup, e2eb.VaultSecret(bytes(32))) == "NoSlotOpened"
+
+
+@pytest.mark.parametrize("account, url, what", [
+    (bytes(15), "u", "account length 15"),
+    (bytes(65), "u", "account length 65"),
+])
+def test_vault_slot_lengths_out_of_range_are_malformed(account, url, what):
+    backup = bytearray(e2eb_encoder.encrypt_with_inputs(b"hi", _inputs([_vault_slot(account, url)])))
+    with pytest.raises(e2eb.E2ebError) as info:
+        e2eb.parse_header(bytes(backup))
+    assert info.value.error_class == "MalformedSlot" and what in str(info.value)
+
+
+def test_vault_slot_url_not_utf8_and_wrong_body_len_are_malformed():
+    backup = bytearray(e2eb_encoder.encrypt_with_inputs(b"hi", _inputs([_vault_slot(url="abc")])))
+    url_at = 11 + 3 + 32 + 32 + 1 + 32 + 2
+    bad_url = bytearray(backup)
+    bad_url[url_at + 1] = 0xFF
+    assert _class_of(bytes(bad_url), e2eb.VaultSecret(VAULT_SECRET)) == "MalformedSlot"
+    for delta in (1, -1):
+        altered = bytearray(backup)
+        altered[12:14] = (int.from_bytes(backup[12:14], "big") + delta).to_bytes(2, "big")
+        assert _class_of(bytes(altered), e2eb.VaultSecret(VAULT_SECRET)) == "MalformedSlot"

@@ -1,11 +1,11 @@
-//! The whole decryptor on arbitrary bytes with a fixed recovery key and a fixed password
-//! (under tiny KDF caps, so hostile parameters are refused rather than run): never panics, and
+//! The whole decryptor on arbitrary bytes with a fixed recovery key, a fixed password and a
+//! fixed vault secret (under tiny KDF caps, so hostile parameters are refused rather than run): never panics, and
 //! every API gives the same verdict and the same plaintext.
 #![no_main]
 
 use std::io::Read;
 
-use e2eb::{Decryptor, KdfCaps, Password, RecoveryKey, Secret, Threads};
+use e2eb::{Decryptor, KdfCaps, Password, RecoveryKey, Secret, Threads, VaultSecret};
 use libfuzzer_sys::fuzz_target;
 
 /// The key the seed corpus (`cargo xtask fuzz-corpus`) is encrypted with.
@@ -28,7 +28,8 @@ fn decryptor(secret: &dyn Fn() -> Secret, threads: usize) -> Decryptor {
 fuzz_target!(|data: &[u8]| {
     let key = || Secret::RecoveryKey(RecoveryKey::from_bytes(KEY));
     let password = || Secret::Password(Password::new("fuzz".into()).expect("non-empty"));
-    for secret in [&key as &dyn Fn() -> Secret, &password] {
+    let vault = || Secret::VaultSecret(VaultSecret::from_bytes(KEY));
+    for secret in [&key as &dyn Fn() -> Secret, &password, &vault] {
         let one_shot = decryptor(secret, 1).decrypt_to_vec(data);
         let parallel = decryptor(secret, 2).decrypt_to_vec(data);
         assert_eq!(one_shot.as_ref().ok(), parallel.as_ref().ok());

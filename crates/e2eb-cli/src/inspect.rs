@@ -21,12 +21,15 @@ With --json, one JSON object with these fields:
   header_len           header length in bytes
   slots                array of key slots in header order, each with:
     index                position in the header, from 0
-    kind                 \"recovery-key\", \"argon2id\", \"scrypt\" or \"unknown\"
+    kind                 \"recovery-key\", \"argon2id\", \"scrypt\", \"vault\" or \"unknown\"
     type_id              the slot type byte (number)
     kdf                  null, or for password slots an object:
                            algorithm (\"argon2id\" or \"scrypt\"), params (as --kdf-params takes
                            them), memory_bytes, memory (e.g. \"64 MiB\"), and
                            m_kib, t, p (argon2id) or ln, r, p (scrypt)
+    vault                null, or for vault slots an object: vault_id (64 hex digits), account
+                           (hex), url (the URL hint) and verified (always false: nothing
+                           vouches for them until the vault secret opens the slot)
     within_default_caps  true/false for password slots, null otherwise
     over_cap             null, or {parameter, value, cap, flag}: the first parameter above this
                          machine's default caps and the decrypt flag that raises that cap
@@ -69,6 +72,7 @@ struct SlotReport {
     kind: &'static str,
     type_id: u8,
     kdf: Option<KdfReport>,
+    vault: Option<VaultReport>,
     within_default_caps: Option<bool>,
     over_cap: Option<OverCapReport>,
 }
@@ -89,6 +93,15 @@ struct KdfReport {
 enum KdfNumbers {
     Argon2id { m_kib: u32, t: u32, p: u32 },
     Scrypt { ln: u8, r: u32, p: u32 },
+}
+
+#[derive(Debug, Serialize)]
+struct VaultReport {
+    vault_id: String,
+    account: String,
+    url: String,
+    /// Always false: the key check and the commitment cover these, but both need the secret.
+    verified: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -193,6 +206,7 @@ fn slot_report(index: usize, slot: &KeySlot, caps: &KdfCaps) -> SlotReport {
         SlotKind::RecoveryKey => "recovery-key",
         SlotKind::Argon2id => "argon2id",
         SlotKind::Scrypt => "scrypt",
+        SlotKind::Vault => "vault",
         _ => "unknown",
     };
     let mut report = SlotReport {
@@ -200,9 +214,22 @@ fn slot_report(index: usize, slot: &KeySlot, caps: &KdfCaps) -> SlotReport {
         kind: kind_name,
         type_id: kind.type_id(),
         kdf: None,
+        vault: None,
         within_default_caps: None,
         over_cap: None,
     };
+    if let KeySlot::Vault { account, .. } = slot {
+        report.vault = Some(VaultReport {
+            vault_id: account.vault_id().to_string(),
+            account: account
+                .account()
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            url: account.url().to_string(),
+            verified: false,
+        });
+    }
     if let KeySlot::Password { kdf, .. } = slot {
         let numbers = match kdf {
             KdfParams::Argon2id(params) => Some(KdfNumbers::Argon2id {
@@ -276,6 +303,21 @@ fn write_text(out: &mut impl Write, report: &Report) -> io::Result<()> {
                             .unwrap_or_default()
                     )?,
                 }
+            }
+            (None, "vault") => {
+                let vault = slot
+                    .vault
+                    .as_ref()
+                    .expect("vault slots have a vault report");
+                // Escaped: the URL hint comes from the file and may hold control characters.
+                writeln!(
+                    out,
+                    "vault {}…, account {}, URL hint \"{}\" (unverified until the vault \
+                     secret opens the slot)",
+                    &vault.vault_id[..16],
+                    vault.account,
+                    vault.url.escape_debug()
+                )?
             }
             (None, "unknown") => writeln!(
                 out,

@@ -1060,6 +1060,59 @@ fn inspect_lists_slot_types_this_build_does_not_know() {
 }
 
 #[test]
+fn inspect_shows_a_vault_slots_vault_account_and_url_hint_as_unverified() {
+    use e2eb::{Encryptor, Suite, VaultAccount, VaultId, VaultSecret};
+    let scratch = Scratch::new();
+    let vault_id = VaultId::from_server_public_key(b"server public key");
+    let account = VaultAccount::new(
+        vault_id,
+        vec![0xac; 16],
+        "https://v.example/\u{1b}[2J".into(),
+    )
+    .unwrap();
+    let bytes = Encryptor::new(Suite::Aes256Gcm)
+        .vault_secret(VaultSecret::from_bytes([7; 32]), account)
+        .encrypt_to_vec(b"chat")
+        .unwrap();
+    let backup = scratch.write("vault.e2eb", &bytes);
+    let report: serde_json::Value = serde_json::from_slice(
+        &e2eb()
+            .args(["inspect", "--json", arg(&backup)])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    )
+    .unwrap();
+    let slot = &report["slots"][0];
+    assert_eq!(slot["kind"], "vault");
+    assert_eq!(slot["type_id"], 4);
+    assert_eq!(slot["vault"]["vault_id"], vault_id.to_string());
+    assert_eq!(slot["vault"]["account"], "ac".repeat(16));
+    assert_eq!(slot["vault"]["url"], "https://v.example/\u{1b}[2J");
+    assert_eq!(slot["vault"]["verified"], false);
+    let text = e2eb()
+        .args(["inspect", arg(&backup)])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains(&format!("vault {}…", &vault_id.to_string()[..16])),
+        "{text}"
+    );
+    assert!(text.contains(&"ac".repeat(16)), "{text}");
+    assert!(text.contains("unverified"), "{text}");
+    // The escape character from the file is shown escaped, never sent to the terminal.
+    assert!(
+        text.contains("\\u{1b}[2J") && !text.contains('\u{1b}'),
+        "{text}"
+    );
+}
+
+#[test]
 fn inspect_shows_slots_and_sizes_as_text_and_json() {
     let scratch = Scratch::new();
     let key = scratch.keygen("key");

@@ -18,6 +18,7 @@ use crate::recipe::{Built, Recipe, SlotRecipe, chunk_start, fixed_bytes, recover
 
 mod hostile;
 mod invalid;
+mod vault;
 
 use hostile::{hostile_headers, slow_kdfs};
 use invalid::{invalid_password_backups, invalid_recovery_key_backups};
@@ -98,6 +99,9 @@ fn notes() -> BTreeMap<String, Note> {
         ("ShortSalt", note("MISSING_STEP", "A password slot's salt length is outside 16..=64 bytes.")),
         ("MalformedRecoveryKey", note("BASIC", "The recovery key text is not 64 hex digits; it must be refused before any decryption.")),
         ("PartialPlaintext", note("FUNCTIONALITY", "The backup is invalid but starts with validly encrypted chunks: msgLength and msgSha512 describe the longest valid prefix, which a streaming decryptor may release before it fails; never more.")),
+        ("VaultSlot", note("FUNCTIONALITY", "The backup has a vault slot (type 0x04): its KEK derives by HKDF from the 32-byte vault secret a key vault releases (secret {\"vaultSecret\": hex}).")),
+        ("EdgeCaseVaultSlot", note("EDGE_CASE", "A vault slot with its account or URL hint at a length limit (16 or 64 account bytes, an empty or a 1024-byte URL), or a non-ASCII URL.")),
+        ("MalformedVaultSlot", note("CAN_OF_WORMS", "A vault slot's body breaks the format: account length outside 16..=64, URL longer than 1024 bytes or not UTF-8, or a body_len other than its fields imply.")),
         ("ValidFinalChunk", note("FUNCTIONALITY", "The backup is invalid, but its final chunk is validly encrypted at the right index: authenticating the length by opening the final chunk (random access) may succeed.")),
     ]
     .into_iter()
@@ -187,10 +191,7 @@ fn valid_test(comment: String, flags: &[&str], secret: SecretInput, built: &Buil
 }
 
 fn to_library_secret(secret: &SecretInput) -> Result<Secret, e2eb::Error> {
-    Ok(match secret {
-        SecretInput::RecoveryKey(text) => Secret::RecoveryKey(e2eb::RecoveryKey::parse(text)?),
-        SecretInput::Password(password) => Secret::Password(e2eb::Password::new(password.clone())?),
-    })
+    secret.to_library()
 }
 
 /// An invalid test: the reference implementation's error class, the prefix its streaming reader
@@ -294,6 +295,7 @@ pub fn generate() -> e2eb::Result<Vec<(String, VectorFile)>> {
     }
     hostile_headers(&mut collector)?;
     slow_kdfs(&mut collector)?;
+    vault::vault_vectors(&mut collector)?;
 
     let backups = VectorFile {
         algorithm: "e2eb-v1".into(),

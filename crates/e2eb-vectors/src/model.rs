@@ -55,7 +55,8 @@ pub struct BackupGroup {
     /// The suite's name (`aes-256-gcm`, `chacha20-poly1305`), or `other` for tests whose
     /// header names none this version knows.
     pub suite: String,
-    /// The kind of slot the secret opens (`recovery-key`, `argon2id`, `scrypt`), or `mixed`.
+    /// The kind of slot the secret opens (`recovery-key`, `argon2id`, `scrypt`, `vault`), or
+    /// `mixed`.
     pub slot_type: String,
     /// The KDF caps the decryptor must apply.
     pub caps: Caps,
@@ -137,6 +138,35 @@ pub enum SecretInput {
     RecoveryKey(String),
     /// A password.
     Password(String),
+    /// A vault secret, 32 bytes as 64 hex digits.
+    VaultSecret(String),
+}
+
+impl SecretInput {
+    /// The library's secret. A vault secret that is not 32 bytes of hex is an error of the
+    /// vector itself, reported as such.
+    pub fn to_library(&self) -> Result<e2eb::Secret, e2eb::Error> {
+        Ok(match self {
+            SecretInput::RecoveryKey(text) => {
+                e2eb::Secret::RecoveryKey(e2eb::RecoveryKey::parse(text)?)
+            }
+            SecretInput::Password(password) => {
+                e2eb::Secret::Password(e2eb::Password::new(password.clone())?)
+            }
+            SecretInput::VaultSecret(text) => e2eb::Secret::VaultSecret(
+                e2eb::VaultSecret::from_bytes(hex_array(text).ok_or_else(|| {
+                    e2eb::Error::Io(std::io::Error::other(
+                        "the vault secret is not 32 bytes of hex",
+                    ))
+                })?),
+            ),
+        })
+    }
+}
+
+/// `text` as `N` bytes of hex, if it is.
+pub fn hex_array<const N: usize>(text: &str) -> Option<[u8; N]> {
+    hex::decode(text).ok()?.try_into().ok()
 }
 
 /// The fixed inputs of an encryption.
@@ -157,10 +187,10 @@ pub struct EncryptionInputs {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SlotInputs {
-    /// `recovery-key`, `argon2id`, `scrypt`, or `unknown`.
+    /// `recovery-key`, `argon2id`, `scrypt`, `vault`, or `unknown`.
     #[serde(rename = "type")]
     pub kind: String,
-    /// The secret: recovery key (64 hex digits) or password.
+    /// The secret: recovery key or vault secret (64 hex digits), or password.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub secret: Option<String>,
     /// KDF parameters (`m`, `t`, `p` or `logN`, `r`, `p`).
@@ -172,6 +202,15 @@ pub struct SlotInputs {
     /// For unknown slots: type byte and body, hex.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub raw: Option<String>,
+    /// For vault slots: the vault identifier, hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub vault_id: Option<String>,
+    /// For vault slots: the account identifier, hex.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub account: Option<String>,
+    /// For vault slots: the URL hint.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub url: Option<String>,
 }
 
 /// Intermediate values of a valid backup.

@@ -7,6 +7,7 @@ use e2eb::hazmat::PayloadSchedule;
 use e2eb::payload::{CHUNK_LEN, PREFIX_LEN, SALT_LEN, SEALED_CHUNK_LEN};
 use e2eb::{
     Backend, Encryptor, Header, KdfParams, KeySlot, Password, RecoveryKey, Secret, Suite, Threads,
+    VaultAccount, VaultId, VaultSecret,
 };
 use sha2::{Digest, Sha512};
 
@@ -52,6 +53,15 @@ pub enum SlotRecipe {
         /// Its salt (32 bytes).
         salt: Vec<u8>,
     },
+    /// A vault slot.
+    Vault {
+        /// The vault secret.
+        secret: [u8; 32],
+        /// Its salt.
+        salt: [u8; 32],
+        /// The vault, account and URL hint.
+        account: VaultAccount,
+    },
     /// A slot of a type this version does not know.
     Unknown {
         /// Type byte.
@@ -79,9 +89,27 @@ impl SlotRecipe {
         }
     }
 
+    /// A vault slot with its secret, salt, vault and account derived from `label`, at `url`.
+    pub fn vault(label: &str, url: &str) -> SlotRecipe {
+        SlotRecipe::Vault {
+            secret: vault_secret_bytes(label),
+            salt: fixed_array(&format!("{label}/vault salt")),
+            account: VaultAccount::new(
+                VaultId::from_server_public_key(&fixed_bytes(
+                    &format!("{label}/vault server public key"),
+                    32,
+                )),
+                fixed_bytes(&format!("{label}/vault account"), 32),
+                url.into(),
+            )
+            .expect("a 32-byte account and a short URL"),
+        }
+    }
+
     fn kind(&self) -> &'static str {
         match self {
             SlotRecipe::RecoveryKey { .. } => "recovery-key",
+            SlotRecipe::Vault { .. } => "vault",
             SlotRecipe::Password { kdf, .. } => kdf.kind().name(),
             SlotRecipe::Unknown { .. } => "unknown",
         }
@@ -95,6 +123,9 @@ impl SlotRecipe {
             SlotRecipe::Password { password, .. } => Some(Secret::Password(
                 Password::new(password.clone()).expect("non-empty"),
             )),
+            SlotRecipe::Vault { secret, .. } => {
+                Some(Secret::VaultSecret(VaultSecret::from_bytes(*secret)))
+            }
             SlotRecipe::Unknown { .. } => None,
         }
     }
@@ -106,6 +137,9 @@ impl SlotRecipe {
             kdf: None,
             salt: None,
             raw: None,
+            vault_id: None,
+            account: None,
+            url: None,
         };
         match self {
             SlotRecipe::RecoveryKey { key, salt } => {
@@ -121,6 +155,17 @@ impl SlotRecipe {
                 inputs.kdf = Some(kdf_map(kdf));
                 inputs.salt = Some(hex::encode(salt));
             }
+            SlotRecipe::Vault {
+                secret,
+                salt,
+                account,
+            } => {
+                inputs.secret = Some(hex::encode(secret));
+                inputs.salt = Some(hex::encode(salt));
+                inputs.vault_id = Some(hex::encode(account.vault_id().as_bytes()));
+                inputs.account = Some(hex::encode(account.account()));
+                inputs.url = Some(account.url().into());
+            }
             SlotRecipe::Unknown { type_id, body } => {
                 inputs.raw = Some(format!("{type_id:02x}{}", hex::encode(body)));
             }
@@ -132,6 +177,11 @@ impl SlotRecipe {
 /// The recovery key a label stands for.
 pub fn recovery_key_bytes(label: &str) -> [u8; 32] {
     fixed_array(&format!("{label}/recovery key"))
+}
+
+/// The vault secret a label stands for.
+pub fn vault_secret_bytes(label: &str) -> [u8; 32] {
+    fixed_array(&format!("{label}/vault secret"))
 }
 
 /// KDF parameters as the vectors write them.
@@ -235,6 +285,22 @@ impl Recipe {
                         salt: salt.ok_or("salt")?,
                     }
                 }
+                "vault" => {
+                    let array = |text: Option<&str>, what: &str| -> Result<[u8; 32], String> {
+                        crate::model::hex_array(text.unwrap_or_default())
+                            .ok_or_else(|| format!("{what}: not 32 bytes of hex"))
+                    };
+                    SlotRecipe::Vault {
+                        secret: array(slot.secret.as_deref(), "secret")?,
+                        salt: salt.ok_or("salt")?.try_into().map_err(|_| "salt length")?,
+                        account: VaultAccount::new(
+                            VaultId::from_bytes(array(slot.vault_id.as_deref(), "vaultId")?),
+                            hex_array(slot.account.as_deref().ok_or("account")?)?,
+                            slot.url.clone().ok_or("url")?,
+                        )
+                        .map_err(|e| e.to_string())?,
+                    }
+                }
                 "unknown" => {
                     let raw = hex_array(slot.raw.as_deref().ok_or("raw")?)?;
                     let (type_id, body) = raw.split_first().ok_or("empty raw slot")?;
@@ -284,6 +350,15 @@ impl Recipe {
                 } => {
                     entropy.extend_from_slice(salt);
                     encryptor = encryptor.password(Password::new(password.clone())?, *kdf);
+                }
+                SlotRecipe::Vault {
+                    secret,
+                    salt,
+                    account,
+                } => {
+                    entropy.extend_from_slice(salt);
+                    encryptor =
+                        encryptor.vault_secret(VaultSecret::from_bytes(*secret), account.clone());
                 }
                 SlotRecipe::Unknown { .. } => {}
             }
@@ -339,7 +414,9 @@ impl Recipe {
             let mut values = SlotIntermediates::default();
             if let (
                 Some(secret),
-                KeySlot::RecoveryKey { sealed, .. } | KeySlot::Password { sealed, .. },
+                KeySlot::RecoveryKey { sealed, .. }
+                | KeySlot::Password { sealed, .. }
+                | KeySlot::Vault { sealed, .. },
             ) = (recipe.secret(), slot)
             {
                 let kek = slot.derive_kek(&secret)?.expect("the recipe's own secret");

@@ -88,10 +88,7 @@ pub fn run_reference_with(file: &VectorFile, backend: Backend) -> (usize, Vec<St
 }
 
 fn library_secret(secret: &SecretInput) -> Result<Secret, e2eb::Error> {
-    Ok(match secret {
-        SecretInput::RecoveryKey(text) => Secret::RecoveryKey(RecoveryKey::parse(text)?),
-        SecretInput::Password(password) => Secret::Password(e2eb::Password::new(password.clone())?),
-    })
+    secret.to_library()
 }
 
 /// One API's outcome: the plaintext, or the error class with what was released before it.

@@ -14,6 +14,7 @@ use crate::slot::SlotSecret;
 use crate::source::{AtOffsets, InOrder, ReadAt};
 use crate::suite::Suite;
 use crate::threads::Threads;
+use crate::vault::{VaultAccount, VaultSecret};
 use crate::writer::EncryptWriter;
 use crate::{memory, pipeline};
 
@@ -50,6 +51,15 @@ impl Encryptor {
     /// Adds a slot opened by `password` through `kdf`.
     pub fn password(mut self, password: Password, kdf: KdfParams) -> Encryptor {
         self.slots.push(SlotSecret::Password(password, kdf));
+        self
+    }
+
+    /// Adds a slot opened by `vault_secret`, the secret that the key vault `account` names
+    /// holds for that account (SPEC.md, "Vault slot"). A backup usually has a recovery-key slot
+    /// too: the vault may be out of reach, or the account locked after too many wrong passwords.
+    pub fn vault_secret(mut self, vault_secret: VaultSecret, account: VaultAccount) -> Encryptor {
+        self.slots
+            .push(SlotSecret::VaultSecret(vault_secret, account));
         self
     }
 

@@ -137,6 +137,10 @@ pub enum Error {
     #[error("invalid KDF parameters: {0}")]
     InvalidKdfParameters(String),
 
+    /// A vault slot's account identifier or URL hint has a length the format does not allow.
+    #[error("invalid vault account: {0}")]
+    InvalidVaultAccount(String),
+
     /// A payload input key does not have the suite's key length (32 bytes).
     #[error("the payload input key is {found} bytes long; the suite needs 32")]
     InvalidKeyLength {
@@ -248,6 +252,8 @@ pub enum SecretKind {
     RecoveryKey,
     /// A password (for Argon2id and scrypt slots).
     Password,
+    /// A vault secret (for vault slots), as a key vault released it.
+    VaultSecret,
 }
 
 impl fmt::Display for SecretKind {
@@ -255,6 +261,7 @@ impl fmt::Display for SecretKind {
         f.write_str(match self {
             SecretKind::RecoveryKey => "recovery key",
             SecretKind::Password => "password",
+            SecretKind::VaultSecret => "vault secret",
         })
     }
 }
@@ -277,6 +284,7 @@ impl Error {
             Error::MessageTooLong => "MessageTooLong",
             Error::MalformedRecoveryKey(_) => "MalformedRecoveryKey",
             Error::InvalidKdfParameters(_) => "InvalidKdfParameters",
+            Error::InvalidVaultAccount(_) => "InvalidVaultAccount",
             Error::InvalidKeyLength { .. } => "InvalidKeyLength",
             Error::EmptyPassword => "EmptyPassword",
             Error::SlotCount { .. } => "SlotCount",

@@ -190,7 +190,9 @@ impl Header {
         for (index, slot) in self.slots.iter().enumerate() {
             match (slot, secret) {
                 (KeySlot::Unknown { .. }, _) => unknown += 1,
-                (KeySlot::RecoveryKey { .. }, Secret::RecoveryKey(_)) => candidates.push(index),
+                // One HKDF each, like a recovery key: no KDF caps or budget apply.
+                (KeySlot::RecoveryKey { .. }, Secret::RecoveryKey(_))
+                | (KeySlot::Vault { .. }, Secret::VaultSecret(_)) => candidates.push(index),
                 (KeySlot::Password { kdf, .. }, Secret::Password(_)) => match caps.check(kdf) {
                     Ok(()) => candidates.push(index),
                     Err(exceeded) => {

@@ -1,11 +1,25 @@
 //! e2eb: end-to-end encrypted backups.
 //!
 //! A backup is a header (magic, version, cipher suite, and key slots that each wrap a random
-//! file key under one secret: a 256-bit recovery key, or a password through Argon2id or scrypt)
-//! followed by a c2sp.org/chunked-encryption payload keyed by the file key, whose context is
-//! the header. `SPEC.md` at the root of the repository is the normative description.
+//! file key under one secret: a 256-bit recovery key, a password through Argon2id or scrypt, or
+//! the vault secret a rate-limited key vault releases after a password login) followed by a
+//! c2sp.org/chunked-encryption payload keyed by the file key, whose context is the header.
+//! `SPEC.md` at the root of the repository is the normative description.
 //!
 //! # Which door when
+//!
+//! Every secret goes through the same doors; only the slot it adds, and the [`Secret`] that
+//! opens it, differ:
+//!
+//! | the secret is…                             | add its slot with                      | open with |
+//! |-------------------------------------------|----------------------------------------|-----------|
+//! | a [`RecoveryKey`] (64 hex digits)          | [`Encryptor::recovery_key`]            | [`Secret::RecoveryKey`] |
+//! | a [`Password`], stretched by a KDF         | [`Encryptor::password`]                | [`Secret::Password`] |
+//! | a [`VaultSecret`] a key vault released     | [`Encryptor::vault_secret`]            | [`Secret::VaultSecret`] |
+//!
+//! A vault slot's [`VaultAccount`] (the vault, the account on it, a URL hint) is readable from
+//! the parsed [`Header`] without any secret ([`KeySlot::Vault`]), so a client knows which vault
+//! to ask for the vault secret before it unlocks anything.
 //!
 //! An [`Encryptor`] collects the slots' secrets, then encrypts one of five ways:
 //!
@@ -123,6 +137,7 @@ pub mod source;
 pub mod suite;
 mod threads;
 mod typo;
+pub mod vault;
 mod version;
 mod writer;
 
@@ -142,6 +157,7 @@ pub use source::ReadAt;
 pub use suite::Suite;
 pub use threads::Threads;
 pub use typo::RecoveryKeyTypo;
+pub use vault::{VaultAccount, VaultId, VaultSecret};
 pub use writer::EncryptWriter;
 
 /// The layers below the backup format: fixed randomness, the raw payload layer, key schedules.

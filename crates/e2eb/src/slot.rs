@@ -1,5 +1,6 @@
 //! Key slots: each wraps the backup's file key under a key-encryption key derived from one
-//! secret (a recovery key or a password), with a key check that commits the slot to that secret.
+//! secret (a recovery key, a password, or a key vault's vault secret), with a key check that
+//! commits the slot to that secret.
 
 use std::fmt;
 
@@ -15,9 +16,13 @@ use crate::payload::FILE_KEY_LEN;
 use crate::payload_cipher::FileKey;
 use crate::recovery_key::RecoveryKey;
 use crate::suite::{KEY_LEN, NONCE_LEN, Suite, TAG_LEN};
+use crate::vault::{
+    MAX_ACCOUNT_LEN, MAX_URL_LEN, MIN_ACCOUNT_LEN, VAULT_SALT_LEN, VaultAccount, VaultId,
+    VaultSecret,
+};
 use crate::version::fixed_prefix;
 
-pub use crate::slot_kind::{SlotKind, TYPE_ARGON2ID, TYPE_RECOVERY_KEY, TYPE_SCRYPT};
+pub use crate::slot_kind::{SlotKind, TYPE_ARGON2ID, TYPE_RECOVERY_KEY, TYPE_SCRYPT, TYPE_VAULT};
 
 /// Length of a recovery-key slot's salt.
 pub const RECOVERY_KEY_SALT_LEN: usize = 32;
@@ -32,6 +37,8 @@ pub const SEALED_LEN: usize = KEY_CHECK_LEN + WRAPPED_KEY_LEN;
 const SLOT_LABEL: &[u8] = b"e2eb v1 key slot";
 /// HKDF info of the recovery-key KEK (SPEC.md, "Recovery-key slot").
 const RECOVERY_KEY_LABEL: &[u8] = b"e2eb v1 recovery key";
+/// HKDF info of the vault-secret KEK (SPEC.md, "Vault slot").
+const VAULT_SECRET_LABEL: &[u8] = b"e2eb v1 vault secret";
 
 /// A secret that can open key slots.
 #[derive(Debug)]
@@ -41,6 +48,8 @@ pub enum Secret {
     RecoveryKey(RecoveryKey),
     /// Opens Argon2id and scrypt slots.
     Password(Password),
+    /// Opens vault slots.
+    VaultSecret(VaultSecret),
 }
 
 impl Secret {
@@ -49,6 +58,7 @@ impl Secret {
         match self {
             Secret::RecoveryKey(_) => crate::error::SecretKind::RecoveryKey,
             Secret::Password(_) => crate::error::SecretKind::Password,
+            Secret::VaultSecret(_) => crate::error::SecretKind::VaultSecret,
         }
     }
 }
@@ -61,6 +71,8 @@ pub enum SlotSecret {
     RecoveryKey(RecoveryKey),
     /// A password slot.
     Password(Password, KdfParams),
+    /// A vault slot: the vault secret, and the vault and account that hold it.
+    VaultSecret(VaultSecret, VaultAccount),
 }
 
 /// The key check and wrapped file key every known slot ends with.
@@ -92,6 +104,15 @@ pub enum KeySlot {
         /// The sealed file key.
         sealed: SealedFileKey,
     },
+    /// Opened by the vault secret a key vault holds for an account.
+    Vault {
+        /// The vault, the account on it and where to reach it: readable without a secret.
+        account: VaultAccount,
+        /// HKDF salt.
+        salt: [u8; VAULT_SALT_LEN],
+        /// The sealed file key.
+        sealed: SealedFileKey,
+    },
     /// A slot of a type this build does not know, kept byte for byte.
     Unknown {
         /// Its type byte.
@@ -114,6 +135,7 @@ impl KeySlot {
                 kdf: KdfParams::Scrypt(_),
                 ..
             } => SlotKind::Scrypt,
+            KeySlot::Vault { .. } => SlotKind::Vault,
             KeySlot::Unknown { type_id, .. } => SlotKind::Unknown(*type_id),
         }
     }
@@ -142,13 +164,16 @@ impl KeySlot {
                 out.extend_from_slice(&params.p().to_be_bytes());
                 push_salt(out, salt);
             }
+            KeySlot::Vault { account, salt, .. } => account.encode(salt, out),
             KeySlot::Unknown { body, .. } => out.extend_from_slice(body),
         }
     }
 
     fn sealed(&self) -> Option<&SealedFileKey> {
         match self {
-            KeySlot::RecoveryKey { sealed, .. } | KeySlot::Password { sealed, .. } => Some(sealed),
+            KeySlot::RecoveryKey { sealed, .. }
+            | KeySlot::Password { sealed, .. }
+            | KeySlot::Vault { sealed, .. } => Some(sealed),
             KeySlot::Unknown { .. } => None,
         }
     }
@@ -172,7 +197,10 @@ impl KeySlot {
     /// `Err` carries what is wrong, for [`Error::MalformedSlot`].
     pub(crate) fn decode(type_id: u8, body: &[u8]) -> Result<KeySlot, String> {
         let Some(parameters_len) = body.len().checked_sub(SEALED_LEN) else {
-            if matches!(type_id, TYPE_RECOVERY_KEY | TYPE_ARGON2ID | TYPE_SCRYPT) {
+            if matches!(
+                type_id,
+                TYPE_RECOVERY_KEY | TYPE_ARGON2ID | TYPE_SCRYPT | TYPE_VAULT
+            ) {
                 return Err(format!(
                     "body of {} bytes is too short for a {} slot",
                     body.len(),
@@ -220,6 +248,29 @@ impl KeySlot {
                 let kdf = KdfParams::Scrypt(params);
                 kdf.validate().map_err(|error| error.to_string())?;
                 KeySlot::Password { kdf, salt, sealed }
+            }
+            TYPE_VAULT => {
+                let vault_id = VaultId::from_bytes(reader.array("vault id")?);
+                let salt = reader.array::<VAULT_SALT_LEN>("salt")?;
+                let account_len = usize::from(reader.u8("account length")?);
+                if !(MIN_ACCOUNT_LEN..=MAX_ACCOUNT_LEN).contains(&account_len) {
+                    return Err(format!(
+                        "account length {account_len} is outside \
+                         {MIN_ACCOUNT_LEN}..={MAX_ACCOUNT_LEN} bytes"
+                    ));
+                }
+                let account = reader.take(account_len, "account")?.to_vec();
+                let url_len = usize::from(u16::from_be_bytes(reader.array("URL length")?));
+                if url_len > MAX_URL_LEN {
+                    return Err(format!("URL length {url_len} exceeds {MAX_URL_LEN} bytes"));
+                }
+                let url = String::from_utf8(reader.take(url_len, "URL")?.to_vec())
+                    .map_err(|error| format!("the URL hint is not UTF-8: {error}"))?;
+                KeySlot::Vault {
+                    account: VaultAccount::unvalidated(vault_id, account, url),
+                    salt,
+                    sealed,
+                }
             }
             _ => {
                 return Ok(KeySlot::Unknown {
@@ -277,6 +328,20 @@ impl KeySlot {
                     kek,
                 )
             }
+            SlotSecret::VaultSecret(vault_secret, account) => {
+                account.validate().map_err(Error::InvalidVaultAccount)?;
+                let mut salt = [0u8; VAULT_SALT_LEN];
+                entropy.fill(&mut salt)?;
+                let kek = vault_secret_kek(vault_secret, &salt);
+                (
+                    KeySlot::Vault {
+                        account: account.clone(),
+                        salt,
+                        sealed: placeholder,
+                    },
+                    kek,
+                )
+            }
         };
         let schedule = slot.schedule(suite, &kek);
         let mut wrapped = [0u8; WRAPPED_KEY_LEN];
@@ -295,6 +360,10 @@ impl KeySlot {
                 ..
             }
             | KeySlot::Password {
+                sealed: slot_sealed,
+                ..
+            }
+            | KeySlot::Vault {
                 sealed: slot_sealed,
                 ..
             } => {
@@ -349,6 +418,9 @@ impl KeySlot {
             }
             (KeySlot::Password { kdf, salt, .. }, Secret::Password(password)) => {
                 kdf.derive_kek(password, salt)?
+            }
+            (KeySlot::Vault { salt, .. }, Secret::VaultSecret(vault_secret)) => {
+                vault_secret_kek(vault_secret, salt)
             }
             _ => return Ok(None),
         }))
@@ -419,9 +491,19 @@ impl fmt::Debug for SlotKeySchedule {
 
 /// KEK = HKDF-SHA-512(salt = slot salt, IKM = recovery key, info = label), 32 bytes.
 fn recovery_key_kek(recovery_key: &RecoveryKey, salt: &[u8]) -> Zeroizing<[u8; KEK_LEN]> {
-    let prk = Zeroizing::new(hkdf_sha512::extract(salt, recovery_key.as_bytes()));
+    hkdf_kek(recovery_key.as_bytes(), salt, RECOVERY_KEY_LABEL)
+}
+
+/// KEK = HKDF-SHA-512(salt = slot salt, IKM = vault secret, info = label), 32 bytes.
+fn vault_secret_kek(vault_secret: &VaultSecret, salt: &[u8]) -> Zeroizing<[u8; KEK_LEN]> {
+    hkdf_kek(vault_secret.as_bytes(), salt, VAULT_SECRET_LABEL)
+}
+
+/// The KEK of a slot whose secret is already 256 bits of key: one HKDF, no stretching.
+fn hkdf_kek(ikm: &[u8], salt: &[u8], label: &[u8]) -> Zeroizing<[u8; KEK_LEN]> {
+    let prk = Zeroizing::new(hkdf_sha512::extract(salt, ikm));
     let mut kek = Zeroizing::new([0u8; KEK_LEN]);
-    hkdf_sha512::expand(prk.as_slice(), &[RECOVERY_KEY_LABEL], kek.as_mut_slice());
+    hkdf_sha512::expand(prk.as_slice(), &[label], kek.as_mut_slice());
     kek
 }
 
@@ -435,6 +517,7 @@ fn kind_name(type_id: u8) -> String {
         TYPE_RECOVERY_KEY => SlotKind::RecoveryKey,
         TYPE_ARGON2ID => SlotKind::Argon2id,
         TYPE_SCRYPT => SlotKind::Scrypt,
+        TYPE_VAULT => SlotKind::Vault,
         other => SlotKind::Unknown(other),
     }
     .to_string()

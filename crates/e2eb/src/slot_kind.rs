@@ -9,6 +9,8 @@ pub const TYPE_RECOVERY_KEY: u8 = 0x01;
 pub const TYPE_ARGON2ID: u8 = 0x02;
 /// Slot type identifier of a scrypt password slot.
 pub const TYPE_SCRYPT: u8 = 0x03;
+/// Slot type identifier of a vault slot.
+pub const TYPE_VAULT: u8 = 0x04;
 
 /// The kind of a key slot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,6 +22,8 @@ pub enum SlotKind {
     Argon2id,
     /// Opened by a password through scrypt.
     Scrypt,
+    /// Opened by the vault secret a key vault releases after a password login.
+    Vault,
     /// A type this build does not know; skipped.
     Unknown(u8),
 }
@@ -31,6 +35,7 @@ impl SlotKind {
             SlotKind::RecoveryKey => TYPE_RECOVERY_KEY,
             SlotKind::Argon2id => TYPE_ARGON2ID,
             SlotKind::Scrypt => TYPE_SCRYPT,
+            SlotKind::Vault => TYPE_VAULT,
             SlotKind::Unknown(id) => id,
         }
     }
@@ -42,6 +47,7 @@ impl fmt::Display for SlotKind {
             SlotKind::RecoveryKey => f.write_str("recovery-key"),
             SlotKind::Argon2id => f.write_str("argon2id"),
             SlotKind::Scrypt => f.write_str("scrypt"),
+            SlotKind::Vault => f.write_str("vault"),
             SlotKind::Unknown(id) => write!(f, "unknown type 0x{id:02x}"),
         }
     }

@@ -4,10 +4,9 @@
 
 use std::io::Read;
 
-use e2eb::{Decryptor, KdfCaps, Password, RecoveryKey, Secret, Threads};
+use e2eb::{Decryptor, KdfCaps, RecoveryKey, Threads};
 use e2eb_vectors::check::{Answer, Released, Request, sha512_hex};
 use e2eb_vectors::generate::library_caps;
-use e2eb_vectors::model::SecretInput;
 use e2eb_vectors::recovery_keys::error_class;
 
 fn answer(request: Request) -> Answer {
@@ -33,12 +32,7 @@ fn answer(request: Request) -> Answer {
             let outcome = (|| -> Result<(), e2eb::Error> {
                 let backup = hex::decode(backup)
                     .map_err(|e| e2eb::Error::MalformedHeader(format!("request hex: {e}")))?;
-                let secret = match secret {
-                    SecretInput::RecoveryKey(text) => {
-                        Secret::RecoveryKey(RecoveryKey::parse(&text)?)
-                    }
-                    SecretInput::Password(password) => Secret::Password(Password::new(password)?),
-                };
+                let secret = secret.to_library()?;
                 let caps: KdfCaps = library_caps(&caps);
                 Decryptor::new(secret)
                     .caps(caps)

@@ -5,7 +5,7 @@ use super::*;
 
 /// A backup whose only slot is `slot` (not openable: its sealed key is zeros); the payload is
 /// sealed under the header, so only the slot's parameters can make it fail.
-fn backup_with_slot(label: &str, slot: KeySlot) -> e2eb::Result<Vec<u8>> {
+pub(super) fn backup_with_slot(label: &str, slot: KeySlot) -> e2eb::Result<Vec<u8>> {
     backup_with_slots(label, vec![slot])
 }
 
