@@ -29,6 +29,16 @@ const SLOTS_PER_THREAD: usize = 4;
 /// The fewest slots, so that a thread seldom waits for the calling thread on few threads.
 const MIN_SLOTS: usize = 16;
 const _: () = assert!(MIN_SLOTS * RUN_CHUNKS >= FIRST_BATCH_CHUNKS);
+/// Checks a waiting thread makes before it sleeps, a pause apart: about a run's sealing time
+/// (tens of microseconds), after which a wake-up costs less than spinning on.
+const SPINS_BEFORE_SLEEP: usize = 64;
+
+/// A short wait between two checks of what another thread is doing.
+fn pause() {
+    for _ in 0..32 {
+        std::hint::spin_loop();
+    }
+}
 
 /// Runs the payload's chunks from `first_index` on through the ring, on the calling thread and
 /// on `pool` (which has `threads - 1` threads); `drain_one` writes out one finished run,
@@ -189,11 +199,12 @@ impl Ring {
                 run += done;
                 continue;
             }
-            if let Some(claimed) = self.claim_now::<S>(work) {
-                work.fill_run(self, claimed, &mut outcomes);
-                continue;
+            match self.claim_now::<S>(work) {
+                Claim::Run(claimed) => work.fill_run(self, claimed, &mut outcomes),
+                // Held for one run's read: worth a spin, never a sleep (a wake-up costs more).
+                Claim::ReadLockBusy => pause(),
+                Claim::NoSlotFree => self.wait_until_done(run)?,
             }
-            self.wait_until_done(run)?;
         }
     }
 
@@ -219,15 +230,15 @@ impl Ring {
         }
     }
 
-    /// For the calling thread, which must never wait on a slot (only it frees them): claims the
-    /// next run, with the read lock of a stream held, if its slot is free now; `None` when it is
-    /// not, when the payload has ended before it, or when another thread is reading the stream.
-    fn claim_now<S: ChunkSource + Sync + ?Sized>(&self, work: &Work<'_, S>) -> Option<Claimed<'_>> {
+    /// For the calling thread, which must never wait on a slot (only it frees them) nor on the
+    /// read lock (a thread holding it may wait on a slot): claims the next run, with the read
+    /// lock of a stream held, if its slot is free now.
+    fn claim_now<S: ChunkSource + Sync + ?Sized>(&self, work: &Work<'_, S>) -> Claim<'_> {
         let reading_in_order = if S::IN_ORDER {
             match self.reading_in_order.try_lock() {
                 Ok(guard) => Some(guard),
                 Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-                Err(TryLockError::WouldBlock) => return None,
+                Err(TryLockError::WouldBlock) => return Claim::ReadLockBusy,
             }
         } else {
             None
@@ -237,7 +248,7 @@ impl Ring {
             if work.end.is_before(self.first_index_of(run))
                 || !self.is_free_for(&self.lock_states(), run)
             {
-                return None;
+                return Claim::NoSlotFree;
             }
             // A pool thread may take the run first (reading at offsets, not under the read lock).
             if self
@@ -245,7 +256,7 @@ impl Ring {
                 .compare_exchange(run, run + 1, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
             {
-                return Some(Claimed {
+                return Claim::Run(Claimed {
                     run,
                     reading_in_order,
                 });
@@ -253,8 +264,15 @@ impl Ring {
         }
     }
 
-    /// Sleeps until run `run` is done.
+    /// Waits until run `run` is done: spinning a while first, since the run is usually being
+    /// sealed or opened and done within a run's time, then asleep.
     fn wait_until_done(&self, run: u64) -> Result<()> {
+        for _ in 0..SPINS_BEFORE_SLEEP {
+            if self.is_done(&self.lock_states(), run) {
+                return Ok(());
+            }
+            pause();
+        }
         let mut states = self.lock_states();
         loop {
             if self.stopped.load(Ordering::Relaxed) {
@@ -268,6 +286,15 @@ impl Ring {
             states.drain_waits_for = None;
         }
     }
+}
+
+/// What the calling thread's attempt to take a run came to.
+enum Claim<'a> {
+    Run(Claimed<'a>),
+    /// Another thread is reading the stream: the next run is about to be taken.
+    ReadLockBusy,
+    /// The next run's slot still holds a run to write out, or the payload has ended.
+    NoSlotFree,
 }
 
 /// A run taken by a thread whose slot is free for it, with the stream's read lock when the
@@ -330,8 +357,15 @@ impl<S: ChunkSource + Sync + ?Sized> Work<'_, S> {
         }
     }
 
-    /// Waits until `run`'s slot is free for it; false if the ring stopped first.
+    /// Waits until `run`'s slot is free for it, spinning a while first as the calling thread
+    /// does; false if the ring stopped first.
     fn wait_until_free(&self, ring: &Ring, run: u64) -> bool {
+        for _ in 0..SPINS_BEFORE_SLEEP {
+            if ring.is_free_for(&ring.lock_states(), run) {
+                return true;
+            }
+            pause();
+        }
         let mut states = ring.lock_states();
         loop {
             if ring.stopped.load(Ordering::Relaxed) {
