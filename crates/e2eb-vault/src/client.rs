@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use opaque_ke::errors::ProtocolError;
 use opaque_ke::rand::RngCore;
-use opaque_ke::rand::rngs::OsRng;
+use rand_core::OsRng;
 use opaque_ke::{
     ClientLogin, ClientLoginFinishParameters, ClientRegistration, ClientRegistrationFinishParameters,
     CredentialResponse, RegistrationResponse,

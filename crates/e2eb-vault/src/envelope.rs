@@ -46,7 +46,8 @@ pub fn seal(
     let (body, tag_out) = rest.split_at_mut(VAULT_SECRET_LEN);
     body.copy_from_slice(secret);
     let nonce: &[u8; NONCE_LEN] = (&*nonce).try_into().expect("12 bytes");
-    let tag = ChaCha20Poly1305::new(key.as_ref().into())
+    let key: &[u8; 32] = &key;
+    let tag = ChaCha20Poly1305::new(key.into())
         .encrypt_inout_detached(nonce.into(), account, body.into())
         .expect("32 bytes are within the AEAD's message limit");
     tag_out.copy_from_slice(&tag);
@@ -67,7 +68,8 @@ pub fn open(
     let tag: &[u8; TAG_LEN] = sealed[NONCE_LEN + VAULT_SECRET_LEN..].try_into().expect("16 bytes");
     let mut secret = Zeroizing::new([0u8; VAULT_SECRET_LEN]);
     secret.copy_from_slice(&sealed[NONCE_LEN..NONCE_LEN + VAULT_SECRET_LEN]);
-    let opened = ChaCha20Poly1305::new(key.as_ref().into()).decrypt_inout_detached(
+    let key: &[u8; 32] = &key;
+    let opened = ChaCha20Poly1305::new(key.into()).decrypt_inout_detached(
         nonce.into(),
         account,
         secret.as_mut_slice().into(),

@@ -20,6 +20,20 @@ pub const ACCOUNT_ID_MAX: usize = 64;
 /// Attempts a registration gets when the server is not told otherwise.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 10;
 
+/// Byte lengths of the OPAQUE messages of [`Suite`] (RFC 9807 sizes for ristretto255 and
+/// SHA-512); a message of any other length is malformed, trailing bytes included.
+pub const REGISTRATION_REQUEST_LEN: usize = 32;
+/// See [`REGISTRATION_REQUEST_LEN`].
+pub const REGISTRATION_RESPONSE_LEN: usize = 64;
+/// See [`REGISTRATION_REQUEST_LEN`].
+pub const REGISTRATION_UPLOAD_LEN: usize = 192;
+/// See [`REGISTRATION_REQUEST_LEN`].
+pub const CREDENTIAL_REQUEST_LEN: usize = 96;
+/// See [`REGISTRATION_REQUEST_LEN`].
+pub const CREDENTIAL_RESPONSE_LEN: usize = 320;
+/// See [`REGISTRATION_REQUEST_LEN`].
+pub const CREDENTIAL_FINALIZATION_LEN: usize = 64;
+
 /// Length of a vault id and of a vault secret.
 pub const VAULT_ID_LEN: usize = 32;
 /// Length of the secret a vault keeps for an account.

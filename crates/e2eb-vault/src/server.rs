@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use opaque_ke::rand::RngCore;
-use opaque_ke::rand::rngs::OsRng;
+use rand_core::OsRng;
 use opaque_ke::{
     CredentialFinalization, CredentialRequest, RegistrationRequest, RegistrationUpload, ServerLogin,
     ServerLoginParameters, ServerRegistration,
@@ -23,7 +23,8 @@ use serde::de::DeserializeOwned;
 
 use crate::envelope::SEALED_LEN;
 use crate::protocol::{
-    ACCOUNT_ID_MAX, ACCOUNT_ID_MIN, Action, ErrorCode, ErrorReply, Info, LoginFinish, LoginFinishReply,
+    ACCOUNT_ID_MAX, ACCOUNT_ID_MIN, Action, CREDENTIAL_FINALIZATION_LEN, CREDENTIAL_REQUEST_LEN,
+    REGISTRATION_REQUEST_LEN, REGISTRATION_UPLOAD_LEN, ErrorCode, ErrorReply, Info, LoginFinish, LoginFinishReply,
     LoginStart, LoginStartReply, PROTOCOL, RegisterFinish, RegisterFinishReply, RegisterStart,
     RegisterStartReply, Suite, decode_hex,
 };
@@ -113,8 +114,8 @@ fn account_id(text: &str) -> Result<Vec<u8>, Refusal> {
     decode_hex("account", text, ACCOUNT_ID_MIN, ACCOUNT_ID_MAX).map_err(|_| Refusal::malformed())
 }
 
-fn field(name: &'static str, text: &str, max: usize) -> Result<Vec<u8>, Refusal> {
-    decode_hex(name, text, 1, max).map_err(|_| Refusal::malformed())
+fn field(name: &'static str, text: &str, len: usize) -> Result<Vec<u8>, Refusal> {
+    decode_hex(name, text, len, len).map_err(|_| Refusal::malformed())
 }
 
 fn now() -> i64 {
@@ -138,7 +139,7 @@ async fn info(State(vault): State<Arc<Vault>>) -> Answer<Info> {
 async fn register_start(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<RegisterStartReply> {
     let request: RegisterStart = parse(&body)?;
     let account = account_id(&request.account)?;
-    let message = field("registration_request", &request.registration_request, 256)?;
+    let message = field("registration_request", &request.registration_request, REGISTRATION_REQUEST_LEN)?;
     let message = RegistrationRequest::<Suite>::deserialize(&message).map_err(|_| Refusal::malformed())?;
     let started = ServerRegistration::<Suite>::start(vault.setup.opaque(), message, &account)
         .map_err(|_| Refusal::malformed())?;
@@ -148,7 +149,7 @@ async fn register_start(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<
 async fn register_finish(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<RegisterFinishReply> {
     let request: RegisterFinish = parse(&body)?;
     let account = account_id(&request.account)?;
-    let upload = field("registration_upload", &request.registration_upload, 1024)?;
+    let upload = field("registration_upload", &request.registration_upload, REGISTRATION_UPLOAD_LEN)?;
     let upload = RegistrationUpload::<Suite>::deserialize(&upload).map_err(|_| Refusal::malformed())?;
     let envelope = decode_hex("envelope", &request.envelope, SEALED_LEN, SEALED_LEN)
         .map_err(|_| Refusal::malformed())?;
@@ -166,13 +167,13 @@ async fn register_finish(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer
 async fn login_start(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<LoginStartReply> {
     let request: LoginStart = parse(&body)?;
     let account = account_id(&request.account)?;
-    let message = field("credential_request", &request.credential_request, 256)?;
+    let message = field("credential_request", &request.credential_request, CREDENTIAL_REQUEST_LEN)?;
     let message = CredentialRequest::<Suite>::deserialize(&message).map_err(|_| Refusal::malformed())?;
 
     // The attempt is spent and committed here, before anything is answered: a crash or a
     // dropped connection from now on costs it.
     let now = now();
-    let record = match vault.store.spend_attempt(&account, now).await? {
+    let record = match vault.store.spend_attempt(&account, now, now + LOGIN_TTL_SECS).await? {
         Spend::Spent { record, .. } => Some(
             ServerRegistration::<Suite>::deserialize(&record)
                 .map_err(|_| Refusal::from(StoreError::Damaged("registration record")))?,
@@ -210,7 +211,7 @@ async fn login_finish(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<Lo
     let request: LoginFinish = parse(&body)?;
     let login_id = decode_hex("login_id", &request.login_id, LOGIN_ID_LEN, LOGIN_ID_LEN)
         .map_err(|_| Refusal::malformed())?;
-    let finalization = field("credential_finalization", &request.credential_finalization, 256)?;
+    let finalization = field("credential_finalization", &request.credential_finalization, CREDENTIAL_FINALIZATION_LEN)?;
     let finalization =
         CredentialFinalization::<Suite>::deserialize(&finalization).map_err(|_| Refusal::malformed())?;
 

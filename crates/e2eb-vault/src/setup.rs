@@ -59,7 +59,7 @@ pub enum SetupError {
 impl Setup {
     /// A new setup from the system's random source.
     pub fn generate() -> Setup {
-        Setup { inner: ServerSetup::new(&mut opaque_ke::rand::rngs::OsRng) }
+        Setup { inner: ServerSetup::new(&mut rand_core::OsRng) }
     }
 
     /// Writes a new setup file with mode 0600; refuses to replace an existing one.
@@ -87,7 +87,7 @@ impl Setup {
     /// Reads a setup file, refusing one that group or others can read or write.
     pub fn load(path: &Path) -> Result<Setup, SetupError> {
         let io = |source| SetupError::Io { path: path.to_owned(), source };
-        let mut file = std::fs::File::open(path).map_err(io)?;
+        let file = std::fs::File::open(path).map_err(io)?;
         let mode = file.metadata().map_err(io)?.mode() & 0o7777;
         if mode & 0o077 != 0 {
             return Err(SetupError::Permissions { path: path.to_owned(), mode });

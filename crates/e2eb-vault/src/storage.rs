@@ -90,9 +90,10 @@ pub enum StoreError {
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Stores a new account; `false` if the account exists already (nothing changes then).
     async fn create(&self, account: NewAccount) -> Result<bool, StoreError>;
-    /// Spends one attempt of `account` if it has one. An account at zero is erased here when no
-    /// login that spent an attempt is pending for it at `now`; either way it has no key to offer.
-    async fn spend_attempt(&self, account: &[u8], now: i64) -> Result<Spend, StoreError>;
+    /// Spends one attempt of `account` if it has one, counting a login pending until `expires`
+    /// in the same step. An account at zero with no pending login at `now` is erased here;
+    /// either way one at zero has no key to offer.
+    async fn spend_attempt(&self, account: &[u8], now: i64, expires: i64) -> Result<Spend, StoreError>;
     /// Keeps a login's state until `expires` (Unix seconds); drops expired ones.
     async fn put_login(
         &self,
@@ -103,10 +104,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(), StoreError>;
     /// Removes and returns a login that has not expired at `now`: each login is taken once.
     async fn take_login(&self, login_id: &[u8], now: i64) -> Result<Option<PendingLogin>, StoreError>;
-    /// A verified login: counter back to the maximum, the envelope released.
+    /// A verified login: counter back to the maximum, one pending login fewer, the envelope
+    /// released.
     async fn verified(&self, account: &[u8]) -> Result<Option<Verified>, StoreError>;
-    /// A failed login (already taken): the counter as it stands, or the account erased if it is
-    /// at zero and no other login that spent an attempt is pending at `now`.
+    /// A failed login that had spent an attempt: one pending login fewer, then the counter as it
+    /// stands, or the account erased if it is at zero and no other such login is pending at
+    /// `now` (a pending one may still be the right password).
     async fn failed(&self, account: &[u8], now: i64) -> Result<Failed, StoreError>;
     /// Erases an account; `false` if there was none.
     async fn delete(&self, account: &[u8]) -> Result<bool, StoreError>;

@@ -154,7 +154,7 @@ fn malformed_truncated_replayed_and_out_of_order_messages_are_refused() {
     let valid_request = {
         use opaque_ke::ClientLogin;
         let started =
-            ClientLogin::<e2eb_vault::protocol::Suite>::start(&mut opaque_ke::rand::rngs::OsRng, WRONG).unwrap();
+            ClientLogin::<e2eb_vault::protocol::Suite>::start(&mut rand_core::OsRng, WRONG).unwrap();
         hex::encode(started.message.serialize())
     };
     let bad_starts: Vec<String> = vec![
@@ -239,7 +239,7 @@ fn malformed_truncated_replayed_and_out_of_order_messages_are_refused() {
 fn correct_login_finish_body(base: &str, account: &[u8]) -> Vec<u8> {
     use e2eb_vault::protocol::{Action, LoginFinish, LoginStart, Suite};
     use opaque_ke::{ClientLogin, ClientLoginFinishParameters, CredentialResponse};
-    let mut rng = opaque_ke::rand::rngs::OsRng;
+    let mut rng = rand_core::OsRng;
     let started = ClientLogin::<Suite>::start(&mut rng, PASSWORD).unwrap();
     let body = serde_json::to_vec(&LoginStart {
         account: hex::encode(account),

@@ -1,6 +1,7 @@
 //! The shared engine: PostgreSQL, for several server processes over one database. Every step is
-//! a single statement; a conditional `UPDATE … RETURNING` takes the row lock and re-checks its
-//! condition after waiting for a concurrent writer, so the counter stays exact across processes.
+//! a single statement (recording a failure: one transaction); a conditional `UPDATE … RETURNING`
+//! takes the row lock and re-checks its condition after waiting for a concurrent writer, so the
+//! counter stays exact across processes.
 //!
 //! The connection has no TLS: reach the database over a Unix socket or loopback.
 
@@ -19,7 +20,9 @@ CREATE TABLE IF NOT EXISTS vault_accounts (
     record BYTEA NOT NULL,
     envelope BYTEA NOT NULL,
     attempts_left INTEGER NOT NULL CHECK (attempts_left >= 0),
-    max_attempts INTEGER NOT NULL CHECK (max_attempts > 0)
+    max_attempts INTEGER NOT NULL CHECK (max_attempts > 0),
+    pending INTEGER NOT NULL DEFAULT 0,
+    pending_until BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS vault_logins (
     login_id BYTEA PRIMARY KEY,
@@ -28,31 +31,40 @@ CREATE TABLE IF NOT EXISTS vault_logins (
     spent BOOLEAN NOT NULL,
     expires BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS vault_logins_account ON vault_logins (account);
 COMMIT;
 ";
 
-/// Erases an account at zero attempts unless a login that spent one is still pending.
-const ERASE_IF_SPENT: &str = "DELETE FROM vault_accounts WHERE account = $1 AND attempts_left = 0
-    AND NOT EXISTS (SELECT 1 FROM vault_logins WHERE account = $1 AND spent AND expires > $2)";
+/// Erases an account at zero attempts unless a login that spent one is still pending. Its
+/// conditions are on the row alone, so that PostgreSQL re-checks all of them on the newest
+/// version of the row after waiting for a concurrent writer.
+const ERASE_AT_ZERO: &str = "DELETE FROM vault_accounts WHERE account = $1 AND attempts_left = 0
+    AND (pending <= 0 OR pending_until <= $2)";
 
-/// PostgreSQL storage over one pipelined connection.
+/// PostgreSQL storage: one pipelined connection for the single-statement steps, and one for the
+/// step that needs a transaction (recording a failure), taken by one request at a time.
 #[derive(Debug)]
 pub struct PostgresStore {
     client: Client,
+    transactions: tokio::sync::Mutex<Client>,
+}
+
+async fn connection(url: &str) -> Result<Client, StoreError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
+    tokio::spawn(async move {
+        // The connection ends when the client is dropped or the server goes; requests then
+        // fail with the client's error, which the server reports as internal.
+        let _ = connection.await;
+    });
+    Ok(client)
 }
 
 impl PostgresStore {
     /// Connects to `url` and creates the tables if they are missing.
     pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls).await?;
-        tokio::spawn(async move {
-            // The connection ends when the client is dropped or the server goes; requests then
-            // fail with the client's error, which the server reports as internal.
-            let _ = connection.await;
-        });
+        let client = connection(url).await?;
         client.batch_execute(SCHEMA).await?;
-        Ok(PostgresStore { client })
+        let transactions = tokio::sync::Mutex::new(connection(url).await?);
+        Ok(PostgresStore { client, transactions })
     }
 }
 
@@ -75,14 +87,15 @@ impl Store for PostgresStore {
         Ok(inserted == 1)
     }
 
-    async fn spend_attempt(&self, account: &[u8], now: i64) -> Result<Spend, StoreError> {
+    async fn spend_attempt(&self, account: &[u8], now: i64, expires: i64) -> Result<Spend, StoreError> {
         let row = self
             .client
             .query_opt(
-                "UPDATE vault_accounts SET attempts_left = attempts_left - 1
+                "UPDATE vault_accounts SET attempts_left = attempts_left - 1,
+                     pending = pending + 1, pending_until = $2
                  WHERE account = $1 AND attempts_left > 0
                  RETURNING record, attempts_left",
-                &[&account],
+                &[&account, &expires],
             )
             .await?;
         match row {
@@ -91,7 +104,7 @@ impl Store for PostgresStore {
                 attempts_left: counter(i64::from(row.try_get::<_, i32>(1)?))?,
             }),
             None => {
-                self.client.execute(ERASE_IF_SPENT, &[&account, &now]).await?;
+                self.client.execute(ERASE_AT_ZERO, &[&account, &now]).await?;
                 Ok(Spend::NoKey)
             }
         }
@@ -135,7 +148,9 @@ impl Store for PostgresStore {
         let row = self
             .client
             .query_opt(
-                "UPDATE vault_accounts SET attempts_left = max_attempts WHERE account = $1
+                "UPDATE vault_accounts SET attempts_left = max_attempts,
+                     pending = GREATEST(pending - 1, 0)
+                 WHERE account = $1
                  RETURNING envelope, max_attempts",
                 &[&account],
             )
@@ -150,18 +165,30 @@ impl Store for PostgresStore {
     }
 
     async fn failed(&self, account: &[u8], now: i64) -> Result<Failed, StoreError> {
-        let erased = self.client.execute(ERASE_IF_SPENT, &[&account, &now]).await?;
-        if erased == 1 {
-            return Ok(Failed::Erased);
-        }
-        let row = self
-            .client
-            .query_opt("SELECT attempts_left FROM vault_accounts WHERE account = $1", &[&account])
+        // One transaction: the row stays locked from the decrement to the erasure, so a
+        // concurrent start cannot erase it in between and the erasure is told to this request.
+        let mut client = self.transactions.lock().await;
+        let tx = client.transaction().await?;
+        let row = tx
+            .query_opt(
+                "UPDATE vault_accounts SET pending = GREATEST(pending - 1, 0) WHERE account = $1
+                 RETURNING attempts_left",
+                &[&account],
+            )
             .await?;
-        match row {
-            Some(row) => Ok(Failed::AttemptsLeft(counter(i64::from(row.try_get::<_, i32>(0)?))?)),
-            None => Ok(Failed::NoKey),
-        }
+        let outcome = match row {
+            None => Failed::NoKey,
+            Some(row) => {
+                let left = counter(i64::from(row.try_get::<_, i32>(0)?))?;
+                if left == 0 && tx.execute(ERASE_AT_ZERO, &[&account, &now]).await? == 1 {
+                    Failed::Erased
+                } else {
+                    Failed::AttemptsLeft(left)
+                }
+            }
+        };
+        tx.commit().await?;
+        Ok(outcome)
     }
 
     async fn delete(&self, account: &[u8]) -> Result<bool, StoreError> {

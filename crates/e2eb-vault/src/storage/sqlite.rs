@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS accounts (
     record BLOB NOT NULL,
     envelope BLOB NOT NULL,
     attempts_left INTEGER NOT NULL CHECK (attempts_left >= 0),
-    max_attempts INTEGER NOT NULL CHECK (max_attempts > 0)
+    max_attempts INTEGER NOT NULL CHECK (max_attempts > 0),
+    pending INTEGER NOT NULL DEFAULT 0,
+    pending_until INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS logins (
     login_id BLOB PRIMARY KEY,
@@ -24,12 +26,11 @@ CREATE TABLE IF NOT EXISTS logins (
     spent INTEGER NOT NULL,
     expires INTEGER NOT NULL
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS logins_account ON logins (account);
 ";
 
 /// Erases an account at zero attempts unless a login that spent one is still pending.
-const ERASE_IF_SPENT: &str = "DELETE FROM accounts WHERE account = ?1 AND attempts_left = 0
-    AND NOT EXISTS (SELECT 1 FROM logins WHERE account = ?1 AND spent = 1 AND expires > ?2)";
+const ERASE_AT_ZERO: &str = "DELETE FROM accounts WHERE account = ?1 AND attempts_left = 0
+    AND (pending <= 0 OR pending_until <= ?2)";
 
 /// SQLite storage; one connection, used by one blocking task at a time.
 #[derive(Debug, Clone)]
@@ -81,23 +82,24 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn spend_attempt(&self, account: &[u8], now: i64) -> Result<Spend, StoreError> {
+    async fn spend_attempt(&self, account: &[u8], now: i64, expires: i64) -> Result<Spend, StoreError> {
         let account = account.to_vec();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let spent = tx
                 .query_row(
-                    "UPDATE accounts SET attempts_left = attempts_left - 1
+                    "UPDATE accounts SET attempts_left = attempts_left - 1,
+                         pending = pending + 1, pending_until = ?2
                      WHERE account = ?1 AND attempts_left > 0
                      RETURNING record, attempts_left",
-                    params![account],
+                    params![account, expires],
                     |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, i64>(1)?)),
                 )
                 .optional()?;
             let outcome = match spent {
                 Some((record, left)) => Spend::Spent { record, attempts_left: counter(left)? },
                 None => {
-                    tx.execute(ERASE_IF_SPENT, params![account, now])?;
+                    tx.execute(ERASE_AT_ZERO, params![account, now])?;
                     Spend::NoKey
                 }
             };
@@ -153,7 +155,8 @@ impl Store for SqliteStore {
         self.with(move |c| {
             let row = c
                 .query_row(
-                    "UPDATE accounts SET attempts_left = max_attempts WHERE account = ?1
+                    "UPDATE accounts SET attempts_left = max_attempts, pending = MAX(pending - 1, 0)
+                     WHERE account = ?1
                      RETURNING envelope, max_attempts",
                     params![account],
                     |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, i64>(1)?)),
@@ -169,21 +172,18 @@ impl Store for SqliteStore {
         let account = account.to_vec();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let erased = tx.execute(ERASE_IF_SPENT, params![account, now])?;
-            let outcome = if erased == 1 {
-                Failed::Erased
-            } else {
-                let left = tx
-                    .query_row(
-                        "SELECT attempts_left FROM accounts WHERE account = ?1",
-                        params![account],
-                        |row| row.get::<_, i64>(0),
-                    )
-                    .optional()?;
-                match left {
-                    Some(left) => Failed::AttemptsLeft(counter(left)?),
-                    None => Failed::NoKey,
-                }
+            let left = tx
+                .query_row(
+                    "UPDATE accounts SET pending = MAX(pending - 1, 0) WHERE account = ?1
+                     RETURNING attempts_left",
+                    params![account],
+                    |row| row.get::<_, i64>(0),
+                )
+                .optional()?;
+            let outcome = match left {
+                None => Failed::NoKey,
+                Some(0) if tx.execute(ERASE_AT_ZERO, params![account, now])? == 1 => Failed::Erased,
+                Some(left) => Failed::AttemptsLeft(counter(left)?),
             };
             tx.commit()?;
             Ok(outcome)

@@ -11,7 +11,7 @@ use e2eb_vault::protocol::{LoginFinish, LoginStart, LoginStartReply, Suite};
 use e2eb_vault::setup::Setup;
 use opaque_ke::ClientLogin;
 use opaque_ke::rand::RngCore;
-use opaque_ke::rand::rngs::OsRng;
+use rand_core::OsRng;
 
 pub const PASSWORD: &[u8] = b"482916";
 pub const WRONG: &[u8] = b"000000";
@@ -28,7 +28,8 @@ pub fn setup_file(dir: &Path) -> (PathBuf, Setup) {
     let path = dir.join("vault.setup");
     let setup = Setup::generate();
     setup.write_new(&path).unwrap();
-    (path, Setup::load(&path).unwrap())
+    let loaded = Setup::load(&path).unwrap();
+    (path, loaded)
 }
 
 /// A running `e2eb-vault serve`; killed (SIGKILL) when dropped.
