@@ -10,20 +10,20 @@ use std::time::Duration;
 
 use opaque_ke::errors::ProtocolError;
 use opaque_ke::rand::RngCore;
-use rand_core::OsRng;
 use opaque_ke::{
-    ClientLogin, ClientLoginFinishParameters, ClientRegistration, ClientRegistrationFinishParameters,
-    CredentialResponse, RegistrationResponse,
+    ClientLogin, ClientLoginFinishParameters, ClientRegistration,
+    ClientRegistrationFinishParameters, CredentialResponse, RegistrationResponse,
 };
+use rand_core::OsRng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 use crate::envelope;
 use crate::protocol::{
-    ACCOUNT_ID_MAX, ACCOUNT_ID_MIN, Action, ErrorCode, ErrorReply, Info, LoginFinish, LoginFinishReply,
-    LoginStart, LoginStartReply, PROTOCOL, RegisterFinish, RegisterFinishReply, RegisterStart,
-    RegisterStartReply, Suite, VAULT_ID_LEN, VAULT_SECRET_LEN, vault_id,
+    ACCOUNT_ID_MAX, ACCOUNT_ID_MIN, Action, ErrorCode, ErrorReply, Info, LoginFinish,
+    LoginFinishReply, LoginStart, LoginStartReply, PROTOCOL, RegisterFinish, RegisterFinishReply,
+    RegisterStart, RegisterStartReply, Suite, VAULT_ID_LEN, VAULT_SECRET_LEN, vault_id,
 };
 
 /// Why a vault operation failed.
@@ -40,10 +40,14 @@ pub enum VaultError {
     #[error("wrong password, and that was the last attempt: the vault has erased the key for good")]
     Erased,
     /// The vault holds no key for this account (never registered here, or erased earlier).
-    #[error("the vault holds no key for this account: erased after too many wrong passwords, deleted, or never registered here")]
+    #[error(
+        "the vault holds no key for this account: erased after too many wrong passwords, deleted, or never registered here"
+    )]
     NoKey,
     /// The server is not the expected vault (its key differs from the expected vault id).
-    #[error("the server at this address is not the expected vault (vault id {found}, expected {expected})")]
+    #[error(
+        "the server at this address is not the expected vault (vault id {found}, expected {expected})"
+    )]
     UnknownVault {
         /// The expected vault id (hex).
         expected: String,
@@ -109,7 +113,10 @@ pub struct ClientOptions {
 
 impl Default for ClientOptions {
     fn default() -> ClientOptions {
-        ClientOptions { ca_file: None, timeout: Duration::from_secs(30) }
+        ClientOptions {
+            ca_file: None,
+            timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -151,11 +158,16 @@ pub struct VaultClient {
 
 fn is_loopback_host(host: &str) -> bool {
     host == "localhost"
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
         || host
             .strip_prefix('[')
             .and_then(|h| h.strip_suffix(']'))
-            .is_some_and(|h| h.parse::<std::net::Ipv6Addr>().is_ok_and(|ip| ip.is_loopback()))
+            .is_some_and(|h| {
+                h.parse::<std::net::Ipv6Addr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+            })
 }
 
 fn host_of(rest: &str) -> &str {
@@ -163,20 +175,27 @@ fn host_of(rest: &str) -> &str {
     if authority.starts_with('[') {
         authority.split_inclusive(']').next().unwrap_or(authority)
     } else {
-        authority.rsplit_once(':').map_or(authority, |(host, _)| host)
+        authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host)
     }
 }
 
 impl VaultClient {
     /// A client of the vault at `url` (`https://…`, or `http://` to a loopback address).
     pub fn new(url: &str, options: &ClientOptions) -> Result<VaultClient, VaultError> {
-        let bad = |reason| VaultError::BadUrl { url: url.to_owned(), reason };
+        let bad = |reason| VaultError::BadUrl {
+            url: url.to_owned(),
+            reason,
+        };
         let (https, rest) = if let Some(rest) = url.strip_prefix("https://") {
             (true, rest)
         } else if let Some(rest) = url.strip_prefix("http://") {
             (false, rest)
         } else {
-            return Err(bad("must start with https:// (or http:// to a loopback address)"));
+            return Err(bad(
+                "must start with https:// (or http:// to a loopback address)",
+            ));
         };
         let host = host_of(rest);
         if host.is_empty() {
@@ -185,11 +204,16 @@ impl VaultClient {
         if !https && !is_loopback_host(host) {
             return Err(bad("plain http:// is allowed to loopback addresses only"));
         }
-        let mut builder = ureq::AgentBuilder::new().timeout(options.timeout).redirects(0);
+        let mut builder = ureq::AgentBuilder::new()
+            .timeout(options.timeout)
+            .redirects(0);
         if let Some(path) = &options.ca_file {
             builder = builder.tls_config(Arc::new(tls_config_with_ca(path)?));
         }
-        Ok(VaultClient { base: url.trim_end_matches('/').to_owned(), agent: builder.build() })
+        Ok(VaultClient {
+            base: url.trim_end_matches('/').to_owned(),
+            agent: builder.build(),
+        })
     }
 
     /// The server's key, vault id and attempt maximum.
@@ -197,18 +221,35 @@ impl VaultClient {
         let response = self.agent.get(&format!("{}/v1/info", self.base)).call();
         let info: Info = answer(response)?;
         if info.protocol != PROTOCOL {
-            return Err(VaultError::MalformedResponse(format!("protocol {:?}", info.protocol)));
+            return Err(VaultError::MalformedResponse(format!(
+                "protocol {:?}",
+                info.protocol
+            )));
         }
         let server_public_key = hex_field(&info.server_public_key, "server_public_key")?;
         let id = vault_id(&server_public_key);
         if hex::encode(id) != info.vault_id {
-            return Err(VaultError::MalformedResponse("vault_id is not the hash of the server key".into()));
+            return Err(VaultError::MalformedResponse(
+                "vault_id is not the hash of the server key".into(),
+            ));
         }
-        Ok(VaultInfo { server_public_key, vault_id: id, max_attempts: info.max_attempts })
+        Ok(VaultInfo {
+            server_public_key,
+            vault_id: id,
+            max_attempts: info.max_attempts,
+        })
     }
 
-    fn post<Q: Serialize, A: DeserializeOwned>(&self, path: &str, body: &Q) -> Result<A, VaultError> {
-        answer(self.agent.post(&format!("{}{path}", self.base)).send_json(body))
+    fn post<Q: Serialize, A: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &Q,
+    ) -> Result<A, VaultError> {
+        answer(
+            self.agent
+                .post(&format!("{}{path}", self.base))
+                .send_json(body),
+        )
     }
 
     /// Registers `secret` for `account` under `password`; refused if the account exists.
@@ -235,7 +276,12 @@ impl VaultClient {
         .map_err(|e| VaultError::MalformedResponse(format!("registration_response: {e}")))?;
         let finished = started
             .state
-            .finish(&mut OsRng, password, response, ClientRegistrationFinishParameters::default())
+            .finish(
+                &mut OsRng,
+                password,
+                response,
+                ClientRegistrationFinishParameters::default(),
+            )
             .map_err(|e| match e {
                 ProtocolError::SerializationError | ProtocolError::LibraryError(_) => local(e),
                 other => VaultError::MalformedResponse(other.to_string()),
@@ -264,7 +310,8 @@ impl VaultClient {
         password: &[u8],
         expected_vault_id: Option<&[u8; VAULT_ID_LEN]>,
     ) -> Result<Zeroizing<[u8; VAULT_SECRET_LEN]>, VaultError> {
-        let (reply, export_key) = self.authenticate(account, password, expected_vault_id, Action::Release)?;
+        let (reply, export_key) =
+            self.authenticate(account, password, expected_vault_id, Action::Release)?;
         let sealed = reply
             .envelope
             .ok_or_else(|| VaultError::MalformedResponse("no envelope in the answer".into()))?;
@@ -280,7 +327,10 @@ impl VaultClient {
         expected_vault_id: Option<&[u8; VAULT_ID_LEN]>,
     ) -> Result<AccountStatus, VaultError> {
         let (reply, _) = self.authenticate(account, password, expected_vault_id, Action::Status)?;
-        Ok(AccountStatus { attempts_left: reply.attempts_left, max_attempts: reply.max_attempts })
+        Ok(AccountStatus {
+            attempts_left: reply.attempts_left,
+            max_attempts: reply.max_attempts,
+        })
     }
 
     /// Logs in and erases the account and its key.
@@ -291,7 +341,11 @@ impl VaultClient {
         expected_vault_id: Option<&[u8; VAULT_ID_LEN]>,
     ) -> Result<(), VaultError> {
         let (reply, _) = self.authenticate(account, password, expected_vault_id, Action::Delete)?;
-        if reply.deleted { Ok(()) } else { Err(VaultError::NoKey) }
+        if reply.deleted {
+            Ok(())
+        } else {
+            Err(VaultError::NoKey)
+        }
     }
 
     /// One OPAQUE login carrying `action`; returns the answer and the export key.
@@ -320,7 +374,12 @@ impl VaultClient {
             "credential_response",
         )?)
         .map_err(|e| VaultError::MalformedResponse(format!("credential_response: {e}")))?;
-        match started.state.finish(&mut OsRng, password, response, ClientLoginFinishParameters::default()) {
+        match started.state.finish(
+            &mut OsRng,
+            password,
+            response,
+            ClientLoginFinishParameters::default(),
+        ) {
             Ok(finished) => {
                 if let Some(expected) = expected_vault_id {
                     check_vault(expected, &vault_id(&finished.server_s_pk.serialize()))?;
@@ -369,11 +428,17 @@ fn check_account(account: &[u8]) -> Result<(), VaultError> {
     }
 }
 
-fn check_vault(expected: &[u8; VAULT_ID_LEN], found: &[u8; VAULT_ID_LEN]) -> Result<(), VaultError> {
+fn check_vault(
+    expected: &[u8; VAULT_ID_LEN],
+    found: &[u8; VAULT_ID_LEN],
+) -> Result<(), VaultError> {
     if expected == found {
         Ok(())
     } else {
-        Err(VaultError::UnknownVault { expected: hex::encode(expected), found: hex::encode(found) })
+        Err(VaultError::UnknownVault {
+            expected: hex::encode(expected),
+            found: hex::encode(found),
+        })
     }
 }
 
@@ -382,20 +447,31 @@ fn hex_field(text: &str, field: &str) -> Result<Vec<u8>, VaultError> {
 }
 
 /// Turns an HTTP outcome into the answer or the specific failure.
-fn answer<A: DeserializeOwned>(outcome: Result<ureq::Response, ureq::Error>) -> Result<A, VaultError> {
+fn answer<A: DeserializeOwned>(
+    outcome: Result<ureq::Response, ureq::Error>,
+) -> Result<A, VaultError> {
     match outcome {
-        Ok(response) => response.into_json::<A>().map_err(|e| VaultError::MalformedResponse(e.to_string())),
+        Ok(response) => response
+            .into_json::<A>()
+            .map_err(|e| VaultError::MalformedResponse(e.to_string())),
         Err(ureq::Error::Status(status, response)) => {
-            let reply: ErrorReply = response.into_json().map_err(|_| VaultError::Refused { status, code: None })?;
+            let reply: ErrorReply = response
+                .into_json()
+                .map_err(|_| VaultError::Refused { status, code: None })?;
             Err(match (reply.error, reply.attempts_left) {
                 (ErrorCode::Erased, _) => VaultError::Erased,
-                (ErrorCode::WrongPassword, Some(attempts_left)) => VaultError::WrongPassword { attempts_left },
+                (ErrorCode::WrongPassword, Some(attempts_left)) => {
+                    VaultError::WrongPassword { attempts_left }
+                }
                 (ErrorCode::WrongPassword, None) => {
                     VaultError::MalformedResponse("wrong_password without attempts_left".into())
                 }
                 (ErrorCode::NoKey, _) => VaultError::NoKey,
                 (ErrorCode::AccountExists, _) => VaultError::AccountExists,
-                (code, _) => VaultError::Refused { status, code: Some(code) },
+                (code, _) => VaultError::Refused {
+                    status,
+                    code: Some(code),
+                },
             })
         }
         Err(ureq::Error::Transport(transport)) => Err(transport_error(&transport)),
@@ -403,7 +479,8 @@ fn answer<A: DeserializeOwned>(outcome: Result<ureq::Response, ureq::Error>) -> 
 }
 
 fn transport_error(transport: &ureq::Transport) -> VaultError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(transport);
+    let mut source: Option<&(dyn std::error::Error + 'static)> =
+        std::error::Error::source(transport);
     // Bounded: an error's source chain is finite, and a cycle would be a bug elsewhere.
     for _ in 0..16 {
         let Some(error) = source else { break };
@@ -422,11 +499,16 @@ fn transport_error(transport: &ureq::Transport) -> VaultError {
 }
 
 fn tls_config_with_ca(path: &std::path::Path) -> Result<rustls::ClientConfig, VaultError> {
-    let ca_error = |reason: String| VaultError::CaFile { path: path.to_owned(), reason };
+    let ca_error = |reason: String| VaultError::CaFile {
+        path: path.to_owned(),
+        reason,
+    };
     let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
     let mut roots = rustls::RootCertStore::empty();
     for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
-        roots.add(cert.map_err(|e| ca_error(e.to_string()))?).map_err(|e| ca_error(e.to_string()))?;
+        roots
+            .add(cert.map_err(|e| ca_error(e.to_string()))?)
+            .map_err(|e| ca_error(e.to_string()))?;
     }
     if roots.is_empty() {
         return Err(ca_error("no certificate in it".into()));
@@ -447,9 +529,18 @@ mod tests {
         assert!(VaultClient::new("http://127.0.0.1:8080", &options).is_ok());
         assert!(VaultClient::new("http://[::1]:8080/", &options).is_ok());
         assert!(VaultClient::new("http://localhost", &options).is_ok());
-        assert!(matches!(VaultClient::new("http://10.0.0.1:80", &options), Err(VaultError::BadUrl { .. })));
-        assert!(matches!(VaultClient::new("http://vault.example", &options), Err(VaultError::BadUrl { .. })));
-        assert!(matches!(VaultClient::new("ftp://x", &options), Err(VaultError::BadUrl { .. })));
+        assert!(matches!(
+            VaultClient::new("http://10.0.0.1:80", &options),
+            Err(VaultError::BadUrl { .. })
+        ));
+        assert!(matches!(
+            VaultClient::new("http://vault.example", &options),
+            Err(VaultError::BadUrl { .. })
+        ));
+        assert!(matches!(
+            VaultClient::new("ftp://x", &options),
+            Err(VaultError::BadUrl { .. })
+        ));
         assert!(VaultClient::new("https://vault.example", &options).is_ok());
     }
 }

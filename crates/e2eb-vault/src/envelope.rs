@@ -65,7 +65,9 @@ pub fn open(
     }
     let key = envelope_key(export_key);
     let nonce: &[u8; NONCE_LEN] = sealed[..NONCE_LEN].try_into().expect("12 bytes");
-    let tag: &[u8; TAG_LEN] = sealed[NONCE_LEN + VAULT_SECRET_LEN..].try_into().expect("16 bytes");
+    let tag: &[u8; TAG_LEN] = sealed[NONCE_LEN + VAULT_SECRET_LEN..]
+        .try_into()
+        .expect("16 bytes");
     let mut secret = Zeroizing::new([0u8; VAULT_SECRET_LEN]);
     secret.copy_from_slice(&sealed[NONCE_LEN..NONCE_LEN + VAULT_SECRET_LEN]);
     let key: &[u8; 32] = &key;
@@ -92,12 +94,27 @@ mod tests {
     fn opens_only_with_the_same_export_key_and_account() {
         let secret = [9u8; 32];
         let sealed = seal(b"export key one", b"account-0000001", &secret).unwrap();
-        assert_eq!(*open(b"export key one", b"account-0000001", &sealed).unwrap(), secret);
-        assert_eq!(open(b"export key two", b"account-0000001", &sealed), Err(EnvelopeError));
-        assert_eq!(open(b"export key one", b"account-0000002", &sealed), Err(EnvelopeError));
+        assert_eq!(
+            *open(b"export key one", b"account-0000001", &sealed).unwrap(),
+            secret
+        );
+        assert_eq!(
+            open(b"export key two", b"account-0000001", &sealed),
+            Err(EnvelopeError)
+        );
+        assert_eq!(
+            open(b"export key one", b"account-0000002", &sealed),
+            Err(EnvelopeError)
+        );
         let mut altered = sealed;
         altered[20] ^= 1;
-        assert_eq!(open(b"export key one", b"account-0000001", &altered), Err(EnvelopeError));
-        assert_eq!(open(b"export key one", b"account-0000001", &sealed[1..]), Err(EnvelopeError));
+        assert_eq!(
+            open(b"export key one", b"account-0000001", &altered),
+            Err(EnvelopeError)
+        );
+        assert_eq!(
+            open(b"export key one", b"account-0000001", &sealed[1..]),
+            Err(EnvelopeError)
+        );
     }
 }

@@ -81,13 +81,23 @@ fn run(cli: Cli) -> Result<(), String> {
             println!("vault id {}", hex::encode(loaded.vault_id()));
             Ok(())
         }
-        Command::Serve { setup, db, listen, tls_cert, tls_key, max_attempts } => {
+        Command::Serve {
+            setup,
+            db,
+            listen,
+            tls_cert,
+            tls_key,
+            max_attempts,
+        } => {
             let setup = Setup::load(&setup).map_err(|e| e.to_string())?;
             let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
             runtime.block_on(async move {
                 let store = storage::open(&db).await.map_err(|e| e.to_string())?;
                 let vault = Arc::new(Vault::new(setup, store, max_attempts));
-                let options = ServeOptions { listen, tls: tls_cert.zip(tls_key) };
+                let options = ServeOptions {
+                    listen,
+                    tls: tls_cert.zip(tls_key),
+                };
                 serve(vault, options, |address, tls| {
                     let scheme = if tls { "https" } else { "http" };
                     // Tests and scripts read this line to learn the port.

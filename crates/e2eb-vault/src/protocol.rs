@@ -75,7 +75,8 @@ impl opaque_ke::ksf::Ksf for VaultKsf {
     ) -> Result<GenericArray<u8, L>, InternalError> {
         let params = argon2::Params::new(KSF_MEMORY_KIB, KSF_PASSES, KSF_LANES, Some(L::USIZE))
             .map_err(|_| InternalError::KsfError)?;
-        let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+        let argon =
+            argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
         let mut output = GenericArray::default();
         argon
             .hash_password_into(&input, &[0u8; 16], &mut output)
@@ -238,10 +239,18 @@ pub enum ErrorCode {
 }
 
 /// Decodes a hex field with a length range, naming the field when it fails.
-pub fn decode_hex(field: &'static str, text: &str, min: usize, max: usize) -> Result<Vec<u8>, FieldError> {
+pub fn decode_hex(
+    field: &'static str,
+    text: &str,
+    min: usize,
+    max: usize,
+) -> Result<Vec<u8>, FieldError> {
     let bytes = hex::decode(text).map_err(|_| FieldError::NotHex(field))?;
     if bytes.len() < min || bytes.len() > max {
-        return Err(FieldError::Length { field, len: bytes.len() });
+        return Err(FieldError::Length {
+            field,
+            len: bytes.len(),
+        });
     }
     Ok(bytes)
 }
@@ -279,7 +288,10 @@ mod tests {
     #[test]
     fn hex_fields_are_checked_for_form_and_length() {
         assert_eq!(decode_hex("a", "zz", 0, 4), Err(FieldError::NotHex("a")));
-        assert_eq!(decode_hex("a", "0102", 3, 4), Err(FieldError::Length { field: "a", len: 2 }));
+        assert_eq!(
+            decode_hex("a", "0102", 3, 4),
+            Err(FieldError::Length { field: "a", len: 2 })
+        );
         assert_eq!(decode_hex("a", "010203", 3, 4).unwrap(), vec![1, 2, 3]);
     }
 }

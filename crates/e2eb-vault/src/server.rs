@@ -13,20 +13,20 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use opaque_ke::rand::RngCore;
-use rand_core::OsRng;
 use opaque_ke::{
-    CredentialFinalization, CredentialRequest, RegistrationRequest, RegistrationUpload, ServerLogin,
-    ServerLoginParameters, ServerRegistration,
+    CredentialFinalization, CredentialRequest, RegistrationRequest, RegistrationUpload,
+    ServerLogin, ServerLoginParameters, ServerRegistration,
 };
+use rand_core::OsRng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::envelope::SEALED_LEN;
 use crate::protocol::{
     ACCOUNT_ID_MAX, ACCOUNT_ID_MIN, Action, CREDENTIAL_FINALIZATION_LEN, CREDENTIAL_REQUEST_LEN,
-    REGISTRATION_REQUEST_LEN, REGISTRATION_UPLOAD_LEN, ErrorCode, ErrorReply, Info, LoginFinish, LoginFinishReply,
-    LoginStart, LoginStartReply, PROTOCOL, RegisterFinish, RegisterFinishReply, RegisterStart,
-    RegisterStartReply, Suite, decode_hex,
+    ErrorCode, ErrorReply, Info, LoginFinish, LoginFinishReply, LoginStart, LoginStartReply,
+    PROTOCOL, REGISTRATION_REQUEST_LEN, REGISTRATION_UPLOAD_LEN, RegisterFinish,
+    RegisterFinishReply, RegisterStart, RegisterStartReply, Suite, decode_hex,
 };
 use crate::setup::Setup;
 use crate::storage::{Failed, NewAccount, PendingLogin, Spend, Store, StoreError};
@@ -49,7 +49,11 @@ pub struct Vault {
 impl Vault {
     /// A vault over a setup and a store, giving new accounts `max_attempts` attempts.
     pub fn new(setup: Setup, store: Box<dyn Store>, max_attempts: u32) -> Vault {
-        Vault { setup, store, max_attempts }
+        Vault {
+            setup,
+            store,
+            max_attempts,
+        }
     }
 }
 
@@ -82,7 +86,13 @@ impl Refusal {
             ErrorCode::Erased => StatusCode::GONE,
             ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        Refusal { status, body: ErrorReply { error: code, attempts_left: None } }
+        Refusal {
+            status,
+            body: ErrorReply {
+                error: code,
+                attempts_left: None,
+            },
+        }
     }
 
     fn malformed() -> Refusal {
@@ -119,7 +129,9 @@ fn field(name: &'static str, text: &str, len: usize) -> Result<Vec<u8>, Refusal>
 }
 
 fn now() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 fn ok<T: Serialize>(value: T) -> Answer<T> {
@@ -136,44 +148,80 @@ async fn info(State(vault): State<Arc<Vault>>) -> Answer<Info> {
     })
 }
 
-async fn register_start(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<RegisterStartReply> {
+async fn register_start(
+    State(vault): State<Arc<Vault>>,
+    body: Bytes,
+) -> Answer<RegisterStartReply> {
     let request: RegisterStart = parse(&body)?;
     let account = account_id(&request.account)?;
-    let message = field("registration_request", &request.registration_request, REGISTRATION_REQUEST_LEN)?;
-    let message = RegistrationRequest::<Suite>::deserialize(&message).map_err(|_| Refusal::malformed())?;
+    let message = field(
+        "registration_request",
+        &request.registration_request,
+        REGISTRATION_REQUEST_LEN,
+    )?;
+    let message =
+        RegistrationRequest::<Suite>::deserialize(&message).map_err(|_| Refusal::malformed())?;
     let started = ServerRegistration::<Suite>::start(vault.setup.opaque(), message, &account)
         .map_err(|_| Refusal::malformed())?;
-    ok(RegisterStartReply { registration_response: hex::encode(started.message.serialize()) })
+    ok(RegisterStartReply {
+        registration_response: hex::encode(started.message.serialize()),
+    })
 }
 
-async fn register_finish(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<RegisterFinishReply> {
+async fn register_finish(
+    State(vault): State<Arc<Vault>>,
+    body: Bytes,
+) -> Answer<RegisterFinishReply> {
     let request: RegisterFinish = parse(&body)?;
     let account = account_id(&request.account)?;
-    let upload = field("registration_upload", &request.registration_upload, REGISTRATION_UPLOAD_LEN)?;
-    let upload = RegistrationUpload::<Suite>::deserialize(&upload).map_err(|_| Refusal::malformed())?;
+    let upload = field(
+        "registration_upload",
+        &request.registration_upload,
+        REGISTRATION_UPLOAD_LEN,
+    )?;
+    let upload =
+        RegistrationUpload::<Suite>::deserialize(&upload).map_err(|_| Refusal::malformed())?;
     let envelope = decode_hex("envelope", &request.envelope, SEALED_LEN, SEALED_LEN)
         .map_err(|_| Refusal::malformed())?;
-    let record = ServerRegistration::<Suite>::finish(upload).serialize().to_vec();
+    let record = ServerRegistration::<Suite>::finish(upload)
+        .serialize()
+        .to_vec();
     let created = vault
         .store
-        .create(NewAccount { account, record, envelope, max_attempts: vault.max_attempts })
+        .create(NewAccount {
+            account,
+            record,
+            envelope,
+            max_attempts: vault.max_attempts,
+        })
         .await?;
     if !created {
         return Err(Refusal::new(ErrorCode::AccountExists));
     }
-    ok(RegisterFinishReply { attempts_left: vault.max_attempts })
+    ok(RegisterFinishReply {
+        attempts_left: vault.max_attempts,
+    })
 }
 
 async fn login_start(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<LoginStartReply> {
     let request: LoginStart = parse(&body)?;
     let account = account_id(&request.account)?;
-    let message = field("credential_request", &request.credential_request, CREDENTIAL_REQUEST_LEN)?;
-    let message = CredentialRequest::<Suite>::deserialize(&message).map_err(|_| Refusal::malformed())?;
+    let message = field(
+        "credential_request",
+        &request.credential_request,
+        CREDENTIAL_REQUEST_LEN,
+    )?;
+    let message =
+        CredentialRequest::<Suite>::deserialize(&message).map_err(|_| Refusal::malformed())?;
 
     // The attempt is spent and committed here, before anything is answered: a crash or a
     // dropped connection from now on costs it.
     let now = now();
-    let record = match vault.store.spend_attempt(&account, now, now + LOGIN_TTL_SECS).await? {
+    let record = match vault
+        .store
+        .spend_attempt(&account, now, now + LOGIN_TTL_SECS)
+        .await?
+    {
         Spend::Spent { record, .. } => Some(
             ServerRegistration::<Suite>::deserialize(&record)
                 .map_err(|_| Refusal::from(StoreError::Damaged("registration record")))?,
@@ -199,7 +247,16 @@ async fn login_start(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<Log
     let state = started.state.serialize().to_vec();
     vault
         .store
-        .put_login(&login_id, PendingLogin { account, state, spent }, now, now + LOGIN_TTL_SECS)
+        .put_login(
+            &login_id,
+            PendingLogin {
+                account,
+                state,
+                spent,
+            },
+            now,
+            now + LOGIN_TTL_SECS,
+        )
         .await?;
     ok(LoginStartReply {
         login_id: hex::encode(login_id),
@@ -211,9 +268,13 @@ async fn login_finish(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<Lo
     let request: LoginFinish = parse(&body)?;
     let login_id = decode_hex("login_id", &request.login_id, LOGIN_ID_LEN, LOGIN_ID_LEN)
         .map_err(|_| Refusal::malformed())?;
-    let finalization = field("credential_finalization", &request.credential_finalization, CREDENTIAL_FINALIZATION_LEN)?;
-    let finalization =
-        CredentialFinalization::<Suite>::deserialize(&finalization).map_err(|_| Refusal::malformed())?;
+    let finalization = field(
+        "credential_finalization",
+        &request.credential_finalization,
+        CREDENTIAL_FINALIZATION_LEN,
+    )?;
+    let finalization = CredentialFinalization::<Suite>::deserialize(&finalization)
+        .map_err(|_| Refusal::malformed())?;
 
     // Taken (deleted) before it is checked: a login id answers one finish, right or wrong.
     let Some(login) = vault.store.take_login(&login_id, now()).await? else {
@@ -221,7 +282,10 @@ async fn login_finish(State(vault): State<Arc<Vault>>, body: Bytes) -> Answer<Lo
     };
     let state = ServerLogin::<Suite>::deserialize(&login.state)
         .map_err(|_| Refusal::from(StoreError::Damaged("login state")))?;
-    if state.finish(finalization, ServerLoginParameters::default()).is_err() {
+    if state
+        .finish(finalization, ServerLoginParameters::default())
+        .is_err()
+    {
         // A dummy login spent nothing and has no account to charge.
         if !login.spent {
             return Err(Refusal::new(ErrorCode::NoKey));
@@ -288,7 +352,9 @@ pub struct ServeOptions {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// Plain HTTP was asked for on an address other machines can reach.
-    #[error("{0} is not a loopback address: plain HTTP is served on loopback only; give --tls-cert and --tls-key")]
+    #[error(
+        "{0} is not a loopback address: plain HTTP is served on loopback only; give --tls-cert and --tls-key"
+    )]
     PlainHttpOffLoopback(SocketAddr),
     /// The certificate or key could not be read or used.
     #[error("TLS: {0}")]
@@ -298,7 +364,10 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> Result<rustls::ServerConfig, ServeError> {
+fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<rustls::ServerConfig, ServeError> {
     let read = |path: &std::path::Path| {
         std::fs::read(path).map_err(|e| ServeError::Tls(format!("{}: {e}", path.display())))
     };
@@ -308,17 +377,22 @@ fn tls_config(cert: &std::path::Path, key: &std::path::Path) -> Result<rustls::S
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ServeError::Tls(format!("{}: {e}", cert.display())))?;
     if chain.is_empty() {
-        return Err(ServeError::Tls(format!("{}: no certificate in it", cert.display())));
+        return Err(ServeError::Tls(format!(
+            "{}: no certificate in it",
+            cert.display()
+        )));
     }
     let key_der = rustls_pemfile::private_key(&mut key_pem.as_slice())
         .map_err(|e| ServeError::Tls(format!("{}: {e}", key.display())))?
         .ok_or_else(|| ServeError::Tls(format!("{}: no private key in it", key.display())))?;
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ServeError::Tls(e.to_string()))?
-        .with_no_client_auth()
-        .with_single_cert(chain, key_der)
-        .map_err(|e| ServeError::Tls(e.to_string()))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| ServeError::Tls(e.to_string()))?
+    .with_no_client_auth()
+    .with_single_cert(chain, key_der)
+    .map_err(|e| ServeError::Tls(e.to_string()))?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }
@@ -344,7 +418,9 @@ pub async fn serve(
     match tls {
         Some(config) => {
             let config = axum_server::tls_rustls::RustlsConfig::from_config(Arc::new(config));
-            axum_server::from_tcp_rustls(listener, config).serve(app).await?;
+            axum_server::from_tcp_rustls(listener, config)
+                .serve(app)
+                .await?;
         }
         None => axum_server::from_tcp(listener).serve(app).await?,
     }

@@ -22,7 +22,9 @@ pub struct Setup {
 
 impl std::fmt::Debug for Setup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Setup").field("vault_id", &hex::encode(self.vault_id())).finish_non_exhaustive()
+        f.debug_struct("Setup")
+            .field("vault_id", &hex::encode(self.vault_id()))
+            .finish_non_exhaustive()
     }
 }
 
@@ -59,12 +61,17 @@ pub enum SetupError {
 impl Setup {
     /// A new setup from the system's random source.
     pub fn generate() -> Setup {
-        Setup { inner: ServerSetup::new(&mut rand_core::OsRng) }
+        Setup {
+            inner: ServerSetup::new(&mut rand_core::OsRng),
+        }
     }
 
     /// Writes a new setup file with mode 0600; refuses to replace an existing one.
     pub fn write_new(&self, path: &Path) -> Result<(), SetupError> {
-        let io = |source| SetupError::Io { path: path.to_owned(), source };
+        let io = |source| SetupError::Io {
+            path: path.to_owned(),
+            source,
+        };
         let mut file = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -86,15 +93,23 @@ impl Setup {
 
     /// Reads a setup file, refusing one that group or others can read or write.
     pub fn load(path: &Path) -> Result<Setup, SetupError> {
-        let io = |source| SetupError::Io { path: path.to_owned(), source };
+        let io = |source| SetupError::Io {
+            path: path.to_owned(),
+            source,
+        };
         let file = std::fs::File::open(path).map_err(io)?;
         let mode = file.metadata().map_err(io)?.mode() & 0o7777;
         if mode & 0o077 != 0 {
-            return Err(SetupError::Permissions { path: path.to_owned(), mode });
+            return Err(SetupError::Permissions {
+                path: path.to_owned(),
+                mode,
+            });
         }
         let mut bytes = Zeroizing::new(Vec::new());
         file.take(4096).read_to_end(&mut bytes).map_err(io)?;
-        let body = bytes.strip_prefix(MAGIC).ok_or_else(|| SetupError::Malformed(path.to_owned()))?;
+        let body = bytes
+            .strip_prefix(MAGIC)
+            .ok_or_else(|| SetupError::Malformed(path.to_owned()))?;
         let inner = ServerSetup::<Suite>::deserialize(body)
             .map_err(|_| SetupError::Malformed(path.to_owned()))?;
         Ok(Setup { inner })
@@ -138,7 +153,10 @@ mod tests {
         assert_eq!(Setup::load(&path).unwrap().vault_id(), setup.vault_id());
         assert!(matches!(setup.write_new(&path), Err(SetupError::Exists(_))));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(matches!(Setup::load(&path), Err(SetupError::Permissions { mode: 0o644, .. })));
+        assert!(matches!(
+            Setup::load(&path),
+            Err(SetupError::Permissions { mode: 0o644, .. })
+        ));
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         let mut bytes = std::fs::read(&path).unwrap();
         bytes.truncate(40);

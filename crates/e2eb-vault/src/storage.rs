@@ -93,7 +93,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Spends one attempt of `account` if it has one, counting a login pending until `expires`
     /// in the same step. An account at zero with no pending login at `now` is erased here;
     /// either way one at zero has no key to offer.
-    async fn spend_attempt(&self, account: &[u8], now: i64, expires: i64) -> Result<Spend, StoreError>;
+    async fn spend_attempt(
+        &self,
+        account: &[u8],
+        now: i64,
+        expires: i64,
+    ) -> Result<Spend, StoreError>;
     /// Keeps a login's state until `expires` (Unix seconds); drops expired ones.
     async fn put_login(
         &self,
@@ -103,7 +108,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         expires: i64,
     ) -> Result<(), StoreError>;
     /// Removes and returns a login that has not expired at `now`: each login is taken once.
-    async fn take_login(&self, login_id: &[u8], now: i64) -> Result<Option<PendingLogin>, StoreError>;
+    async fn take_login(
+        &self,
+        login_id: &[u8],
+        now: i64,
+    ) -> Result<Option<PendingLogin>, StoreError>;
     /// A verified login: counter back to the maximum, one pending login fewer, the envelope
     /// released.
     async fn verified(&self, account: &[u8]) -> Result<Option<Verified>, StoreError>;
@@ -123,7 +132,9 @@ pub async fn open(db: &str) -> Result<Box<dyn Store>, StoreError> {
     if db.starts_with("postgres://") || db.starts_with("postgresql://") {
         Ok(Box::new(postgres::PostgresStore::connect(db).await?))
     } else {
-        Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(db))?))
+        Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(
+            db,
+        ))?))
     }
 }
 

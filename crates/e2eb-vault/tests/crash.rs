@@ -24,10 +24,14 @@ fn a_crash_after_the_spent_attempt_counts_it_and_restarts_lose_nothing() {
     }
     // Two crashes, each at the moment the attempt is committed and nothing is answered yet.
     for crashes in 1..=2u32 {
-        let mut server = Server::start(&setup, &db, &[], &[("E2EB_VAULT_FAILPOINT", "after-spend")]);
+        let mut server =
+            Server::start(&setup, &db, &[], &[("E2EB_VAULT_FAILPOINT", "after-spend")]);
         let vault = VaultClient::new(&server.url, &ClientOptions::default()).unwrap();
         // Even the right password: the client gets no answer.
-        assert!(matches!(vault.login(&account, PASSWORD, None), Err(VaultError::Unreachable(_))));
+        assert!(matches!(
+            vault.login(&account, PASSWORD, None),
+            Err(VaultError::Unreachable(_))
+        ));
         let status = server.child.wait().unwrap();
         assert!(!status.success(), "the failpoint ended the server");
         assert!(!server.alive());
@@ -36,7 +40,12 @@ fn a_crash_after_the_spent_attempt_counts_it_and_restarts_lose_nothing() {
     let server = Server::start(&setup, &db, &[], &[]);
     let (status, body) = wrong_login_raw(&agent(), &server.url, &account);
     assert_eq!(status, 403);
-    assert_eq!(serde_json::from_str::<ErrorReply>(&body).unwrap().attempts_left, Some(7));
+    assert_eq!(
+        serde_json::from_str::<ErrorReply>(&body)
+            .unwrap()
+            .attempts_left,
+        Some(7)
+    );
     let vault = VaultClient::new(&server.url, &ClientOptions::default()).unwrap();
     assert_eq!(*vault.login(&account, PASSWORD, None).unwrap(), secret);
     assert_eq!(stored_attempts(&db, &account), Some(10));
@@ -44,6 +53,12 @@ fn a_crash_after_the_spent_attempt_counts_it_and_restarts_lose_nothing() {
 
     let server = Server::start(&setup, &db, &[], &[]);
     let vault = VaultClient::new(&server.url, &ClientOptions::default()).unwrap();
-    assert_eq!(vault.status(&account, PASSWORD, None).unwrap().attempts_left, 10);
+    assert_eq!(
+        vault
+            .status(&account, PASSWORD, None)
+            .unwrap()
+            .attempts_left,
+        10
+    );
     assert_eq!(*vault.login(&account, PASSWORD, None).unwrap(), secret);
 }

@@ -31,7 +31,9 @@ fn concurrent_wrong_logins(urls: &[String], account: &[u8], n: usize) -> Vec<(u1
 
 #[test]
 fn two_servers_share_one_database_and_the_counter_stays_exact() {
-    let Some(postgres) = Postgres::start("two_servers_share_one_database_and_the_counter_stays_exact") else {
+    let Some(postgres) =
+        Postgres::start("two_servers_share_one_database_and_the_counter_stays_exact")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -43,9 +45,17 @@ fn two_servers_share_one_database_and_the_counter_stays_exact() {
     // Registered through one, logged in through the other.
     let account = account();
     let secret = [0x17u8; 32];
-    VaultClient::new(&first.url, &ClientOptions::default()).unwrap().register(&account, PASSWORD, &secret).unwrap();
+    VaultClient::new(&first.url, &ClientOptions::default())
+        .unwrap()
+        .register(&account, PASSWORD, &secret)
+        .unwrap();
     let other = VaultClient::new(&second.url, &ClientOptions::default()).unwrap();
-    assert_eq!(*other.login(&account, PASSWORD, Some(&loaded.vault_id())).unwrap(), secret);
+    assert_eq!(
+        *other
+            .login(&account, PASSWORD, Some(&loaded.vault_id()))
+            .unwrap(),
+        secret
+    );
 
     // 100 concurrent wrong logins over both servers against 10 attempts.
     let outcomes = concurrent_wrong_logins(&urls, &account, 100);
@@ -53,11 +63,24 @@ fn two_servers_share_one_database_and_the_counter_stays_exact() {
         .iter()
         .filter(|(_, r)| matches!(r.error, ErrorCode::WrongPassword | ErrorCode::Erased))
         .count();
-    let erased = outcomes.iter().filter(|(s, r)| *s == 410 && r.error == ErrorCode::Erased).count();
-    let no_key = outcomes.iter().filter(|(s, r)| *s == 404 && r.error == ErrorCode::NoKey).count();
+    let erased = outcomes
+        .iter()
+        .filter(|(s, r)| *s == 410 && r.error == ErrorCode::Erased)
+        .count();
+    let no_key = outcomes
+        .iter()
+        .filter(|(s, r)| *s == 404 && r.error == ErrorCode::NoKey)
+        .count();
     assert_eq!((spent, erased, no_key), (10, 1, 90), "{outcomes:?}");
-    assert_eq!(stored_attempts(&postgres.url, &account), None, "the record is erased");
-    assert!(matches!(other.login(&account, PASSWORD, None), Err(VaultError::NoKey)));
+    assert_eq!(
+        stored_attempts(&postgres.url, &account),
+        None,
+        "the record is erased"
+    );
+    assert!(matches!(
+        other.login(&account, PASSWORD, None),
+        Err(VaultError::NoKey)
+    ));
 }
 
 #[test]
@@ -73,7 +96,11 @@ fn two_servers_lose_no_decrement_under_concurrency() {
     let vault = VaultClient::new(&first.url, &ClientOptions::default()).unwrap();
     vault.register(&account, PASSWORD, &[1u8; 32]).unwrap();
     let outcomes = concurrent_wrong_logins(&[first.url.clone(), second.url.clone()], &account, 100);
-    assert!(outcomes.iter().all(|(s, r)| *s == 403 && r.error == ErrorCode::WrongPassword));
+    assert!(
+        outcomes
+            .iter()
+            .all(|(s, r)| *s == 403 && r.error == ErrorCode::WrongPassword)
+    );
     assert_eq!(stored_attempts(&postgres.url, &account), Some(50));
 
     // A restart of both servers loses nothing; a verified login restores the maximum.
@@ -82,5 +109,11 @@ fn two_servers_lose_no_decrement_under_concurrency() {
     let third = Server::start(&setup, &postgres.url, &["--max-attempts", "150"], &[]);
     assert_eq!(stored_attempts(&postgres.url, &account), Some(50));
     let vault = VaultClient::new(&third.url, &ClientOptions::default()).unwrap();
-    assert_eq!(vault.status(&account, PASSWORD, None).unwrap().attempts_left, 150);
+    assert_eq!(
+        vault
+            .status(&account, PASSWORD, None)
+            .unwrap()
+            .attempts_left,
+        150
+    );
 }

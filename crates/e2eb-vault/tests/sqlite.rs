@@ -26,7 +26,12 @@ fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let (setup, loaded) = setup_file(dir.path());
     let db = dir.path().join("vault.sqlite").to_str().unwrap().to_owned();
-    Fixture { setup, db, vault_id: loaded.vault_id(), _dir: dir }
+    Fixture {
+        setup,
+        db,
+        vault_id: loaded.vault_id(),
+        _dir: dir,
+    }
 }
 
 #[test]
@@ -40,15 +45,27 @@ fn register_login_status_delete_round_trip() {
 
     let account = account();
     let registered = vault.register(&account, PASSWORD, &SECRET).unwrap();
-    assert_eq!(registered.vault_id, f.vault_id, "OPAQUE registered the key /v1/info shows");
+    assert_eq!(
+        registered.vault_id, f.vault_id,
+        "OPAQUE registered the key /v1/info shows"
+    );
     assert_eq!(registered.attempts_left, 10);
-    assert!(matches!(vault.register(&account, b"other", &[1; 32]), Err(VaultError::AccountExists)));
+    assert!(matches!(
+        vault.register(&account, b"other", &[1; 32]),
+        Err(VaultError::AccountExists)
+    ));
 
-    assert_eq!(*vault.login(&account, PASSWORD, Some(&f.vault_id)).unwrap(), SECRET);
+    assert_eq!(
+        *vault.login(&account, PASSWORD, Some(&f.vault_id)).unwrap(),
+        SECRET
+    );
     let status = vault.status(&account, PASSWORD, Some(&f.vault_id)).unwrap();
     assert_eq!((status.attempts_left, status.max_attempts), (10, 10));
     vault.delete(&account, PASSWORD, Some(&f.vault_id)).unwrap();
-    assert!(matches!(vault.login(&account, PASSWORD, None), Err(VaultError::NoKey)));
+    assert!(matches!(
+        vault.login(&account, PASSWORD, None),
+        Err(VaultError::NoKey)
+    ));
     assert_eq!(stored_attempts(&f.db, &account), None);
 }
 
@@ -75,11 +92,24 @@ fn correct_password_after_nine_failures_then_ten_failures_erase() {
         let (status, body) = wrong_login_raw(&agent(), &server.url, &account);
         assert_eq!(status, 403, "{body}");
         let reply: ErrorReply = serde_json::from_str(&body).unwrap();
-        assert_eq!((reply.error, reply.attempts_left), (ErrorCode::WrongPassword, Some(expected)));
+        assert_eq!(
+            (reply.error, reply.attempts_left),
+            (ErrorCode::WrongPassword, Some(expected))
+        );
     }
-    assert!(matches!(vault.login(&account, WRONG, None), Err(VaultError::Erased)));
-    assert_eq!(stored_attempts(&f.db, &account), None, "the record is erased");
-    assert!(matches!(vault.login(&account, PASSWORD, None), Err(VaultError::NoKey)));
+    assert!(matches!(
+        vault.login(&account, WRONG, None),
+        Err(VaultError::Erased)
+    ));
+    assert_eq!(
+        stored_attempts(&f.db, &account),
+        None,
+        "the record is erased"
+    );
+    assert!(matches!(
+        vault.login(&account, PASSWORD, None),
+        Err(VaultError::NoKey)
+    ));
 }
 
 /// Fires `n` wrong-password logins at once (all starts released together by a barrier) and
@@ -109,8 +139,14 @@ pub fn assert_exactly_ten_spent(outcomes: &[(u16, ErrorReply)]) {
         .iter()
         .filter(|(_, r)| matches!(r.error, ErrorCode::WrongPassword | ErrorCode::Erased))
         .count();
-    let erased = outcomes.iter().filter(|(s, r)| *s == 410 && r.error == ErrorCode::Erased).count();
-    let no_key = outcomes.iter().filter(|(s, r)| *s == 404 && r.error == ErrorCode::NoKey).count();
+    let erased = outcomes
+        .iter()
+        .filter(|(s, r)| *s == 410 && r.error == ErrorCode::Erased)
+        .count();
+    let no_key = outcomes
+        .iter()
+        .filter(|(s, r)| *s == 404 && r.error == ErrorCode::NoKey)
+        .count();
     assert_eq!((spent, erased, no_key), (10, 1, 90), "{outcomes:?}");
 }
 
@@ -119,10 +155,16 @@ fn hundred_concurrent_wrong_logins_spend_exactly_ten_and_erase() {
     let f = fixture();
     let server = Server::start(&f.setup, &f.db, &[], &[]);
     let account = account();
-    client(&server).register(&account, PASSWORD, &SECRET).unwrap();
+    client(&server)
+        .register(&account, PASSWORD, &SECRET)
+        .unwrap();
     let outcomes = concurrent_wrong_logins(std::slice::from_ref(&server.url), &account, 100);
     assert_exactly_ten_spent(&outcomes);
-    assert_eq!(stored_attempts(&f.db, &account), None, "the record is erased");
+    assert_eq!(
+        stored_attempts(&f.db, &account),
+        None,
+        "the record is erased"
+    );
 }
 
 #[test]
@@ -130,9 +172,15 @@ fn hundred_concurrent_wrong_logins_lose_no_decrement() {
     let f = fixture();
     let server = Server::start(&f.setup, &f.db, &["--max-attempts", "150"], &[]);
     let account = account();
-    client(&server).register(&account, PASSWORD, &SECRET).unwrap();
+    client(&server)
+        .register(&account, PASSWORD, &SECRET)
+        .unwrap();
     let outcomes = concurrent_wrong_logins(std::slice::from_ref(&server.url), &account, 100);
-    assert!(outcomes.iter().all(|(s, r)| *s == 403 && r.error == ErrorCode::WrongPassword));
+    assert!(
+        outcomes
+            .iter()
+            .all(|(s, r)| *s == 403 && r.error == ErrorCode::WrongPassword)
+    );
     assert_eq!(stored_attempts(&f.db, &account), Some(50));
 }
 
@@ -154,7 +202,8 @@ fn malformed_truncated_replayed_and_out_of_order_messages_are_refused() {
     let valid_request = {
         use opaque_ke::ClientLogin;
         let started =
-            ClientLogin::<e2eb_vault::protocol::Suite>::start(&mut rand_core::OsRng, WRONG).unwrap();
+            ClientLogin::<e2eb_vault::protocol::Suite>::start(&mut rand_core::OsRng, WRONG)
+                .unwrap();
         hex::encode(started.message.serialize())
     };
     let bad_starts: Vec<String> = vec![
@@ -166,11 +215,23 @@ fn malformed_truncated_replayed_and_out_of_order_messages_are_refused() {
         format!(r#"{{"account":"{account_hex}","credential_request":"{valid_request}","x":1}}"#),
         format!(r#"{{"account":"zz","credential_request":"{valid_request}"}}"#),
         format!(r#"{{"account":"0011","credential_request":"{valid_request}"}}"#),
-        format!(r#"{{"account":"{}","credential_request":"{valid_request}"}}"#, "00".repeat(65)),
-        format!(r#"{{"account":"{account_hex}","credential_request":"{}"}}"#, &valid_request[..62]),
-        format!(r#"{{"account":"{account_hex}","credential_request":"{}"}}"#, "ff".repeat(96)),
+        format!(
+            r#"{{"account":"{}","credential_request":"{valid_request}"}}"#,
+            "00".repeat(65)
+        ),
+        format!(
+            r#"{{"account":"{account_hex}","credential_request":"{}"}}"#,
+            &valid_request[..62]
+        ),
+        format!(
+            r#"{{"account":"{account_hex}","credential_request":"{}"}}"#,
+            "ff".repeat(96)
+        ),
         format!(r#"{{"account":"{account_hex}","credential_request":"{valid_request}00"}}"#),
-        format!(r#"{{"account":"{account_hex}","credential_request":"{}"#, &valid_request[..20]),
+        format!(
+            r#"{{"account":"{account_hex}","credential_request":"{}"#,
+            &valid_request[..20]
+        ),
     ];
     for body in &bad_starts {
         let (status, answer) = post_raw(&agent, &start_url, body.as_bytes());
@@ -183,13 +244,19 @@ fn malformed_truncated_replayed_and_out_of_order_messages_are_refused() {
 
     let bad_finishes: Vec<String> = vec![
         "{}".into(),
-        format!(r#"{{"login_id":"{}","credential_finalization":"00","action":"release"}}"#, valid_start.login_id),
+        format!(
+            r#"{{"login_id":"{}","credential_finalization":"00","action":"release"}}"#,
+            valid_start.login_id
+        ),
         format!(
             r#"{{"login_id":"{}","credential_finalization":"{}","action":"steal"}}"#,
             valid_start.login_id,
             "00".repeat(64)
         ),
-        format!(r#"{{"login_id":"00","credential_finalization":"{}","action":"release"}}"#, "00".repeat(64)),
+        format!(
+            r#"{{"login_id":"00","credential_finalization":"{}","action":"release"}}"#,
+            "00".repeat(64)
+        ),
     ];
     for body in &bad_finishes {
         let (status, answer) = post_raw(&agent, &finish_url, body.as_bytes());
@@ -200,7 +267,10 @@ fn malformed_truncated_replayed_and_out_of_order_messages_are_refused() {
     let never_started = failing_finish_body(&"ab".repeat(32));
     let (status, answer) = post_raw(&agent, &finish_url, &never_started);
     assert_eq!(status, 409, "{answer}");
-    assert_eq!(serde_json::from_str::<ErrorReply>(&answer).unwrap().error, ErrorCode::NoSuchLogin);
+    assert_eq!(
+        serde_json::from_str::<ErrorReply>(&answer).unwrap().error,
+        ErrorCode::NoSuchLogin
+    );
 
     // A failing finish, then the same finish replayed: refused, and nothing refunded.
     let finish = failing_finish_body(&valid_start.login_id);
@@ -228,7 +298,11 @@ fn malformed_truncated_replayed_and_out_of_order_messages_are_refused() {
     );
     let (status, answer) = post_raw(&agent, &register_finish, bogus_upload.as_bytes());
     assert_eq!(status, 400, "{answer}");
-    let (status, _) = post_raw(&agent, &format!("{}/v1/register/start", server.url), b"{\"account\":1}");
+    let (status, _) = post_raw(
+        &agent,
+        &format!("{}/v1/register/start", server.url),
+        b"{\"account\":1}",
+    );
     assert_eq!(status, 400);
 
     assert!(server.alive(), "the server survived every message");
@@ -249,9 +323,17 @@ fn correct_login_finish_body(base: &str, account: &[u8]) -> Vec<u8> {
     let (status, answer) = post_raw(&agent(), &format!("{base}/v1/login/start"), &body);
     assert_eq!(status, 200);
     let reply: LoginStartReply = serde_json::from_str(&answer).unwrap();
-    let response = CredentialResponse::deserialize(&hex::decode(reply.credential_response).unwrap()).unwrap();
-    let finished =
-        started.state.finish(&mut rng, PASSWORD, response, ClientLoginFinishParameters::default()).unwrap();
+    let response =
+        CredentialResponse::deserialize(&hex::decode(reply.credential_response).unwrap()).unwrap();
+    let finished = started
+        .state
+        .finish(
+            &mut rng,
+            PASSWORD,
+            response,
+            ClientLoginFinishParameters::default(),
+        )
+        .unwrap();
     serde_json::to_vec(&LoginFinish {
         login_id: reply.login_id,
         credential_finalization: hex::encode(finished.message.serialize()),
@@ -281,7 +363,10 @@ fn unknown_accounts_get_login_starts_of_the_same_shape() {
     let (known_status, known_body) = login_start(&agent, &server.url, &known);
     let (unknown_status, unknown_body) = login_start(&agent, &server.url, &account());
     let (short_status, short_body) = login_start(&agent, &server.url, &[7u8; 16]);
-    assert_eq!((known_status, unknown_status, short_status), (200, 200, 200));
+    assert_eq!(
+        (known_status, unknown_status, short_status),
+        (200, 200, 200)
+    );
     assert_eq!(shape(&known_body), shape(&unknown_body));
     assert_eq!(shape(&known_body), shape(&short_body));
     assert_eq!(known_body.len(), unknown_body.len());
@@ -305,15 +390,24 @@ fn setup_secret_never_reaches_the_database_files() {
     let secret = setup.secret_bytes();
     // The seed and private key are the secret part; any 16 bytes of them found would be a leak.
     let windows: Vec<&[u8]> = secret.chunks_exact(16).collect();
-    assert!(windows.len() >= 6, "setup serialises to {} bytes", secret.len());
+    assert!(
+        windows.len() >= 6,
+        "setup serialises to {} bytes",
+        secret.len()
+    );
     let mut files = 0;
     let mut account_seen = false;
     for suffix in ["", "-wal", "-shm"] {
         let path = format!("{}{suffix}", f.db);
-        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
         files += 1;
         for window in &windows {
-            assert!(!bytes.windows(16).any(|w| w == *window), "setup bytes found in {path}");
+            assert!(
+                !bytes.windows(16).any(|w| w == *window),
+                "setup bytes found in {path}"
+            );
         }
         account_seen |= bytes.windows(32).any(|w| w == accounts[1].as_slice());
     }
@@ -330,12 +424,28 @@ fn server_refuses_an_open_setup_file_and_plain_http_off_loopback() {
     let setup = f.setup.to_str().unwrap();
     for mode in [0o640, 0o604, 0o644, 0o660] {
         std::fs::set_permissions(&f.setup, std::fs::Permissions::from_mode(mode)).unwrap();
-        let (ok, stderr) = run_vault(&["serve", "--setup", setup, "--db", &f.db, "--listen", "127.0.0.1:0"]);
+        let (ok, stderr) = run_vault(&[
+            "serve",
+            "--setup",
+            setup,
+            "--db",
+            &f.db,
+            "--listen",
+            "127.0.0.1:0",
+        ]);
         assert!(!ok);
         assert!(stderr.contains("group or others"), "{stderr}");
     }
     std::fs::set_permissions(&f.setup, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let (ok, stderr) = run_vault(&["serve", "--setup", setup, "--db", &f.db, "--listen", "0.0.0.0:0"]);
+    let (ok, stderr) = run_vault(&[
+        "serve",
+        "--setup",
+        setup,
+        "--db",
+        &f.db,
+        "--listen",
+        "0.0.0.0:0",
+    ]);
     assert!(!ok);
     assert!(stderr.contains("loopback"), "{stderr}");
     let (ok, stderr) = run_vault(&["init", "--setup", setup]);
@@ -348,7 +458,9 @@ fn sigkill_and_restart_lose_nothing() {
     let f = fixture();
     let server = Server::start(&f.setup, &f.db, &[], &[]);
     let account = account();
-    client(&server).register(&account, PASSWORD, &SECRET).unwrap();
+    client(&server)
+        .register(&account, PASSWORD, &SECRET)
+        .unwrap();
     for _ in 0..3 {
         let (status, _) = wrong_login_raw(&agent(), &server.url, &account);
         assert_eq!(status, 403);
@@ -357,8 +469,16 @@ fn sigkill_and_restart_lose_nothing() {
     let server = Server::start(&f.setup, &f.db, &[], &[]);
     let (status, body) = wrong_login_raw(&agent(), &server.url, &account);
     assert_eq!(status, 403);
-    assert_eq!(serde_json::from_str::<ErrorReply>(&body).unwrap().attempts_left, Some(6));
-    assert_eq!(*client(&server).login(&account, PASSWORD, None).unwrap(), SECRET);
+    assert_eq!(
+        serde_json::from_str::<ErrorReply>(&body)
+            .unwrap()
+            .attempts_left,
+        Some(6)
+    );
+    assert_eq!(
+        *client(&server).login(&account, PASSWORD, None).unwrap(),
+        SECRET
+    );
     server.kill();
     let server = Server::start(&f.setup, &f.db, &[], &[]);
     let status = client(&server).status(&account, PASSWORD, None).unwrap();
@@ -373,7 +493,10 @@ fn a_different_vault_is_refused_before_an_attempt_is_spent() {
     let account = account();
     vault.register(&account, PASSWORD, &SECRET).unwrap();
     let other = e2eb_vault::protocol::vault_id(&[9u8; 32]);
-    assert!(matches!(vault.login(&account, PASSWORD, Some(&other)), Err(VaultError::UnknownVault { .. })));
+    assert!(matches!(
+        vault.login(&account, PASSWORD, Some(&other)),
+        Err(VaultError::UnknownVault { .. })
+    ));
     assert_eq!(stored_attempts(&f.db, &account), Some(10));
 
     // The same database behind another setup: OPAQUE fails, the key is not released.
@@ -386,7 +509,10 @@ fn a_different_vault_is_refused_before_an_attempt_is_spent() {
         vault.login(&account, PASSWORD, Some(&f.vault_id)),
         Err(VaultError::UnknownVault { .. })
     ));
-    assert!(matches!(vault.login(&account, PASSWORD, None), Err(VaultError::WrongPassword { .. })));
+    assert!(matches!(
+        vault.login(&account, PASSWORD, None),
+        Err(VaultError::WrongPassword { .. })
+    ));
 }
 
 #[test]
@@ -395,7 +521,14 @@ fn an_unreachable_vault_is_told_apart() {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         probe.local_addr().unwrap().port()
     };
-    let vault = VaultClient::new(&format!("http://127.0.0.1:{port}"), &ClientOptions::default()).unwrap();
+    let vault = VaultClient::new(
+        &format!("http://127.0.0.1:{port}"),
+        &ClientOptions::default(),
+    )
+    .unwrap();
     assert!(matches!(vault.info(), Err(VaultError::Unreachable(_))));
-    assert!(matches!(vault.login(&account(), PASSWORD, None), Err(VaultError::Unreachable(_))));
+    assert!(matches!(
+        vault.login(&account(), PASSWORD, None),
+        Err(VaultError::Unreachable(_))
+    ));
 }

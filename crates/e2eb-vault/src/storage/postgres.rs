@@ -64,7 +64,10 @@ impl PostgresStore {
         let client = connection(url).await?;
         client.batch_execute(SCHEMA).await?;
         let transactions = tokio::sync::Mutex::new(connection(url).await?);
-        Ok(PostgresStore { client, transactions })
+        Ok(PostgresStore {
+            client,
+            transactions,
+        })
     }
 }
 
@@ -87,7 +90,12 @@ impl Store for PostgresStore {
         Ok(inserted == 1)
     }
 
-    async fn spend_attempt(&self, account: &[u8], now: i64, expires: i64) -> Result<Spend, StoreError> {
+    async fn spend_attempt(
+        &self,
+        account: &[u8],
+        now: i64,
+        expires: i64,
+    ) -> Result<Spend, StoreError> {
         let row = self
             .client
             .query_opt(
@@ -104,7 +112,9 @@ impl Store for PostgresStore {
                 attempts_left: counter(i64::from(row.try_get::<_, i32>(1)?))?,
             }),
             None => {
-                self.client.execute(ERASE_AT_ZERO, &[&account, &now]).await?;
+                self.client
+                    .execute(ERASE_AT_ZERO, &[&account, &now])
+                    .await?;
                 Ok(Spend::NoKey)
             }
         }
@@ -117,18 +127,30 @@ impl Store for PostgresStore {
         now: i64,
         expires: i64,
     ) -> Result<(), StoreError> {
-        self.client.execute("DELETE FROM vault_logins WHERE expires <= $1", &[&now]).await?;
+        self.client
+            .execute("DELETE FROM vault_logins WHERE expires <= $1", &[&now])
+            .await?;
         self.client
             .execute(
                 "INSERT INTO vault_logins (login_id, account, state, spent, expires)
                  VALUES ($1, $2, $3, $4, $5)",
-                &[&login_id, &login.account, &login.state, &login.spent, &expires],
+                &[
+                    &login_id,
+                    &login.account,
+                    &login.state,
+                    &login.spent,
+                    &expires,
+                ],
             )
             .await?;
         Ok(())
     }
 
-    async fn take_login(&self, login_id: &[u8], now: i64) -> Result<Option<PendingLogin>, StoreError> {
+    async fn take_login(
+        &self,
+        login_id: &[u8],
+        now: i64,
+    ) -> Result<Option<PendingLogin>, StoreError> {
         let row = self
             .client
             .query_opt(
@@ -141,7 +163,11 @@ impl Store for PostgresStore {
         if expires <= now {
             return Ok(None);
         }
-        Ok(Some(PendingLogin { account: row.try_get(0)?, state: row.try_get(1)?, spent: row.try_get(2)? }))
+        Ok(Some(PendingLogin {
+            account: row.try_get(0)?,
+            state: row.try_get(1)?,
+            spent: row.try_get(2)?,
+        }))
     }
 
     async fn verified(&self, account: &[u8]) -> Result<Option<Verified>, StoreError> {
@@ -192,14 +218,22 @@ impl Store for PostgresStore {
     }
 
     async fn delete(&self, account: &[u8]) -> Result<bool, StoreError> {
-        Ok(self.client.execute("DELETE FROM vault_accounts WHERE account = $1", &[&account]).await? == 1)
+        Ok(self
+            .client
+            .execute("DELETE FROM vault_accounts WHERE account = $1", &[&account])
+            .await?
+            == 1)
     }
 
     async fn attempts_left(&self, account: &[u8]) -> Result<Option<u32>, StoreError> {
         let row = self
             .client
-            .query_opt("SELECT attempts_left FROM vault_accounts WHERE account = $1", &[&account])
+            .query_opt(
+                "SELECT attempts_left FROM vault_accounts WHERE account = $1",
+                &[&account],
+            )
             .await?;
-        row.map(|row| counter(i64::from(row.try_get::<_, i32>(0)?))).transpose()
+        row.map(|row| counter(i64::from(row.try_get::<_, i32>(0)?)))
+            .transpose()
     }
 }

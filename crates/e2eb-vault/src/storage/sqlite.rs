@@ -48,7 +48,9 @@ impl SqliteStore {
         connection.pragma_update(None, "secure_delete", "ON")?;
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.execute_batch(SCHEMA)?;
-        Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)) })
+        Ok(SqliteStore {
+            connection: Arc::new(Mutex::new(connection)),
+        })
     }
 
     async fn with<T, F>(&self, job: F) -> Result<T, StoreError>
@@ -60,7 +62,9 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || {
             // A panic while holding the lock cannot leave a transaction half done (SQLite rolls
             // back an unfinished one), so a poisoned lock is still a sound connection.
-            let mut guard = connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut guard = connection
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             job(&mut guard)
         })
         .await
@@ -75,14 +79,24 @@ impl Store for SqliteStore {
             let inserted = c.execute(
                 "INSERT INTO accounts (account, record, envelope, attempts_left, max_attempts)
                  VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (account) DO NOTHING",
-                params![account.account, account.record, account.envelope, account.max_attempts],
+                params![
+                    account.account,
+                    account.record,
+                    account.envelope,
+                    account.max_attempts
+                ],
             )?;
             Ok(inserted == 1)
         })
         .await
     }
 
-    async fn spend_attempt(&self, account: &[u8], now: i64, expires: i64) -> Result<Spend, StoreError> {
+    async fn spend_attempt(
+        &self,
+        account: &[u8],
+        now: i64,
+        expires: i64,
+    ) -> Result<Spend, StoreError> {
         let account = account.to_vec();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -97,7 +111,10 @@ impl Store for SqliteStore {
                 )
                 .optional()?;
             let outcome = match spent {
-                Some((record, left)) => Spend::Spent { record, attempts_left: counter(left)? },
+                Some((record, left)) => Spend::Spent {
+                    record,
+                    attempts_left: counter(left)?,
+                },
                 None => {
                     tx.execute(ERASE_AT_ZERO, params![account, now])?;
                     Spend::NoKey
@@ -130,7 +147,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn take_login(&self, login_id: &[u8], now: i64) -> Result<Option<PendingLogin>, StoreError> {
+    async fn take_login(
+        &self,
+        login_id: &[u8],
+        now: i64,
+    ) -> Result<Option<PendingLogin>, StoreError> {
         let login_id = login_id.to_vec();
         self.with(move |c| {
             let taken = c
@@ -162,8 +183,13 @@ impl Store for SqliteStore {
                     |row| Ok((row.get::<_, Vec<u8>>(0)?, row.get::<_, i64>(1)?)),
                 )
                 .optional()?;
-            row.map(|(envelope, max)| Ok(Verified { envelope, max_attempts: counter(max)? }))
-                .transpose()
+            row.map(|(envelope, max)| {
+                Ok(Verified {
+                    envelope,
+                    max_attempts: counter(max)?,
+                })
+            })
+            .transpose()
         })
         .await
     }
@@ -193,8 +219,10 @@ impl Store for SqliteStore {
 
     async fn delete(&self, account: &[u8]) -> Result<bool, StoreError> {
         let account = account.to_vec();
-        self.with(move |c| Ok(c.execute("DELETE FROM accounts WHERE account = ?1", params![account])? == 1))
-            .await
+        self.with(move |c| {
+            Ok(c.execute("DELETE FROM accounts WHERE account = ?1", params![account])? == 1)
+        })
+        .await
     }
 
     async fn attempts_left(&self, account: &[u8]) -> Result<Option<u32>, StoreError> {

@@ -91,16 +91,24 @@ pub fn run_vault(args: &[&str]) -> (bool, String) {
         .stderr(Stdio::piped())
         .output()
         .unwrap();
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 pub fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build()
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .build()
 }
 
 /// POSTs raw bytes; returns the status and the body.
 pub fn post_raw(agent: &ureq::Agent, url: &str, body: &[u8]) -> (u16, String) {
-    let outcome = agent.post(url).set("content-type", "application/json").send_bytes(body);
+    let outcome = agent
+        .post(url)
+        .set("content-type", "application/json")
+        .send_bytes(body);
     let response = match outcome {
         Ok(response) => response,
         Err(ureq::Error::Status(_, response)) => response,
@@ -108,7 +116,11 @@ pub fn post_raw(agent: &ureq::Agent, url: &str, body: &[u8]) -> (u16, String) {
     };
     let status = response.status();
     let mut body = String::new();
-    response.into_reader().take(1 << 20).read_to_string(&mut body).unwrap();
+    response
+        .into_reader()
+        .take(1 << 20)
+        .read_to_string(&mut body)
+        .unwrap();
     (status, body)
 }
 
@@ -140,12 +152,20 @@ pub fn wrong_login_raw(agent: &ureq::Agent, base: &str, account: &[u8]) -> (u16,
     let (status, body) = login_start(agent, base, account);
     assert_eq!(status, 200, "login start: {body}");
     let reply: LoginStartReply = serde_json::from_str(&body).unwrap();
-    post_raw(agent, &format!("{base}/v1/login/finish"), &failing_finish_body(&reply.login_id))
+    post_raw(
+        agent,
+        &format!("{base}/v1/login/finish"),
+        &failing_finish_body(&reply.login_id),
+    )
 }
 
 /// Runs a future on a fresh runtime (for reading storage from a synchronous test).
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(future)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
 }
 
 /// The counter of `account` as the store has it.
@@ -180,16 +200,24 @@ impl Postgres {
     pub fn start(test: &str) -> Option<Postgres> {
         let Some(bin) = postgres_bin() else {
             if std::env::var("E2EB_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
-                panic!("{test}: PostgreSQL binaries not found under /usr/lib/postgresql and E2EB_REQUIRE_POSTGRES=1");
+                panic!(
+                    "{test}: PostgreSQL binaries not found under /usr/lib/postgresql and E2EB_REQUIRE_POSTGRES=1"
+                );
             }
-            eprintln!("{test}: SKIPPED: PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)");
+            eprintln!(
+                "{test}: SKIPPED: PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)"
+            );
             return None;
         };
         let dir = tempfile::tempdir().unwrap();
         // PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres` user.
         let as_postgres_user = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
         if as_postgres_user {
-            let status = Command::new("chown").args(["-R", "postgres:"]).arg(dir.path()).status().unwrap();
+            let status = Command::new("chown")
+                .args(["-R", "postgres:"])
+                .arg(dir.path())
+                .status()
+                .unwrap();
             assert!(status.success());
         }
         let port = {
@@ -204,17 +232,45 @@ impl Postgres {
         };
         let data = cluster.dir.path().join("data");
         let data = data.to_str().unwrap();
-        cluster.pg(&["initdb", "-D", data, "-A", "trust", "-U", "vault", "--no-sync"]);
-        let options = format!("-h 127.0.0.1 -p {port} -k {} -c fsync=on", cluster.dir.path().display());
+        cluster.pg(&[
+            "initdb",
+            "-D",
+            data,
+            "-A",
+            "trust",
+            "-U",
+            "vault",
+            "--no-sync",
+        ]);
+        let options = format!(
+            "-h 127.0.0.1 -p {port} -k {} -c fsync=on",
+            cluster.dir.path().display()
+        );
         let log = cluster.dir.path().join("log");
-        cluster.pg(&["pg_ctl", "-D", data, "-o", &options, "-l", log.to_str().unwrap(), "-w", "-t", "60", "start"]);
+        cluster.pg(&[
+            "pg_ctl",
+            "-D",
+            data,
+            "-o",
+            &options,
+            "-l",
+            log.to_str().unwrap(),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]);
         Some(cluster)
     }
 
     fn pg(&self, args: &[&str]) {
         let program = self.bin.join(args[0]);
         let output = if self.as_postgres_user {
-            Command::new("runuser").args(["-u", "postgres", "--"]).arg(&program).args(&args[1..]).output()
+            Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .arg(&program)
+                .args(&args[1..])
+                .output()
         } else {
             Command::new(&program).args(&args[1..]).output()
         }
@@ -240,6 +296,10 @@ impl Drop for Postgres {
         } else {
             Command::new(program)
         };
-        let _ = command.arg("-D").arg(data).args(["-m", "immediate", "-w", "stop"]).output();
+        let _ = command
+            .arg("-D")
+            .arg(data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
     }
 }
