@@ -286,6 +286,78 @@ mod tests {
     }
 
     #[test]
+    fn the_ksf_is_argon2id_with_the_stated_parameters() {
+        use opaque_ke::ksf::Ksf;
+        let input = GenericArray::<u8, opaque_ke::generic_array::typenum::U64>::from([3u8; 64]);
+        let output = VaultKsf.hash(input).unwrap();
+        let params = argon2::Params::new(65536, 3, 4, Some(64)).unwrap();
+        let mut expected = [0u8; 64];
+        argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+            .hash_password_into(&[3u8; 64], &[0u8; 16], &mut expected)
+            .unwrap();
+        assert_eq!(output.as_slice(), expected.as_slice());
+        assert_ne!(output.as_slice(), &[3u8; 64][..]);
+    }
+
+    #[test]
+    fn messages_have_the_stated_sizes() {
+        use opaque_ke::{
+            ClientLogin, ClientLoginFinishParameters, ClientRegistration,
+            ClientRegistrationFinishParameters, ServerLogin, ServerLoginParameters,
+            ServerRegistration, ServerSetup,
+        };
+        use rand_core::OsRng;
+        let setup = ServerSetup::<Suite>::new(&mut OsRng);
+        let account = [1u8; 32];
+        let started = ClientRegistration::<Suite>::start(&mut OsRng, b"pin").unwrap();
+        assert_eq!(started.message.serialize().len(), REGISTRATION_REQUEST_LEN);
+        let response = ServerRegistration::start(&setup, started.message, &account)
+            .unwrap()
+            .message;
+        assert_eq!(response.serialize().len(), REGISTRATION_RESPONSE_LEN);
+        let finished = started
+            .state
+            .finish(
+                &mut OsRng,
+                b"pin",
+                response,
+                ClientRegistrationFinishParameters::default(),
+            )
+            .unwrap();
+        assert_eq!(finished.message.serialize().len(), REGISTRATION_UPLOAD_LEN);
+        let record = ServerRegistration::finish(finished.message);
+        let login = ClientLogin::<Suite>::start(&mut OsRng, b"pin").unwrap();
+        assert_eq!(login.message.serialize().len(), CREDENTIAL_REQUEST_LEN);
+        let server = ServerLogin::start(
+            &mut OsRng,
+            &setup,
+            Some(record),
+            login.message,
+            &account,
+            ServerLoginParameters::default(),
+        )
+        .unwrap();
+        assert_eq!(server.message.serialize().len(), CREDENTIAL_RESPONSE_LEN);
+        let done = login
+            .state
+            .finish(
+                &mut OsRng,
+                b"pin",
+                server.message,
+                ClientLoginFinishParameters::default(),
+            )
+            .unwrap();
+        assert_eq!(done.message.serialize().len(), CREDENTIAL_FINALIZATION_LEN);
+        assert_eq!(done.export_key, finished.export_key);
+        assert!(
+            server
+                .state
+                .finish(done.message, ServerLoginParameters::default())
+                .is_ok()
+        );
+    }
+
+    #[test]
     fn hex_fields_are_checked_for_form_and_length() {
         assert_eq!(decode_hex("a", "zz", 0, 4), Err(FieldError::NotHex("a")));
         assert_eq!(
