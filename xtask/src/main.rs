@@ -23,13 +23,13 @@
 // Shared modules: what several tasks need, or what a task's job is made of.
 mod argon2_reference;
 mod charts;
-mod manifest;
-mod recommend;
 mod report;
-mod schema;
-mod stats;
 mod units;
 mod workspace;
+// The run file, its host record, figure summaries and the models of a KDF grid, shared with
+// `e2eb bench`, which writes the same files on a device.
+use e2eb_measure::grid as recommend;
+use e2eb_measure::{manifest, schema, stats};
 
 mod tasks;
 
@@ -70,7 +70,7 @@ enum Task {
     /// Runs one KDF setting in this process and prints its timings and peak memory (started by
     /// `bench`, one process per setting).
     #[command(hide = true)]
-    KdfProbe(tasks::bench::kdf::ProbeOptions),
+    KdfProbe(tasks::bench::ProbeOptions),
 }
 
 fn main() -> ExitCode {
@@ -81,7 +81,7 @@ fn main() -> ExitCode {
         Task::Memory(options) => tasks::memory::run(options),
         Task::Tune(options) => tasks::tune::run(options),
         Task::FuzzCorpus => tasks::fuzz_corpus::run(),
-        Task::KdfProbe(options) => tasks::bench::kdf::probe(options),
+        Task::KdfProbe(options) => tasks::bench::kdf_probe(options),
         Task::Argon2Reference(options) => tasks::argon2_reference::run(options),
         Task::VersusAge(options) => tasks::versus_age::run(options),
         Task::KillCampaign(options) => tasks::kill_campaign::run(options),

@@ -1,5 +1,6 @@
 //! `e2eb`: make, open and inspect end-to-end encrypted backups from the command line.
 
+mod bench;
 mod cli;
 mod completions;
 mod decrypt;
@@ -35,6 +36,8 @@ fn main() -> ExitCode {
         Command::Decrypt(args) => decrypt::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Tune(args) => tune::run(args),
+        Command::Bench(args) => bench::run(args),
+        Command::BenchKdfProbe(args) => bench::kdf_probe(args),
         Command::Whatsapp(args) => whatsapp::run(args),
         Command::Completions(args) => completions::print_completions(args),
     })

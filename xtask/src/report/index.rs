@@ -35,7 +35,7 @@ pub fn page(hosts: &[(String, Vec<Run>)]) -> String {
         out.push_str("No results yet.\n");
         return out;
     }
-    out.push_str("## Hosts\n\n| host | CPU | CPUs | memory | virtual machine | AES / CLMUL | latest run | profile | runs |\n|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("## Hosts\n\n| host | CPU | CPUs | memory | virtual machine | AES / CLMUL | latest run | profile | measured by | runs |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for (host, runs) in hosts {
         let run = runs.last().expect("hosts have runs");
         let features = &run.host.cpu_features;
@@ -48,7 +48,7 @@ pub fn page(hosts: &[(String, Vec<Run>)]) -> String {
         };
         let _ = writeln!(
             out,
-            "| [{host}]({host}/README.md) | {} | {} | {} | {} | {} / {} | {} | `{}` | {} |",
+            "| [{host}]({host}/README.md) | {} | {} | {} | {} | {} / {} | {} | `{}` | {} | {} |",
             run.host.cpu_model,
             run.host.logical_cpus,
             run.host.memory_bytes.map_or_else(
@@ -60,6 +60,7 @@ pub fn page(hosts: &[(String, Vec<Run>)]) -> String {
             yes_no(has(multiply)),
             run.host.timestamp,
             run.profile,
+            measured_by(&run.host),
             runs.len(),
         );
     }
@@ -274,6 +275,19 @@ fn settings_on_every_host(hosts: &[(String, Vec<Run>)]) -> String {
         );
     }
     out
+}
+
+/// Which program measured a host, and under what control-group limits, for the hosts table.
+fn measured_by(host: &crate::manifest::Manifest) -> String {
+    let program = if host.probe.is_some() {
+        "`e2eb bench` (lone binary)"
+    } else {
+        "`cargo xtask bench`"
+    };
+    match &host.limits {
+        Some(limits) => format!("{program}, limited to {}", super::host::limits_text(limits)),
+        None => program.to_owned(),
+    }
 }
 
 #[cfg(test)]

@@ -26,12 +26,20 @@ const SUITES: [&str; 2] = ["aes-256-gcm", "chacha20-poly1305"];
 
 /// Renders every host's report from its latest run, and the index. Returns the files written.
 pub fn render_all(reports: &Path) -> Result<Vec<String>, String> {
+    render_hosts(reports, None)
+}
+
+/// Renders the page and charts of host `only` (every host when `None`), then the index of all.
+pub fn render_hosts(reports: &Path, only: Option<&str>) -> Result<Vec<String>, String> {
     let (hosts, errors) = schema::load_all(reports);
     for error in &errors {
         eprintln!("skipped {error}");
     }
     let mut written = Vec::new();
     for (host, runs) in &hosts {
+        if only.is_some_and(|only| only != host) {
+            continue;
+        }
         let folder = reports.join(host);
         let latest = runs.last().expect("hosts have at least one run");
         let charts = render_charts(runs, &folder.join("charts"))?;
