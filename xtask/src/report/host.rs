@@ -59,6 +59,16 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
              under them, not the machine's; the CPU model above is the machine's.\n",
             limits_text(limits)
         );
+        if limits.cpu_share.is_some_and(|share| share < 1.0) {
+            out.push_str(
+                "A CPU quota is enforced per period (100 ms unless set otherwise): work shorter \
+                 than the quota's slice of a period runs at the CPU's full speed, longer work at \
+                 the quota's share on average. The AEAD figures (samples of milliseconds) \
+                 therefore overstate what the limited device sustains; the backup stream (passes \
+                 of tens of MiB) and KDF figures (derivations of tenths of a second and more) \
+                 show the quota, with a spread from where the throttling fell.\n\n",
+            );
+        }
     }
     out.push_str(
         &"Figures are medians over repeated samples after a warm-up, with the interquartile \
