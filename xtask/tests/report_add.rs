@@ -53,12 +53,19 @@ fn a_tiny_probe_run_is_added_and_rendered_beside_the_index() {
     let output = xtask_report(&["--add", file.to_str().unwrap()], &reports);
     assert!(output.status.success(), "{output:?}");
     let host = reports.join("tiny-probe");
-    assert_eq!(std::fs::read_dir(&host).unwrap().count(), 3, "run, page, charts");
+    assert_eq!(
+        std::fs::read_dir(&host).unwrap().count(),
+        3,
+        "run, page, charts"
+    );
     let page = std::fs::read_to_string(host.join("README.md")).unwrap();
     assert!(page.contains("Measured on the device by the lone binary, `e2eb test`"));
     assert!(page.contains("OpenSSL reference"));
     let index = std::fs::read_to_string(reports.join("README.md")).unwrap();
-    assert!(index.contains("| [tiny-probe](tiny-probe/README.md) |"), "{index}");
+    assert!(
+        index.contains("| [tiny-probe](tiny-probe/README.md) |"),
+        "{index}"
+    );
     assert!(index.contains("`e2eb bench` (lone binary)"), "{index}");
     assert!(std::fs::read_dir(host.join("charts")).unwrap().count() > 0);
 
@@ -74,8 +81,14 @@ fn a_file_that_is_not_a_run_is_refused_with_what_is_wrong() {
     let dir = TempDir::new().unwrap();
     let reports = dir.path().join("reports");
     for (text, expected) in [
-        ("{\"schema_version\": 1, \"profile\": \"tiny\"}", "not a run file: missing field"),
-        ("PNG garbage", "not a run file: expected value at line 1 column 1"),
+        (
+            "{\"schema_version\": 1, \"profile\": \"tiny\"}",
+            "not a run file: missing field",
+        ),
+        (
+            "PNG garbage",
+            "not a run file: expected value at line 1 column 1",
+        ),
     ] {
         let file = dir.path().join("garbage.json");
         std::fs::write(&file, text).unwrap();

@@ -21,7 +21,15 @@ fn the_tiny_profile_writes_a_run_file_of_the_bench_schema() {
     let dir = TempDir::new().unwrap();
     let path = dir.path().join("run.json");
     e2eb()
-        .args(["bench", "--profile", "tiny", "--host", "probe-test", "--note", "a test"])
+        .args([
+            "bench",
+            "--profile",
+            "tiny",
+            "--host",
+            "probe-test",
+            "--note",
+            "a test",
+        ])
         .arg("-o")
         .arg(&path)
         .assert()
@@ -40,12 +48,19 @@ fn the_tiny_profile_writes_a_run_file_of_the_bench_schema() {
     // Every compiled-in backend has AEAD figures; the KDF grid came from probe children, which
     // recorded their peak memory.
     for backend in &run.method.backends {
-        assert!(run.aead.iter().any(|f| f.backend.as_ref() == Some(backend)), "{backend}");
+        assert!(
+            run.aead.iter().any(|f| f.backend.as_ref() == Some(backend)),
+            "{backend}"
+        );
     }
     assert!(run.stream.iter().any(|f| f.threads == 1));
     assert!(run.kdf.iter().any(|f| f.setting.kdf_name() == "argon2id"));
     assert!(run.kdf.iter().any(|f| f.setting.kdf_name() == "scrypt"));
-    assert!(run.kdf.iter().all(|f| f.peak_rss_bytes.is_some()), "{:?}", run.kdf);
+    assert!(
+        run.kdf.iter().all(|f| f.peak_rss_bytes.is_some()),
+        "{:?}",
+        run.kdf
+    );
     assert_eq!(run.notes, ["a test"]);
 }
 

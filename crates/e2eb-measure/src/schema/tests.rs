@@ -345,7 +345,7 @@ fn newer_schemas_are_refused() {
 /// Every key a run writes is documented in reports/SCHEMA.md.
 #[test]
 fn schema_document_names_every_field() {
-    let schema = include_str!("../../../reports/SCHEMA.md");
+    let schema = include_str!("../../../../reports/SCHEMA.md");
     let value = serde_json::to_value(sample_run()).unwrap();
     let mut keys = std::collections::BTreeSet::new();
     collect_keys(&value, &mut keys, false);
