@@ -31,7 +31,6 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a backup''s header and sizes; needs no secret')
             [CompletionResult]::new('tune', 'tune', [CompletionResultType]::ParameterValue, 'Find the password KDF setting that takes a target time on this machine')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file')
-            [CompletionResult]::new('bench-kdf-probe', 'bench-kdf-probe', [CompletionResultType]::ParameterValue, 'One KDF setting, timed for `bench` in a process of its own')
             [CompletionResult]::new('whatsapp', 'whatsapp', [CompletionResultType]::ParameterValue, 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -121,13 +120,6 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
-        'e2eb;bench-kdf-probe' {
-            [CompletionResult]::new('--setting', '--setting', [CompletionResultType]::ParameterName, 'The setting, as JSON')
-            [CompletionResult]::new('--serve', '--serve', [CompletionResultType]::ParameterName, 'Serve samples on stdin and stdout, as `bench` asks them')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            break
-        }
         'e2eb;whatsapp' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -207,7 +199,6 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a backup''s header and sizes; needs no secret')
             [CompletionResult]::new('tune', 'tune', [CompletionResultType]::ParameterValue, 'Find the password KDF setting that takes a target time on this machine')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file')
-            [CompletionResult]::new('bench-kdf-probe', 'bench-kdf-probe', [CompletionResultType]::ParameterValue, 'One KDF setting, timed for `bench` in a process of its own')
             [CompletionResult]::new('whatsapp', 'whatsapp', [CompletionResultType]::ParameterValue, 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -229,9 +220,6 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             break
         }
         'e2eb;help;bench' {
-            break
-        }
-        'e2eb;help;bench-kdf-probe' {
             break
         }
         'e2eb;help;whatsapp' {

@@ -19,9 +19,6 @@ _e2eb() {
             e2eb,bench)
                 cmd="e2eb__subcmd__bench"
                 ;;
-            e2eb,bench-kdf-probe)
-                cmd="e2eb__subcmd__bench__subcmd__kdf__subcmd__probe"
-                ;;
             e2eb,completions)
                 cmd="e2eb__subcmd__completions"
                 ;;
@@ -48,9 +45,6 @@ _e2eb() {
                 ;;
             e2eb__subcmd__help,bench)
                 cmd="e2eb__subcmd__help__subcmd__bench"
-                ;;
-            e2eb__subcmd__help,bench-kdf-probe)
-                cmd="e2eb__subcmd__help__subcmd__bench__subcmd__kdf__subcmd__probe"
                 ;;
             e2eb__subcmd__help,completions)
                 cmd="e2eb__subcmd__help__subcmd__completions"
@@ -116,7 +110,7 @@ _e2eb() {
 
     case "${cmd}" in
         e2eb)
-            opts="-h -V --help --version keygen encrypt decrypt inspect tune bench bench-kdf-probe whatsapp completions help"
+            opts="-h -V --help --version keygen encrypt decrypt inspect tune bench whatsapp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -153,24 +147,6 @@ _e2eb() {
                     return 0
                     ;;
                 --note)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        e2eb__subcmd__bench__subcmd__kdf__subcmd__probe)
-            opts="-h --setting --serve --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                --setting)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -320,7 +296,7 @@ _e2eb() {
             return 0
             ;;
         e2eb__subcmd__help)
-            opts="keygen encrypt decrypt inspect tune bench bench-kdf-probe whatsapp completions help"
+            opts="keygen encrypt decrypt inspect tune bench whatsapp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -334,20 +310,6 @@ _e2eb() {
             return 0
             ;;
         e2eb__subcmd__help__subcmd__bench)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        e2eb__subcmd__help__subcmd__bench__subcmd__kdf__subcmd__probe)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -28,7 +28,6 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand inspect 'Show a backup''s header and sizes; needs no secret'
             cand tune 'Find the password KDF setting that takes a target time on this machine'
             cand bench 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file'
-            cand bench-kdf-probe 'One KDF setting, timed for `bench` in a process of its own'
             cand whatsapp 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect'
             cand completions 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -111,12 +110,6 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
-        &'e2eb;bench-kdf-probe'= {
-            cand --setting 'The setting, as JSON'
-            cand --serve 'Serve samples on stdin and stdout, as `bench` asks them'
-            cand -h 'Print help'
-            cand --help 'Print help'
-        }
         &'e2eb;whatsapp'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -186,7 +179,6 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand inspect 'Show a backup''s header and sizes; needs no secret'
             cand tune 'Find the password KDF setting that takes a target time on this machine'
             cand bench 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file'
-            cand bench-kdf-probe 'One KDF setting, timed for `bench` in a process of its own'
             cand whatsapp 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect'
             cand completions 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -202,8 +194,6 @@ set edit:completion:arg-completer[e2eb] = {|@words|
         &'e2eb;help;tune'= {
         }
         &'e2eb;help;bench'= {
-        }
-        &'e2eb;help;bench-kdf-probe'= {
         }
         &'e2eb;help;whatsapp'= {
             cand decrypt 'Decrypt a crypt15 backup (e.g. msgstore.db.crypt15) into the database it holds'

@@ -53,20 +53,28 @@ pub struct BenchArgs {
     pub quiet: bool,
 }
 
-/// The hidden child `e2eb bench` starts once per KDF setting, so that its peak memory belongs
-/// to that setting alone.
-#[derive(Debug, Args)]
-pub struct KdfProbeArgs {
-    /// The setting, as JSON
-    #[arg(long)]
-    setting: String,
-    /// Serve samples on stdin and stdout, as `bench` asks them
-    #[arg(long, required = true)]
-    serve: bool,
-}
+/// The flag that makes this program the child `e2eb bench` starts once per KDF setting (so
+/// that its peak memory belongs to that setting alone), alone after the program's name:
+/// `e2eb --bench-kdf-probe --setting JSON --serve`. Not a subcommand, which the completions
+/// would offer to everyone.
+const KDF_PROBE_FLAG: &str = "--bench-kdf-probe";
 
 /// The arguments that make this program a KDF probe child.
-const KDF_PROBE_ARGS: [&str; 1] = ["bench-kdf-probe"];
+const KDF_PROBE_ARGS: [&str; 1] = [KDF_PROBE_FLAG];
+
+/// The setting's JSON, where the command line is `e2eb --bench-kdf-probe --setting JSON
+/// --serve`.
+pub fn kdf_probe_requested() -> Option<String> {
+    let arguments: Vec<String> = std::env::args().skip(1).collect();
+    match arguments.as_slice() {
+        [flag, setting_flag, setting, serve]
+            if flag == KDF_PROBE_FLAG && setting_flag == "--setting" && serve == "--serve" =>
+        {
+            Some(setting.clone())
+        }
+        _ => None,
+    }
+}
 
 fn parse_host_name(name: &str) -> Result<String, String> {
     if !name.is_empty() && slugify(name) == name {
@@ -121,8 +129,8 @@ pub fn run(args: BenchArgs) -> Result<(), Failure> {
 }
 
 /// The child's side of one KDF setting.
-pub fn kdf_probe(args: KdfProbeArgs) -> Result<(), Failure> {
-    kdf::serve(&args.setting).map_err(Failure::new)
+pub fn kdf_probe(setting: &str) -> Result<(), Failure> {
+    kdf::serve(setting).map_err(Failure::new)
 }
 
 /// Progress on stderr: a bar on a terminal, one line per step elsewhere (a log, a serial

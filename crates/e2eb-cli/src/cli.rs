@@ -41,9 +41,6 @@ pub enum Command {
     Tune(crate::tune::TuneArgs),
     /// Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file
     Bench(crate::bench::BenchArgs),
-    /// One KDF setting, timed for `bench` in a process of its own
-    #[command(hide = true)]
-    BenchKdfProbe(crate::bench::KdfProbeArgs),
     /// WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect
     Whatsapp(crate::whatsapp::WhatsappArgs),
     /// Print a shell's completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`

@@ -30,6 +30,9 @@ fn main() -> ExitCode {
     if let Some(dir) = completions::manpages_requested() {
         return report(completions::write_manpages(&dir));
     }
+    if let Some(setting) = bench::kdf_probe_requested() {
+        return report(bench::kdf_probe(&setting));
+    }
     report(match cli::parse().command {
         Command::Keygen(args) => keygen::run(args),
         Command::Encrypt(args) => encrypt::run(args),
@@ -37,7 +40,6 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Tune(args) => tune::run(args),
         Command::Bench(args) => bench::run(args),
-        Command::BenchKdfProbe(args) => bench::kdf_probe(args),
         Command::Whatsapp(args) => whatsapp::run(args),
         Command::Completions(args) => completions::print_completions(args),
     })
