@@ -62,7 +62,7 @@ pub fn bytes_per_second(
     plan: &Plan,
 ) -> Vec<f64> {
     let cipher = backend.cipher(suite, &KEY);
-    let mut buffer = super::pattern(size);
+    let mut buffer = crate::bench::pattern(size);
     match direction {
         Direction::Seal => measure::bytes_per_second(plan, size as u64, || {
             std::hint::black_box(cipher.seal_in_place(&NONCE, &mut buffer));
@@ -173,13 +173,13 @@ mod tests {
         for &backend in Backend::compiled() {
             for suite in Suite::ALL {
                 let cipher = backend.cipher(suite, &KEY);
-                let mut buffer = super::pattern(4096);
+                let mut buffer = crate::bench::pattern(4096);
                 let tag = cipher.seal_in_place(&NONCE, &mut buffer);
                 let ciphertext = buffer.clone();
                 let mut plaintext = vec![0u8; 4096];
                 for _ in 0..3 {
                     open(cipher.as_ref(), &ciphertext, &tag, &mut plaintext);
-                    assert_eq!(plaintext, super::pattern(4096));
+                    assert_eq!(plaintext, crate::bench::pattern(4096));
                 }
                 assert_eq!(ciphertext, buffer);
             }
