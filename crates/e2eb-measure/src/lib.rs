@@ -4,7 +4,7 @@
 //! Shared by `e2eb bench` and `e2eb tune` (on the device itself) and `cargo xtask bench`,
 //! `report` and `tune` (in the repository, or from a benchmark run recorded on the device):
 //!
-//! - [`bench`]: the measurements of a benchmark run (ciphers, stream, KDF grid);
+//! - [`bench`](mod@bench): the measurements of a benchmark run (ciphers, stream, KDF grid);
 //! - [`schema`]: the run file they make, and [`manifest`], its record of the host;
 //! - [`stats`]: the summary of a figure's samples;
 //! - [`grid`]: cost models of a run's KDF grid and the settings they pick for target times;
