@@ -2,7 +2,10 @@
 //!
 //! - `cargo xtask bench [--profile tiny|quick|full] [--only aead,stream,kdf]`: measure this host
 //!   and write `reports/<host-id>/<timestamp>.json`, its charts and report.
-//! - `cargo xtask report`: re-render every host's report and `reports/README.md` from the JSON.
+//! - `cargo xtask report [--add run.json]`: re-render every host's report and `reports/README.md`
+//!   from the JSON, first adding a run made elsewhere (`e2eb bench` on a device).
+//! - `cargo xtask simulate-device [--cpu-share 0.5 --cpus 1 --memory 2GiB]`: `e2eb bench` under
+//!   cgroup limits, added to the reports as a stand-in for a smaller device.
 //! - `cargo xtask vectors generate|verify|check`: the published test vectors.
 //! - `cargo xtask memory [--size 4GiB]`: peak memory of the CLI on a large input.
 //! - `cargo xtask tune --from reports/<host>/<run>.json [--target-ms 1000]`: the KDF setting
@@ -45,6 +48,9 @@ enum Task {
     Bench(tasks::bench::Options),
     /// Re-render every host's report and the cross-host reports/README.md from the JSON files.
     Report(tasks::report::Options),
+    /// Run `e2eb bench` confined by cgroup v1 limits (a CPU quota, a cpuset, a memory limit) as
+    /// a stand-in for a smaller device, then add the run to the reports.
+    SimulateDevice(tasks::simulate_device::Options),
     /// Generate, verify, or run another implementation over the published test vectors.
     #[command(subcommand)]
     Vectors(tasks::vectors::Options),
@@ -77,6 +83,7 @@ fn main() -> ExitCode {
     let outcome = match Task::parse() {
         Task::Bench(options) => tasks::bench::run(options),
         Task::Report(options) => tasks::report::run(options),
+        Task::SimulateDevice(options) => tasks::simulate_device::run(options),
         Task::Vectors(options) => tasks::vectors::run(options),
         Task::Memory(options) => tasks::memory::run(options),
         Task::Tune(options) => tasks::tune::run(options),

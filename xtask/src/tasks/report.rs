@@ -3,10 +3,9 @@
 //! in a run file made elsewhere (`e2eb bench` on a device) and re-renders that host and the
 //! index.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use crate::report::{render_all, render_hosts};
-use crate::schema::Run;
+use crate::report::{add_run, render_all, render_hosts};
 use crate::workspace::workspace_root;
 
 /// Options of `cargo xtask report`.
@@ -28,7 +27,7 @@ pub fn run(options: Options) -> Result<(), String> {
         .unwrap_or_else(|| workspace_root().join("reports"));
     let written = match options.add {
         Some(file) => {
-            let (host, path) = add(&file, &reports)?;
+            let (host, path) = add_run(&file, &reports)?;
             println!("added {}", path.display());
             render_hosts(&reports, Some(&host))?
         }
@@ -36,24 +35,4 @@ pub fn run(options: Options) -> Result<(), String> {
     };
     println!("wrote {}", written.join(", "));
     Ok(())
-}
-
-/// Checks the run in `file` and stores it under `reports`, refusing to replace a run already
-/// there; returns its host id and where it went.
-pub fn add(file: &Path, reports: &Path) -> Result<(String, PathBuf), String> {
-    let text =
-        std::fs::read_to_string(file).map_err(|error| format!("{}: {error}", file.display()))?;
-    let run = Run::parse(&text).map_err(|error| format!("{}: {error}", file.display()))?;
-    let path = run.path(reports);
-    if path.exists() {
-        return Err(format!(
-            "{}: a run of host {} at {} is already there ({}); nothing was added",
-            file.display(),
-            run.host.host_id,
-            run.host.timestamp,
-            path.display()
-        ));
-    }
-    let saved = run.save(reports)?;
-    Ok((run.host.host_id, saved))
 }
