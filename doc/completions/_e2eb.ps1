@@ -30,6 +30,7 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a backup with a recovery key or a password')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a backup''s header and sizes; needs no secret')
             [CompletionResult]::new('tune', 'tune', [CompletionResultType]::ParameterValue, 'Find the password KDF setting that takes a target time on this machine')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file')
             [CompletionResult]::new('whatsapp', 'whatsapp', [CompletionResultType]::ParameterValue, 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -100,6 +101,19 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('--lanes', '--lanes', [CompletionResultType]::ParameterName, 'Argon2id lanes (p), the threads one derivation runs on, written into the backup''s key slot [default: the CPUs, at most 4]')
             [CompletionResult]::new('--usd-per-gpu-hour', '--usd-per-gpu-hour', [CompletionResultType]::ParameterName, 'Rental price of the attacker''s GPU in US dollars per hour')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object instead of text (fields: see --help)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show no progress on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'e2eb;bench' {
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'How much to measure: tiny takes seconds (a smoke test), quick a few minutes on two cores, full longer')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the run file to FILE')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the run file to FILE')
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The host''s name in reports/ (lower-case letters, digits and dashes) [default: derived from the CPU model, threads and memory]')
+            [CompletionResult]::new('--note', '--note', [CompletionResultType]::ParameterName, 'A note to record with the run, e.g. how a device was simulated (repeatable)')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace FILE if it exists (it is replaced only once the new one is complete)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Show no progress on stderr')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Show no progress on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -184,6 +198,7 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('decrypt', 'decrypt', [CompletionResultType]::ParameterValue, 'Decrypt a backup with a recovery key or a password')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show a backup''s header and sizes; needs no secret')
             [CompletionResult]::new('tune', 'tune', [CompletionResultType]::ParameterValue, 'Find the password KDF setting that takes a target time on this machine')
+            [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file')
             [CompletionResult]::new('whatsapp', 'whatsapp', [CompletionResultType]::ParameterValue, 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -202,6 +217,9 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             break
         }
         'e2eb;help;tune' {
+            break
+        }
+        'e2eb;help;bench' {
             break
         }
         'e2eb;help;whatsapp' {

@@ -16,6 +16,9 @@ _e2eb() {
             ",$1")
                 cmd="e2eb"
                 ;;
+            e2eb,bench)
+                cmd="e2eb__subcmd__bench"
+                ;;
             e2eb,completions)
                 cmd="e2eb__subcmd__completions"
                 ;;
@@ -39,6 +42,9 @@ _e2eb() {
                 ;;
             e2eb,whatsapp)
                 cmd="e2eb__subcmd__whatsapp"
+                ;;
+            e2eb__subcmd__help,bench)
+                cmd="e2eb__subcmd__help__subcmd__bench"
                 ;;
             e2eb__subcmd__help,completions)
                 cmd="e2eb__subcmd__help__subcmd__completions"
@@ -104,12 +110,46 @@ _e2eb() {
 
     case "${cmd}" in
         e2eb)
-            opts="-h -V --help --version keygen encrypt decrypt inspect tune whatsapp completions help"
+            opts="-h -V --help --version keygen encrypt decrypt inspect tune bench whatsapp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__bench)
+            opts="-o -q -h --profile --output --force --host --note --quiet --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --profile)
+                    COMPREPLY=($(compgen -W "tiny quick full" -- "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --note)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -256,8 +296,22 @@ _e2eb() {
             return 0
             ;;
         e2eb__subcmd__help)
-            opts="keygen encrypt decrypt inspect tune whatsapp completions help"
+            opts="keygen encrypt decrypt inspect tune bench whatsapp completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__help__subcmd__bench)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

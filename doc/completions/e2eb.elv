@@ -27,6 +27,7 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand decrypt 'Decrypt a backup with a recovery key or a password'
             cand inspect 'Show a backup''s header and sizes; needs no secret'
             cand tune 'Find the password KDF setting that takes a target time on this machine'
+            cand bench 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file'
             cand whatsapp 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect'
             cand completions 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -92,6 +93,18 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand --lanes 'Argon2id lanes (p), the threads one derivation runs on, written into the backup''s key slot [default: the CPUs, at most 4]'
             cand --usd-per-gpu-hour 'Rental price of the attacker''s GPU in US dollars per hour'
             cand --json 'Print one JSON object instead of text (fields: see --help)'
+            cand -q 'Show no progress on stderr'
+            cand --quiet 'Show no progress on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'e2eb;bench'= {
+            cand --profile 'How much to measure: tiny takes seconds (a smoke test), quick a few minutes on two cores, full longer'
+            cand -o 'Write the run file to FILE'
+            cand --output 'Write the run file to FILE'
+            cand --host 'The host''s name in reports/ (lower-case letters, digits and dashes) [default: derived from the CPU model, threads and memory]'
+            cand --note 'A note to record with the run, e.g. how a device was simulated (repeatable)'
+            cand --force 'Replace FILE if it exists (it is replaced only once the new one is complete)'
             cand -q 'Show no progress on stderr'
             cand --quiet 'Show no progress on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -165,6 +178,7 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand decrypt 'Decrypt a backup with a recovery key or a password'
             cand inspect 'Show a backup''s header and sizes; needs no secret'
             cand tune 'Find the password KDF setting that takes a target time on this machine'
+            cand bench 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file'
             cand whatsapp 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect'
             cand completions 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -178,6 +192,8 @@ set edit:completion:arg-completer[e2eb] = {|@words|
         &'e2eb;help;inspect'= {
         }
         &'e2eb;help;tune'= {
+        }
+        &'e2eb;help;bench'= {
         }
         &'e2eb;help;whatsapp'= {
             cand decrypt 'Decrypt a crypt15 backup (e.g. msgstore.db.crypt15) into the database it holds'

@@ -2,7 +2,10 @@
 //!
 //! - `cargo xtask bench [--profile tiny|quick|full] [--only aead,stream,kdf]`: measure this host
 //!   and write `reports/<host-id>/<timestamp>.json`, its charts and report.
-//! - `cargo xtask report`: re-render every host's report and `reports/README.md` from the JSON.
+//! - `cargo xtask report [--add run.json]`: re-render every host's report and `reports/README.md`
+//!   from the JSON, first adding a run made elsewhere (`e2eb bench` on a device).
+//! - `cargo xtask simulate-device [--cpu-share 0.5 --cpus 1 --memory 2GiB]`: `e2eb bench` under
+//!   cgroup limits, added to the reports as a stand-in for a smaller device.
 //! - `cargo xtask vectors generate|verify|check`: the published test vectors.
 //! - `cargo xtask memory [--size 4GiB]`: peak memory of the CLI on a large input.
 //! - `cargo xtask tune --from reports/<host>/<run>.json [--target-ms 1000]`: the KDF setting
@@ -23,13 +26,13 @@
 // Shared modules: what several tasks need, or what a task's job is made of.
 mod argon2_reference;
 mod charts;
-mod manifest;
-mod recommend;
 mod report;
-mod schema;
-mod stats;
 mod units;
 mod workspace;
+// The run file, its host record, figure summaries and the models of a KDF grid, shared with
+// `e2eb bench`, which writes the same files on a device.
+use e2eb_measure::grid as recommend;
+use e2eb_measure::{manifest, schema, stats};
 
 mod tasks;
 
@@ -45,6 +48,9 @@ enum Task {
     Bench(tasks::bench::Options),
     /// Re-render every host's report and the cross-host reports/README.md from the JSON files.
     Report(tasks::report::Options),
+    /// Run `e2eb bench` confined by cgroup v1 limits (a CPU quota, a cpuset, a memory limit) as
+    /// a stand-in for a smaller device, then add the run to the reports.
+    SimulateDevice(tasks::simulate_device::Options),
     /// Generate, verify, or run another implementation over the published test vectors.
     #[command(subcommand)]
     Vectors(tasks::vectors::Options),
@@ -70,18 +76,19 @@ enum Task {
     /// Runs one KDF setting in this process and prints its timings and peak memory (started by
     /// `bench`, one process per setting).
     #[command(hide = true)]
-    KdfProbe(tasks::bench::kdf::ProbeOptions),
+    KdfProbe(tasks::bench::ProbeOptions),
 }
 
 fn main() -> ExitCode {
     let outcome = match Task::parse() {
         Task::Bench(options) => tasks::bench::run(options),
         Task::Report(options) => tasks::report::run(options),
+        Task::SimulateDevice(options) => tasks::simulate_device::run(options),
         Task::Vectors(options) => tasks::vectors::run(options),
         Task::Memory(options) => tasks::memory::run(options),
         Task::Tune(options) => tasks::tune::run(options),
         Task::FuzzCorpus => tasks::fuzz_corpus::run(),
-        Task::KdfProbe(options) => tasks::bench::kdf::probe(options),
+        Task::KdfProbe(options) => tasks::bench::kdf_probe(options),
         Task::Argon2Reference(options) => tasks::argon2_reference::run(options),
         Task::VersusAge(options) => tasks::versus_age::run(options),
         Task::KillCampaign(options) => tasks::kill_campaign::run(options),

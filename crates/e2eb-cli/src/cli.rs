@@ -39,6 +39,8 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Find the password KDF setting that takes a target time on this machine
     Tune(crate::tune::TuneArgs),
+    /// Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file
+    Bench(crate::bench::BenchArgs),
     /// WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect
     Whatsapp(crate::whatsapp::WhatsappArgs),
     /// Print a shell's completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`

@@ -1,5 +1,6 @@
 //! `e2eb`: make, open and inspect end-to-end encrypted backups from the command line.
 
+mod bench;
 mod cli;
 mod completions;
 mod decrypt;
@@ -29,12 +30,16 @@ fn main() -> ExitCode {
     if let Some(dir) = completions::manpages_requested() {
         return report(completions::write_manpages(&dir));
     }
+    if let Some(setting) = bench::kdf_probe_requested() {
+        return report(bench::kdf_probe(&setting));
+    }
     report(match cli::parse().command {
         Command::Keygen(args) => keygen::run(args),
         Command::Encrypt(args) => encrypt::run(args),
         Command::Decrypt(args) => decrypt::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Tune(args) => tune::run(args),
+        Command::Bench(args) => bench::run(args),
         Command::Whatsapp(args) => whatsapp::run(args),
         Command::Completions(args) => completions::print_completions(args),
     })

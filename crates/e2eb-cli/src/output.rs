@@ -19,13 +19,16 @@ pub enum Contents {
     /// A backup: the umask decides its mode, and it never goes to a terminal, where it would
     /// be noise at best and a mangled terminal at worst.
     Ciphertext,
+    /// A report anyone may read (a benchmark run): the umask decides its mode, and a terminal
+    /// is as good a place for it as a file.
+    Public,
 }
 
 impl Contents {
     fn new_file_mode(self) -> u32 {
         match self {
             Contents::Private => 0o600,
-            Contents::Ciphertext => 0o666,
+            Contents::Ciphertext | Contents::Public => 0o666,
         }
     }
 }

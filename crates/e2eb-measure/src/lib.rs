@@ -1,8 +1,13 @@
-//! Choosing e2eb's password KDF settings for a device, and what they cost an attacker.
+//! Measuring e2eb on a device, and choosing its password KDF settings and what they cost an
+//! attacker.
 //!
-//! Shared by `e2eb tune` (on the device itself) and `cargo xtask tune` (from a benchmark grid
-//! recorded on the device):
+//! Shared by `e2eb bench` and `e2eb tune` (on the device itself) and `cargo xtask bench`,
+//! `report` and `tune` (in the repository, or from a benchmark run recorded on the device):
 //!
+//! - [`bench`](mod@bench): the measurements of a benchmark run (ciphers, stream, KDF grid);
+//! - [`schema`]: the run file they make, and [`manifest`], its record of the host;
+//! - [`stats`]: the summary of a figure's samples;
+//! - [`grid`]: cost models of a run's KDF grid and the settings they pick for target times;
 //! - [`search`]: the search for the setting that takes a target time, memory first, generic
 //!   over the cost function;
 //! - [`timing`]: one derivation timed on this machine, and this process's memory;
@@ -15,11 +20,16 @@
 #![forbid(unsafe_code)]
 
 pub mod attacker;
+pub mod bench;
 pub mod family;
+pub mod grid;
+pub mod manifest;
 pub mod model;
 pub mod recommendation;
 pub mod safety;
+pub mod schema;
 pub mod search;
+pub mod stats;
 pub mod timing;
 pub mod units;
 

@@ -62,14 +62,23 @@ impl KdfCaps {
     /// that a container limited to 512 MiB refuses a backup asking for 1 GiB instead of being
     /// killed. What [`KdfCaps::default`] passes to [`KdfCaps::for_physical_memory`].
     pub fn machine_memory() -> Option<u64> {
-        let read = |path: &std::path::Path| std::fs::read_to_string(path).ok();
-        let physical = read("/proc/meminfo".as_ref()).and_then(|meminfo| mem_total(&meminfo));
-        let limit = read("/proc/self/cgroup".as_ref())
-            .and_then(|cgroups| cgroup_memory_limit(&cgroups, "/sys/fs/cgroup".as_ref(), read));
+        let physical = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|meminfo| mem_total(&meminfo));
+        let limit = KdfCaps::cgroup_memory_limit();
         match (physical, limit) {
             (Some(physical), Some(limit)) => Some(physical.min(limit)),
             (physical, limit) => physical.or(limit),
         }
+    }
+
+    /// The memory limit of this process's control group alone (the lowest along its path), in
+    /// bytes; `None` where there is none or the OS does not tell. Part of
+    /// [`KdfCaps::machine_memory`].
+    pub fn cgroup_memory_limit() -> Option<u64> {
+        let read = |path: &std::path::Path| std::fs::read_to_string(path).ok();
+        read("/proc/self/cgroup".as_ref())
+            .and_then(|cgroups| cgroup_memory_limit(&cgroups, "/sys/fs/cgroup".as_ref(), read))
     }
 
     /// Checks `params` against the caps on one derivation; `Err` names the first parameter over

@@ -175,7 +175,8 @@ pub fn section(run: &Run, runs: &[Run]) -> String {
         ))
     );
     out.push_str(
-        "\nTo choose settings for another device, record `cargo xtask bench` there and run \
+        "\nTo choose settings for another device, record a run there (`e2eb bench -o run.json` \
+         needs only the binary; `cargo xtask report --add run.json` adds it here) and run \
          `cargo xtask tune --from reports/<host>/<run>.json --target-ms N`; on the device \
          itself, `e2eb tune --target-ms N`.\n",
     );

@@ -43,6 +43,33 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
             ""
         },
     );
+    if let Some(probe) = &host.probe {
+        let _ = writeln!(
+            out,
+            "Measured on the device by the lone binary, `{}` (`e2eb bench`), without the \
+             repository or a toolchain, so this run has no: {}.\n",
+            probe.program,
+            probe.absent.join("; ")
+        );
+    }
+    if let Some(limits) = &host.limits {
+        let _ = writeln!(
+            out,
+            "The run was confined by control-group limits: {}. The figures are this process's \
+             under them, not the machine's; the CPU model above is the machine's.\n",
+            limits_text(limits)
+        );
+        if limits.cpu_share.is_some_and(|share| share < 1.0) {
+            out.push_str(
+                "A CPU quota is enforced per period (100 ms unless set otherwise): work shorter \
+                 than the quota's slice of a period runs at the CPU's full speed, longer work at \
+                 the quota's share on average. The AEAD figures (samples of milliseconds) \
+                 therefore overstate what the limited device sustains; the backup stream (passes \
+                 of tens of MiB) and KDF figures (derivations of tenths of a second and more) \
+                 show the quota, with a spread from where the throttling fell.\n\n",
+            );
+        }
+    }
     out.push_str(
         &"Figures are medians over repeated samples after a warm-up, with the interquartile \
          range (IQR, the middle half of the samples) in parentheses, or, for figures of {FEW_SAMPLES} \
@@ -108,6 +135,19 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
             },
         ),
         ("load", load_text(host)),
+        (
+            "measured by",
+            host.probe.as_ref().map_or_else(
+                || "`cargo xtask bench` in the repository".to_owned(),
+                |probe| format!("`{}` alone (`e2eb bench`)", probe.program),
+            ),
+        ),
+        (
+            "control-group limits",
+            host.limits
+                .as_ref()
+                .map_or_else(|| "none".to_owned(), limits_text),
+        ),
         (
             "hypervisor",
             if host.hypervisor { "yes" } else { "no" }.into(),
@@ -316,6 +356,24 @@ fn cpu_identity(host: &crate::manifest::Manifest) -> String {
             |mhz| format!("{mhz:.0} MHz at the start")
         )
     )
+}
+
+/// The control-group limits a run was confined by, in words.
+pub fn limits_text(limits: &crate::manifest::Limits) -> String {
+    let mut parts = Vec::new();
+    if let Some(share) = limits.cpu_share {
+        parts.push(format!("CPU time {share:.2} of one CPU"));
+    }
+    if let Some(cpus) = &limits.cpuset {
+        parts.push(format!("CPUs {cpus} only"));
+    }
+    if let Some(bytes) = limits.memory_bytes {
+        parts.push(format!(
+            "memory {:.1} GiB",
+            bytes as f64 / f64::from(1u32 << 30)
+        ));
+    }
+    parts.join(", ")
 }
 
 /// Load average before and after the run, and the share of CPU time stolen meanwhile.

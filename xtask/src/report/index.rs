@@ -29,13 +29,16 @@ pub fn page(hosts: &[(String, Vec<Run>)]) -> String {
          samples, `--profile tiny` for a smoke test); `cargo xtask report` re-renders every \
          page from the JSON files. The quick profile measures for at most about 180 s on a \
          2-CPU machine; a first run also builds the release binaries, the software-only probe \
-         and the reference C code, about 6 minutes in all on a fresh clone of a 2-CPU VM.\n\n",
+         and the reference C code, about 6 minutes in all on a fresh clone of a 2-CPU VM. A \
+         device without the repository or a toolchain (a phone, a board) runs the `e2eb` \
+         binary alone, `e2eb bench -o device.json`, and `cargo xtask report --add \
+         device.json` adds its run here.\n\n",
     );
     if hosts.is_empty() {
         out.push_str("No results yet.\n");
         return out;
     }
-    out.push_str("## Hosts\n\n| host | CPU | CPUs | memory | virtual machine | AES / CLMUL | latest run | profile | runs |\n|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str("## Hosts\n\n| host | CPU | CPUs | memory | virtual machine | AES / CLMUL | latest run | profile | measured by | runs |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for (host, runs) in hosts {
         let run = runs.last().expect("hosts have runs");
         let features = &run.host.cpu_features;
@@ -48,7 +51,7 @@ pub fn page(hosts: &[(String, Vec<Run>)]) -> String {
         };
         let _ = writeln!(
             out,
-            "| [{host}]({host}/README.md) | {} | {} | {} | {} | {} / {} | {} | `{}` | {} |",
+            "| [{host}]({host}/README.md) | {} | {} | {} | {} | {} / {} | {} | `{}` | {} | {} |",
             run.host.cpu_model,
             run.host.logical_cpus,
             run.host.memory_bytes.map_or_else(
@@ -60,6 +63,7 @@ pub fn page(hosts: &[(String, Vec<Run>)]) -> String {
             yes_no(has(multiply)),
             run.host.timestamp,
             run.profile,
+            measured_by(&run.host),
             runs.len(),
         );
     }
@@ -276,6 +280,19 @@ fn settings_on_every_host(hosts: &[(String, Vec<Run>)]) -> String {
     out
 }
 
+/// Which program measured a host, and under what control-group limits, for the hosts table.
+fn measured_by(host: &crate::manifest::Manifest) -> String {
+    let program = if host.probe.is_some() {
+        "`e2eb bench` (lone binary)"
+    } else {
+        "`cargo xtask bench`"
+    };
+    match &host.limits {
+        Some(limits) => format!("{program}, limited to {}", super::host::limits_text(limits)),
+        None => program.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,7 +315,7 @@ mod tests {
         run.kdf.push(check);
         let text = page(&[("test-cpu-2t-8g".into(), vec![run])]);
         for expected in [
-            "| [test-cpu-2t-8g](test-cpu-2t-8g/README.md) | Test CPU | 2 | 8.0 GiB | yes | yes / no | 2026-11-30T07:45:12Z | `tiny` | 1 |",
+            "| [test-cpu-2t-8g](test-cpu-2t-8g/README.md) | Test CPU | 2 | 8.0 GiB | yes | yes / no | 2026-11-30T07:45:12Z | `tiny` | `cargo xtask bench` | 1 |",
             "`m=262144,t=5,p=2`, 1.02 s measured |",
             "4.80 (ring)",
             "GB/s: AES-256-GCM ring in-memory, 2 threads (1.55× one thread)",

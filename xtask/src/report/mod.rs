@@ -14,7 +14,7 @@ mod stream;
 mod summary;
 
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::charts::{self, Chart};
 use crate::schema::{self, Run};
@@ -26,12 +26,20 @@ const SUITES: [&str; 2] = ["aes-256-gcm", "chacha20-poly1305"];
 
 /// Renders every host's report from its latest run, and the index. Returns the files written.
 pub fn render_all(reports: &Path) -> Result<Vec<String>, String> {
+    render_hosts(reports, None)
+}
+
+/// Renders the page and charts of host `only` (every host when `None`), then the index of all.
+pub fn render_hosts(reports: &Path, only: Option<&str>) -> Result<Vec<String>, String> {
     let (hosts, errors) = schema::load_all(reports);
     for error in &errors {
         eprintln!("skipped {error}");
     }
     let mut written = Vec::new();
     for (host, runs) in &hosts {
+        if only.is_some_and(|only| only != host) {
+            continue;
+        }
         let folder = reports.join(host);
         let latest = runs.last().expect("hosts have at least one run");
         let charts = render_charts(runs, &folder.join("charts"))?;
@@ -46,6 +54,26 @@ pub fn render_all(reports: &Path) -> Result<Vec<String>, String> {
     std::fs::write(&path, index).map_err(|error| format!("{}: {error}", path.display()))?;
     written.push(path.display().to_string());
     Ok(written)
+}
+
+/// Checks the run in `file` and stores it under `reports`, refusing to replace a run already
+/// there; returns its host id and where it went.
+pub fn add_run(file: &Path, reports: &Path) -> Result<(String, PathBuf), String> {
+    let text =
+        std::fs::read_to_string(file).map_err(|error| format!("{}: {error}", file.display()))?;
+    let run = Run::parse(&text).map_err(|error| format!("{}: {error}", file.display()))?;
+    let path = run.path(reports);
+    if path.exists() {
+        return Err(format!(
+            "{}: a run of host {} at {} is already there ({}); nothing was added",
+            file.display(),
+            run.host.host_id,
+            run.host.timestamp,
+            path.display()
+        ));
+    }
+    let saved = run.save(reports)?;
+    Ok((run.host.host_id, saved))
 }
 
 fn suite_title(suite: &str) -> &str {

@@ -152,8 +152,8 @@ pub fn section(run: &Run, runs: &[Run]) -> String {
         "\nArgon2id settings come from a model of the cost grid for the best lane count on this \
          host (at each measured memory, time = a + b·t; per-MiB costs interpolated between \
          memories): the most memory, up to 1 GiB and the grid's largest, for which some pass \
-         count fits, then the most passes that fit. `cargo xtask bench` then measures the \
-         chosen setting; when that misses the target by more than −25 %/+10 %, it scales the \
+         count fits, then the most passes that fit. The benchmark (`cargo xtask bench` or \
+         `e2eb bench`) then measures the chosen setting; when that misses the target by more than −25 %/+10 %, it scales the \
          model by the miss and measures the setting the corrected model picks (the \
          \"measured\" column is that final setting). Memory comes first because it is what \
          makes password guessing expensive on GPUs; restoring needs that memory free too \

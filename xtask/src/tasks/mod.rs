@@ -8,6 +8,7 @@ pub mod fuzz_corpus;
 pub mod kill_campaign;
 pub mod memory;
 pub mod report;
+pub mod simulate_device;
 pub mod tune;
 pub mod vectors;
 pub mod versus_age;

@@ -8,13 +8,14 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use e2eb::{Backend, Suite};
-use e2eb_benches::aead::{self, Direction};
+use e2eb::Suite;
+use e2eb_measure::bench::aead::Direction;
 
 use super::{Profile, Progress};
 use crate::schema::{AeadFigure, SoftBuild};
 use crate::stats::Summary;
 use crate::units::size_label;
+use e2eb_measure::bench::Progress as _;
 
 /// The cfgs that select the portable backends of aes 0.9, polyval 0.7, chacha20 0.10 and
 /// poly1305 0.9 (each crate's `[lints.rust.unexpected_cfgs]` and `src/backend*.rs` read them).
@@ -30,49 +31,6 @@ figure is lower than on a real CPU that lacks AES but has SSE2 or NEON)";
 /// `openssl speed` as run for each figure.
 pub const OPENSSL_COMMAND: &str =
     "openssl speed -mr -aead [-decrypt] -seconds 1 -bytes SIZE -evp CIPHER";
-
-/// This build's AEADs, every backend, in process.
-///
-/// Backends take turns per (suite, direction, size) rather than one after the other, so that
-/// a change in the machine's load during the run falls on all of them alike.
-pub fn native(profile: &Profile, progress: &Progress) -> Vec<AeadFigure> {
-    let mut figures = Vec::new();
-    for suite in Suite::ALL {
-        for direction in Direction::ALL {
-            for &size in &profile.aead_sizes {
-                for &backend in Backend::compiled() {
-                    progress.start(format!(
-                        "AEAD {backend} {suite} {} {}",
-                        direction.name(),
-                        size_label(size)
-                    ));
-                    let samples =
-                        aead::bytes_per_second(suite, backend, direction, size, &profile.aead_plan);
-                    if let Some(summary) = Summary::of(&samples) {
-                        figures.push(AeadFigure {
-                            implementation: "native".into(),
-                            backend: Some(backend.name().into()),
-                            suite: suite.name().into(),
-                            direction: direction.name().into(),
-                            size_bytes: size as u64,
-                            bytes_per_second: summary,
-                        });
-                    }
-                    progress.done();
-                }
-            }
-        }
-    }
-    figures
-}
-
-/// The backends this build measures, in the order `Backend::Auto` prefers them.
-pub fn backend_names() -> Vec<String> {
-    Backend::compiled()
-        .iter()
-        .map(|backend| backend.name().to_owned())
-        .collect()
-}
 
 /// Builds the AEAD probe with [`SOFT_RUSTFLAGS`] and without the other backends (the cfgs reach
 /// only the RustCrypto crates) into a target folder of its own (so neither build invalidates
@@ -143,7 +101,7 @@ pub fn soft(
     let stdout = child.stdout.take().expect("stdout is piped");
     let mut figures = Vec::new();
     let mut backends = BTreeMap::new();
-    progress.start("AEAD software-only build");
+    progress.start("AEAD software-only build".into());
     for line in BufReader::new(stdout).lines() {
         let line = line.map_err(|error| format!("reading the probe: {error}"))?;
         let value: serde_json::Value = serde_json::from_str(&line)

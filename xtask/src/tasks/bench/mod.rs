@@ -3,19 +3,18 @@
 //! then renders that host's charts and report and the cross-host index.
 
 pub mod aead;
-pub mod kdf;
-pub mod stream;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use e2eb::Suite;
-use e2eb_benches::aead::Direction;
-use e2eb_benches::measure::Plan;
+use e2eb_measure::bench::aead::Direction;
+use e2eb_measure::bench::kdf::{self, ChildCommand};
+use e2eb_measure::bench::{Profile, ProfileName, probe, stream};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::manifest;
-use crate::schema::{Method, Run, SCHEMA_VERSION, Sampling};
+use crate::schema::{Run, SCHEMA_VERSION};
 
 /// Options of `cargo xtask bench`.
 #[derive(clap::Args, Debug)]
@@ -45,17 +44,6 @@ pub struct Options {
     pub no_report: bool,
 }
 
-/// A named set of measurements.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProfileName {
-    /// CI smoke test: every code path, minimal sizes and samples.
-    Tiny,
-    /// The default.
-    Quick,
-    /// More sizes, settings and samples.
-    Full,
-}
-
 /// A part of the benchmark.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Section {
@@ -77,139 +65,27 @@ impl Section {
     }
 }
 
-/// What one profile measures.
-#[derive(Clone, Debug)]
-pub struct Profile {
-    pub name: &'static str,
-    pub aead_sizes: Vec<usize>,
-    pub aead_plan: Plan,
-    pub soft_sizes: Vec<usize>,
-    pub openssl_sizes: Vec<usize>,
-    pub openssl_directions: Vec<Direction>,
-    pub openssl_samples: usize,
-    pub openssl_seconds: u32,
-    pub stream_bytes: usize,
-    pub stream_samples: usize,
-    pub stream_suites: Vec<Suite>,
-    pub argon_memory_mib: Vec<u32>,
-    pub argon_passes: Vec<u32>,
-    pub argon_lanes: Vec<u32>,
-    pub scrypt_log_n: Vec<u8>,
-    pub kdf_min_samples: usize,
-    pub kdf_max_samples: usize,
-    /// Samples of a KDF setting whose one derivation exceeds the budget (at most the minimum).
-    pub kdf_slow_min_samples: usize,
-    /// Per KDF setting: samples beyond the minimum are taken while they fit in this.
-    pub kdf_budget: Duration,
-    /// Wall times for which a recommended Argon2id setting is picked and measured.
-    pub check_targets: Vec<f64>,
-    /// Rounds of e2eb's Argon2id against the reference C code (0: not measured, so nothing is
-    /// fetched or built).
-    pub argon2_reference_rounds: usize,
+/// Options of the hidden `xtask kdf-probe` that `bench` starts once per KDF setting.
+#[derive(clap::Args, Debug)]
+pub struct ProbeOptions {
+    /// The setting, as JSON (`{"kdf":"argon2id","memory_kib":…,"passes":…,"lanes":…}`).
+    #[arg(long)]
+    setting: String,
+    /// Serve samples (see `e2eb_measure::bench::kdf::serve`).
+    #[arg(long)]
+    serve: bool,
 }
 
-const KIB: usize = 1024;
-const MIB: usize = 1024 * 1024;
-
-impl Profile {
-    pub fn new(name: ProfileName) -> Profile {
-        match name {
-            ProfileName::Tiny => Profile {
-                name: "tiny",
-                aead_sizes: vec![64, 16 * KIB],
-                aead_plan: Plan {
-                    warm_up: Duration::from_millis(20),
-                    samples: 3,
-                    sample_time: Duration::from_millis(5),
-                },
-                soft_sizes: vec![16 * KIB],
-                openssl_sizes: vec![16 * KIB],
-                openssl_directions: vec![Direction::Seal],
-                openssl_samples: 3,
-                openssl_seconds: 1,
-                stream_bytes: 8 * MIB,
-                stream_samples: 3,
-                stream_suites: vec![Suite::Aes256Gcm],
-                argon_memory_mib: vec![16],
-                argon_passes: vec![1],
-                argon_lanes: vec![1],
-                scrypt_log_n: vec![14],
-                kdf_min_samples: 3,
-                kdf_max_samples: 3,
-                kdf_slow_min_samples: 3,
-                kdf_budget: Duration::ZERO,
-                check_targets: vec![],
-                argon2_reference_rounds: 0,
-            },
-            ProfileName::Quick => Profile {
-                name: "quick",
-                aead_sizes: vec![64, 256, KIB, 4 * KIB, 16 * KIB, 64 * KIB, MIB],
-                aead_plan: Plan {
-                    warm_up: Duration::from_millis(50),
-                    samples: 10,
-                    sample_time: Duration::from_millis(15),
-                },
-                soft_sizes: vec![64, KIB, 16 * KIB, 64 * KIB, MIB],
-                openssl_sizes: vec![64, 16 * KIB],
-                openssl_directions: vec![Direction::Seal],
-                openssl_samples: 3,
-                openssl_seconds: 1,
-                stream_bytes: 128 * MIB,
-                stream_samples: 7,
-                stream_suites: Suite::ALL.to_vec(),
-                argon_memory_mib: vec![16, 64, 256, 1024],
-                argon_passes: vec![1, 3],
-                argon_lanes: vec![1, 2],
-                scrypt_log_n: (14..=17).collect(),
-                kdf_min_samples: 5,
-                kdf_max_samples: 9,
-                kdf_slow_min_samples: 4,
-                kdf_budget: Duration::from_millis(1500),
-                check_targets: vec![0.25, 1.0, 3.0],
-                argon2_reference_rounds: 4,
-            },
-            ProfileName::Full => Profile {
-                name: "full",
-                aead_sizes: (6..=20).step_by(1).map(|log| 1 << log).collect(),
-                aead_plan: Plan {
-                    warm_up: Duration::from_millis(200),
-                    samples: 20,
-                    sample_time: Duration::from_millis(25),
-                },
-                soft_sizes: vec![64, 256, KIB, 4 * KIB, 16 * KIB, 64 * KIB, MIB],
-                openssl_sizes: vec![64, KIB, 16 * KIB, 64 * KIB, MIB],
-                openssl_directions: Direction::ALL.to_vec(),
-                openssl_samples: 5,
-                openssl_seconds: 1,
-                stream_bytes: 256 * MIB,
-                stream_samples: 10,
-                stream_suites: Suite::ALL.to_vec(),
-                argon_memory_mib: vec![16, 32, 64, 128, 256, 512, 1024],
-                argon_passes: vec![1, 2, 3, 4],
-                argon_lanes: vec![1, 2, 4],
-                scrypt_log_n: (14..=20).collect(),
-                kdf_min_samples: 7,
-                kdf_max_samples: 11,
-                kdf_slow_min_samples: 5,
-                kdf_budget: Duration::from_secs(3),
-                check_targets: vec![0.25, 1.0, 3.0],
-                argon2_reference_rounds: 9,
-            },
-        }
+/// The child's side of one KDF setting.
+pub fn kdf_probe(options: ProbeOptions) -> Result<(), String> {
+    if !options.serve {
+        return Err("kdf-probe is started by `cargo xtask bench` with --serve".into());
     }
-
-    /// Drops KDF settings this host cannot hold comfortably: at most a quarter of its memory,
-    /// since the machine may be shared and the OS needs the rest.
-    fn cap_memory(&mut self, memory_bytes: Option<u64>) {
-        if let Some(bytes) = memory_bytes {
-            let cap_mib = bytes / 4 / MIB as u64;
-            self.argon_memory_mib
-                .retain(|&mib| u64::from(mib) <= cap_mib);
-            self.scrypt_log_n
-                .retain(|&log_n| (128u64 * 8) << log_n <= cap_mib * MIB as u64);
-        }
-    }
+    kdf::serve(&options.setting)
 }
+
+/// The program and arguments that start [`kdf_probe`].
+pub const KDF_PROBE_ARGS: [&str; 1] = ["kdf-probe"];
 
 /// One step forward on the progress bar, labelled.
 pub struct Progress(ProgressBar);
@@ -226,19 +102,18 @@ impl Progress {
         );
         Progress(bar)
     }
+}
 
-    /// Shows what runs now.
-    pub fn start(&self, what: impl Into<String>) {
-        self.0.set_message(what.into());
+impl e2eb_measure::bench::Progress for Progress {
+    fn start(&self, what: String) {
+        self.0.set_message(what);
     }
 
-    /// Counts one finished measurement.
-    pub fn done(&self) {
+    fn done(&self) {
         self.0.inc(1);
     }
 
-    /// Counts `steps` that will not run.
-    pub fn skip(&self, steps: u64) {
+    fn skip(&self, steps: u64) {
         self.0.inc(steps);
     }
 }
@@ -257,11 +132,8 @@ pub fn run(options: Options) -> Result<(), String> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());
-    let host = manifest::collect(
-        &workspace,
-        options.host_id.clone(),
-        manifest::rfc3339_utc(now),
-    );
+    let mut host = manifest::collect(options.host_id.clone(), manifest::rfc3339_utc(now));
+    manifest::complete_from_workspace(&mut host, &workspace);
     let mut profile = Profile::new(options.profile);
     profile.cap_memory(host.memory_bytes);
     let logical_cpus = host.logical_cpus;
@@ -300,7 +172,6 @@ pub fn run(options: Options) -> Result<(), String> {
     if wants(Section::Aead) {
         let cells =
             |sizes: &[usize]| (Suite::ALL.len() * Direction::ALL.len() * sizes.len()) as u64;
-        total += cells(&profile.aead_sizes) * e2eb::Backend::compiled().len() as u64;
         if soft_probe.is_some() {
             total += cells(&profile.soft_sizes);
         }
@@ -310,20 +181,27 @@ pub fn run(options: Options) -> Result<(), String> {
                 * profile.openssl_sizes.len()) as u64;
         }
     }
-    if wants(Section::Stream) {
-        // Two directions, each mode.
-        total += (profile.stream_suites.len()
-            * 2
-            * stream::MODE_COUNT
-            * thread_counts.len()
-            * e2eb::Backend::compiled().len()) as u64
-            + thread_counts.len() as u64;
+    // The sections not measured leave their steps out.
+    let mut unmeasured = profile.clone();
+    if !wants(Section::Aead) {
+        unmeasured.aead_sizes.clear();
     }
-    if wants(Section::Kdf) {
-        total += kdf::grid(&profile).len() as u64
-            + profile.check_targets.len() as u64
-            + profile.argon2_reference_rounds as u64;
+    if !wants(Section::Stream) {
+        unmeasured.stream_suites.clear();
     }
+    if !wants(Section::Kdf) {
+        unmeasured.argon_memory_mib.clear();
+        unmeasured.scrypt_log_n.clear();
+        unmeasured.check_targets.clear();
+    } else {
+        total += profile.argon2_reference_rounds as u64;
+    }
+    let stream_counts: &[usize] = if wants(Section::Stream) {
+        &thread_counts
+    } else {
+        &[]
+    };
+    total += probe::steps(&unmeasured, stream_counts);
 
     let progress = Progress::new(total);
     let started = Instant::now();
@@ -334,7 +212,7 @@ pub fn run(options: Options) -> Result<(), String> {
     let mut kdf_figures = Vec::new();
     let mut argon2_reference = None;
     if wants(Section::Aead) {
-        aead_figures.extend(aead::native(&profile, &progress));
+        aead_figures.extend(e2eb_measure::bench::aead::native(&profile, &progress));
         if let Some(probe) = &soft_probe {
             match aead::soft(probe, &profile, &progress) {
                 Ok((figures, build)) => {
@@ -361,7 +239,9 @@ pub fn run(options: Options) -> Result<(), String> {
         memory_ceiling = stream::memory_ceiling(&profile, &thread_counts, &progress)?;
     }
     if wants(Section::Kdf) {
-        let (figures, errors) = kdf::measure(&profile, logical_cpus, host.memory_bytes, &progress);
+        let child = ChildCommand::this_program(&KDF_PROBE_ARGS)?;
+        let (figures, errors) =
+            kdf::measure(&profile, logical_cpus, host.memory_bytes, &progress, &child);
         kdf_figures = figures;
         notes.extend(errors);
         if profile.argon2_reference_rounds > 0 {
@@ -375,7 +255,6 @@ pub fn run(options: Options) -> Result<(), String> {
     }
     let measure_seconds = started.elapsed().as_secs_f64();
     progress.0.finish_and_clear();
-    let mut host = host;
     if let Some(load) = &mut host.load {
         load.after = manifest::LoadSample::now();
     }
@@ -390,37 +269,14 @@ pub fn run(options: Options) -> Result<(), String> {
         measure_seconds,
         build_seconds,
         host,
-        method: Method {
-            aead: Sampling {
-                warm_up_seconds: profile.aead_plan.warm_up.as_secs_f64(),
-                min_samples: profile.aead_plan.samples,
-                max_samples: profile.aead_plan.samples,
-                sample_seconds: profile.aead_plan.sample_time.as_secs_f64(),
-            },
-            stream: Sampling {
-                warm_up_seconds: 0.0,
-                min_samples: profile.stream_samples,
-                max_samples: profile.stream_samples,
-                sample_seconds: 0.0,
-            },
-            stream_plaintext_bytes: profile.stream_bytes as u64,
-            kdf: Sampling {
-                warm_up_seconds: 0.0,
-                min_samples: profile.kdf_min_samples,
-                max_samples: profile.kdf_max_samples,
-                sample_seconds: 0.0,
-            },
-            kdf_peak_memory: kdf::PEAK_MEMORY_METHOD.to_owned(),
-            kdf_sampling: Some(kdf::SAMPLING_METHOD.to_owned()),
-            aead_open: Some(e2eb_benches::aead::OPEN_METHOD.to_owned()),
+        method: probe::method(
+            &profile,
             soft,
-            openssl: openssl.map(|version| crate::schema::OpensslReference {
+            openssl.map(|version| crate::schema::OpensslReference {
                 version,
                 command: aead::OPENSSL_COMMAND.to_owned(),
             }),
-            cycles_per_byte: CYCLES_PER_BYTE.to_owned(),
-            backends: aead::backend_names(),
-        },
+        ),
         aead: aead_figures,
         stream: stream_figures,
         memory_ceiling,
@@ -456,6 +312,7 @@ fn versus_argon2_reference(
     memory_bytes: Option<u64>,
     progress: &Progress,
 ) -> Result<crate::schema::Argon2Reference, String> {
+    use e2eb_measure::bench::Progress as _;
     let rounds = profile.argon2_reference_rounds;
     let fits = memory_bytes.is_none_or(|bytes| bytes / 4 >= u64::from(REFERENCE_MEMORY_MIB) << 20);
     if !fits {
@@ -492,10 +349,3 @@ fn versus_argon2_reference(
     }
     outcome
 }
-
-/// Why the results carry no cycles per byte.
-const CYCLES_PER_BYTE: &str = "not measured: the benchmark harness forbids unsafe code, which \
-rules out reading the time-stamp counter (core::arch::x86_64::_rdtsc is an unsafe function), \
-and the TSC counts at a fixed reference rate rather than core cycles anyway; core cycle \
-counters need perf_event_open and a PMU, which virtual machines often lack. Throughput is given \
-in GB/s (10^9 bytes per second) instead.";

@@ -1,5 +1,7 @@
 //! The host manifest recorded with every result: what machine, OS, compiler, crate versions
-//! and build settings produced the figures, and from which commit.
+//! and build settings produced the figures, and from which commit; here what the machine alone
+//! tells (/proc, /sys, the build), which `cargo xtask bench` completes from the repository and
+//! `e2eb bench` leaves as it is.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -59,6 +61,135 @@ pub struct Manifest {
     /// files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub load: Option<LoadRecord>,
+    /// The control-group limits this process ran under (a container, or a simulated smaller
+    /// device), where any was set; absent in older files and where none was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Limits>,
+    /// Set when the run came from `e2eb bench`, the lone binary, rather than from
+    /// `cargo xtask bench` in the repository; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probe: Option<ProbeRecord>,
+}
+
+/// A run made by `e2eb bench` on a device without the repository or a toolchain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProbeRecord {
+    /// The program and its version, e.g. `e2eb 0.1.0`.
+    pub program: String,
+    /// What such a run cannot measure or record, in words, one entry per part.
+    pub absent: Vec<String>,
+}
+
+/// Control-group limits on this process (cgroup v2, or the v1 `cpu`, `cpuset` and `memory`
+/// controllers), the tightest along its path.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Limits {
+    /// The memory limit, bytes.
+    pub memory_bytes: Option<u64>,
+    /// CPU time per period, as a share of one CPU (0.5: half a CPU).
+    pub cpu_share: Option<f64>,
+    /// The CPUs the process may run on, in the kernel's list notation (`0`, `0-3,6`).
+    pub cpuset: Option<String>,
+}
+
+impl Limits {
+    /// The limits of this process; `None` where there are none or /proc does not tell.
+    pub fn of_this_process() -> Option<Limits> {
+        let cgroups = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+        let root = Path::new("/sys/fs/cgroup");
+        let read = |path: &Path| std::fs::read_to_string(path).ok();
+        let limits = Limits {
+            memory_bytes: e2eb::KdfCaps::cgroup_memory_limit(),
+            cpu_share: cgroup_cpu_share(&cgroups, root, read),
+            cpuset: cgroup_cpuset(&cgroups, root, read),
+        };
+        (limits != Limits::default()).then_some(limits)
+    }
+}
+
+/// The folders of this process's cgroup for `controller` (v1) or the unified hierarchy (v2),
+/// from the cgroup's own folder up to the root.
+fn cgroup_folders(cgroups: &str, root: &Path, controller: &str) -> Vec<std::path::PathBuf> {
+    let mut folders = Vec::new();
+    for line in cgroups.lines() {
+        let mut fields = line.splitn(3, ':');
+        let (Some(_), Some(controllers), Some(path)) =
+            (fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let base = if controllers.is_empty() {
+            root.to_path_buf()
+        } else if controllers.split(',').any(|name| name == controller) {
+            root.join(controller)
+        } else {
+            continue;
+        };
+        let mut path = Path::new(path.trim_start_matches('/'));
+        loop {
+            folders.push(base.join(path));
+            match path.parent() {
+                Some(parent) => path = parent,
+                None => break,
+            }
+        }
+    }
+    folders
+}
+
+/// The tightest CPU quota along the path: v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`, v2
+/// `cpu.max` (`QUOTA PERIOD` or `max PERIOD`).
+fn cgroup_cpu_share(
+    cgroups: &str,
+    root: &Path,
+    read: impl Fn(&Path) -> Option<String>,
+) -> Option<f64> {
+    cgroup_folders(cgroups, root, "cpu")
+        .iter()
+        .filter_map(|folder| {
+            let (quota, period) = match read(&folder.join("cpu.max")) {
+                Some(max) => {
+                    let mut fields = max.split_whitespace();
+                    (
+                        fields.next()?.parse::<f64>().ok()?,
+                        fields.next()?.parse::<f64>().ok()?,
+                    )
+                }
+                None => (
+                    read(&folder.join("cpu.cfs_quota_us"))?
+                        .trim()
+                        .parse::<f64>()
+                        .ok()?,
+                    read(&folder.join("cpu.cfs_period_us"))?
+                        .trim()
+                        .parse::<f64>()
+                        .ok()?,
+                ),
+            };
+            (quota > 0.0 && period > 0.0).then(|| quota / period)
+        })
+        .min_by(f64::total_cmp)
+}
+
+/// The CPUs of the innermost cpuset that names any (`cpuset.cpus.effective`, else
+/// `cpuset.cpus`), unless it is every CPU the machine has online.
+fn cgroup_cpuset(
+    cgroups: &str,
+    root: &Path,
+    read: impl Fn(&Path) -> Option<String>,
+) -> Option<String> {
+    let cpus = cgroup_folders(cgroups, root, "cpuset")
+        .iter()
+        .find_map(|folder| {
+            ["cpuset.cpus.effective", "cpuset.cpus"]
+                .iter()
+                .filter_map(|name| read(&folder.join(name)))
+                .map(|text| text.trim().to_owned())
+                .find(|text| !text.is_empty())
+        })?;
+    let online =
+        read(Path::new("/sys/devices/system/cpu/online")).map(|text| text.trim().to_owned());
+    (online.as_deref() != Some(cpus.as_str())).then_some(cpus)
 }
 
 /// What identifies a CPU beyond its (possibly masked) model name.
@@ -194,8 +325,10 @@ const X86_FEATURES: [&str; 7] = [
 ];
 const ARM_FEATURES: [&str; 3] = ["aes", "pmull", "sha2"];
 
-/// Gathers the manifest of this machine; `workspace` is the repository root.
-pub fn collect(workspace: &Path, host_id: Option<String>, timestamp: String) -> Manifest {
+/// Gathers what this machine and build tell of themselves, without tools or a repository:
+/// `crates` holds only this crate's own version, `build.profile_settings`, `git_commit` and
+/// `git_dirty` are left empty for [`complete_from_workspace`] to fill where there is one.
+pub fn collect(host_id: Option<String>, timestamp: String) -> Manifest {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let cpu = parse_cpuinfo(&cpuinfo);
     let logical_cpus = std::thread::available_parallelism().map_or(1, usize::from);
@@ -210,8 +343,6 @@ pub fn collect(workspace: &Path, host_id: Option<String>, timestamp: String) -> 
         .iter()
         .map(|&name| (name.to_owned(), cpu.flags.iter().any(|flag| flag == name)))
         .collect();
-    let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).unwrap_or_default();
-    let manifest_toml = std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap_or_default();
     let machine = read_trimmed("/etc/machine-id")
         .or_else(|| read_trimmed("/proc/sys/kernel/hostname"))
         .unwrap_or_default();
@@ -223,9 +354,7 @@ pub fn collect(workspace: &Path, host_id: Option<String>, timestamp: String) -> 
                 default_host_id(&cpu.model, logical_cpus, memory_bytes)
             )
         }),
-        hostname: read_trimmed("/proc/sys/kernel/hostname")
-            .or_else(|| command_output("hostname", &[], workspace))
-            .unwrap_or_default(),
+        hostname: read_trimmed("/proc/sys/kernel/hostname").unwrap_or_default(),
         arch,
         cpu_model: cpu.model,
         logical_cpus,
@@ -236,24 +365,19 @@ pub fn collect(workspace: &Path, host_id: Option<String>, timestamp: String) -> 
         memory_bytes,
         os: os_name(),
         kernel: read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_default(),
-        rustc: env!("XTASK_BUILD_RUSTC_VERSION").to_owned(),
-        crates: crate_versions(&lock, &MEASURED_CRATES),
+        rustc: env!("E2EB_MEASURE_BUILD_RUSTC_VERSION").to_owned(),
+        crates: BTreeMap::from([("e2eb".to_owned(), env!("CARGO_PKG_VERSION").to_owned())]),
         build: BuildInfo {
-            profile: env!("XTASK_BUILD_PROFILE").to_owned(),
-            opt_level: env!("XTASK_BUILD_OPT_LEVEL").to_owned(),
-            debug: env!("XTASK_BUILD_DEBUG").to_owned(),
-            target: env!("XTASK_BUILD_TARGET").to_owned(),
-            rustflags: env!("XTASK_BUILD_CARGO_ENCODED_RUSTFLAGS").to_owned(),
-            target_features: env!("XTASK_BUILD_CARGO_CFG_TARGET_FEATURE").to_owned(),
-            profile_settings: toml_section(&manifest_toml, "profile.release"),
+            profile: env!("E2EB_MEASURE_BUILD_PROFILE").to_owned(),
+            opt_level: env!("E2EB_MEASURE_BUILD_OPT_LEVEL").to_owned(),
+            debug: env!("E2EB_MEASURE_BUILD_DEBUG").to_owned(),
+            target: env!("E2EB_MEASURE_BUILD_TARGET").to_owned(),
+            rustflags: env!("E2EB_MEASURE_BUILD_CARGO_ENCODED_RUSTFLAGS").to_owned(),
+            target_features: env!("E2EB_MEASURE_BUILD_CARGO_CFG_TARGET_FEATURE").to_owned(),
+            profile_settings: BTreeMap::new(),
         },
-        git_commit: command_output("git", &["rev-parse", "HEAD"], workspace),
-        git_dirty: command_output(
-            "git",
-            &["status", "--porcelain", "--untracked-files=no"],
-            workspace,
-        )
-        .map(|status| !status.is_empty()),
+        git_commit: None,
+        git_dirty: None,
         timestamp,
         cpu_identity: Some(cpu.identity),
         cpu_flags: cpu.flags,
@@ -261,7 +385,28 @@ pub fn collect(workspace: &Path, host_id: Option<String>, timestamp: String) -> 
             before,
             after: None,
         }),
+        limits: Limits::of_this_process(),
+        probe: None,
     }
+}
+
+/// Fills in what the repository at `workspace` tells: the measured crates' versions from
+/// Cargo.lock, the release profile from Cargo.toml, the commit and whether the tree was dirty.
+pub fn complete_from_workspace(manifest: &mut Manifest, workspace: &Path) {
+    let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).unwrap_or_default();
+    let manifest_toml = std::fs::read_to_string(workspace.join("Cargo.toml")).unwrap_or_default();
+    if manifest.hostname.is_empty() {
+        manifest.hostname = command_output("hostname", &[], workspace).unwrap_or_default();
+    }
+    manifest.crates = crate_versions(&lock, &MEASURED_CRATES);
+    manifest.build.profile_settings = toml_section(&manifest_toml, "profile.release");
+    manifest.git_commit = command_output("git", &["rev-parse", "HEAD"], workspace);
+    manifest.git_dirty = command_output(
+        "git",
+        &["status", "--porcelain", "--untracked-files=no"],
+        workspace,
+    )
+    .map(|status| !status.is_empty());
 }
 
 /// Six hex digits that tell apart machines whose CPU model, thread count and memory read the
@@ -629,8 +774,9 @@ mod tests {
 
     #[test]
     fn this_machine_has_a_manifest() {
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
-        let manifest = collect(workspace, None, rfc3339_utc(0));
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut manifest = collect(None, rfc3339_utc(0));
+        complete_from_workspace(&mut manifest, &workspace);
         assert!(manifest.logical_cpus >= 1);
         assert!(!manifest.host_id.is_empty() && !manifest.host_id.contains('/'));
         assert!(

@@ -3,8 +3,8 @@
 //! whole payload: the streaming pipeline, by offsets (as the CLI reads a named file), from a
 //! slice to a new vector, and in a backup buffer whose chunk windows hold the plaintext.
 
+use super::measure::{self, Plan};
 use e2eb::{Backend, Decryptor, Encryptor, RecoveryKey, Secret, Suite, Threads};
-use e2eb_benches::measure::{self, Plan};
 
 use super::{Profile, Progress};
 use crate::schema::{MemoryFigure, StreamFigure};
@@ -70,9 +70,9 @@ fn pass_plan(profile: &Profile) -> Plan {
 pub fn measure(
     profile: &Profile,
     thread_counts: &[usize],
-    progress: &Progress,
+    progress: &dyn Progress,
 ) -> Result<Vec<StreamFigure>, String> {
-    let plaintext = e2eb_benches::pattern(profile.stream_bytes);
+    let plaintext = super::pattern(profile.stream_bytes);
     let plan = pass_plan(profile);
     let recovery_key = RecoveryKey::generate().map_err(|error| error.to_string())?;
     let mut figures = Vec::new();
@@ -90,14 +90,14 @@ pub fn measure(
             .map_err(|error| error.to_string())?
             .len()
             - e2eb::payload::sealed_len(0) as usize;
-        // Refills run on as many threads as the pass they prepare (`e2eb_benches::on_threads`).
+        // Refills run on as many threads as the pass they prepare (`super::on_threads`).
         let laid_out = |buffer: &mut Vec<u8>, threads: usize| {
-            e2eb_benches::on_threads(threads, || {
-                e2eb_benches::lay_out(buffer, &plaintext, chunks_offset)
+            super::on_threads(threads, || {
+                super::lay_out(buffer, &plaintext, chunks_offset)
             })
         };
         let copied = |buffer: &mut Vec<u8>, input: &[u8], threads: usize| {
-            e2eb_benches::on_threads(threads, || e2eb_benches::copy_into(buffer, input))
+            super::on_threads(threads, || super::copy_into(buffer, input))
         };
         for &backend in Backend::compiled() {
             for mode in Mode::ALL {
@@ -214,9 +214,7 @@ pub fn measure(
                         return Err(format!("decrypting with {suite} ({backend}): {error}"));
                     }
                     let round_trips = match mode {
-                        Mode::Buffer => {
-                            e2eb_benches::windows_hold(&in_place, chunks_offset, &plaintext)
-                        }
+                        Mode::Buffer => super::windows_hold(&in_place, chunks_offset, &plaintext),
                         _ => opened == plaintext,
                     };
                     if !round_trips {
@@ -272,16 +270,16 @@ fn figure(
 pub fn memory_ceiling(
     profile: &Profile,
     thread_counts: &[usize],
-    progress: &Progress,
+    progress: &dyn Progress,
 ) -> Result<Vec<MemoryFigure>, String> {
     use e2eb::payload::SEALED_CHUNK_LEN;
     use rayon::prelude::*;
-    let plaintext = e2eb_benches::pattern(profile.stream_bytes);
+    let plaintext = super::pattern(profile.stream_bytes);
     let plan = pass_plan(profile);
     // The offset of a backup with one recovery-key slot; any offset near it would do.
     let chunks_offset = 256;
     let mut buffer = Vec::new();
-    e2eb_benches::lay_out(&mut buffer, &plaintext, chunks_offset);
+    super::lay_out(&mut buffer, &plaintext, chunks_offset);
     let bytes = buffer.len() as u64;
     let mut figures = Vec::new();
     for &threads in thread_counts {
@@ -294,12 +292,12 @@ pub fn memory_ceiling(
             bytes,
             &mut buffer,
             |buffer| {
-                e2eb_benches::on_threads(threads, || {
-                    e2eb_benches::lay_out(buffer, &plaintext, chunks_offset)
+                super::on_threads(threads, || {
+                    super::lay_out(buffer, &plaintext, chunks_offset)
                 })
             },
             |buffer| {
-                e2eb_benches::on_threads(threads, || {
+                super::on_threads(threads, || {
                     buffer.par_chunks_mut(SEALED_CHUNK_LEN).for_each(|piece| {
                         piece.iter_mut().for_each(|byte| *byte ^= 0x5a);
                     })

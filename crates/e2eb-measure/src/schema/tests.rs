@@ -166,6 +166,8 @@ pub fn sample_run() -> Run {
                     steal_ticks: 110,
                 }),
             }),
+            limits: None,
+            probe: None,
         },
         method: Method {
             aead: Sampling {
@@ -343,7 +345,7 @@ fn newer_schemas_are_refused() {
 /// Every key a run writes is documented in reports/SCHEMA.md.
 #[test]
 fn schema_document_names_every_field() {
-    let schema = include_str!("../../../reports/SCHEMA.md");
+    let schema = include_str!("../../../../reports/SCHEMA.md");
     let value = serde_json::to_value(sample_run()).unwrap();
     let mut keys = std::collections::BTreeSet::new();
     collect_keys(&value, &mut keys, false);
@@ -354,6 +356,7 @@ fn schema_document_names_every_field() {
     assert!(missing.is_empty(), "undocumented fields: {missing:?}");
 }
 
+#[cfg(test)]
 fn collect_keys(
     value: &serde_json::Value,
     keys: &mut std::collections::BTreeSet<String>,
@@ -380,4 +383,46 @@ fn collect_keys(
         }
         _ => {}
     }
+}
+
+#[test]
+fn a_sample_run_parses_and_every_kind_of_garbage_is_named() {
+    let run = sample_run();
+    let text = serde_json::to_string(&run).unwrap();
+    assert_eq!(Run::parse(&text).unwrap(), run);
+
+    let refused = |edit: &dyn Fn(&mut serde_json::Value)| {
+        let mut value = serde_json::to_value(&run).unwrap();
+        edit(&mut value);
+        Run::parse(&value.to_string()).unwrap_err().to_string()
+    };
+    let error = Run::parse("{\"schema_version\": 1}")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("not a run file: missing field"),
+        "{error}"
+    );
+    let error = Run::parse("not json").unwrap_err().to_string();
+    assert!(error.starts_with("not a run file: expected"), "{error}");
+    let error = refused(&|v| v["schema_version"] = 99.into());
+    assert!(error.contains("schema_version 99"), "{error}");
+    let error = refused(&|v| v["host"]["host_id"] = "../escape".into());
+    assert!(error.contains("host.host_id \"../escape\""), "{error}");
+    let error = refused(&|v| v["host"]["timestamp"] = "yesterday".into());
+    assert!(error.contains("host.timestamp \"yesterday\""), "{error}");
+    let error = refused(&|v| v["profile"] = "huge".into());
+    assert!(error.contains("profile \"huge\""), "{error}");
+    let error = refused(&|v| v["sections"] = serde_json::json!(["aead", "gpu"]));
+    assert!(
+        error.contains("\"gpu\" is not aead, stream or kdf"),
+        "{error}"
+    );
+    let error = refused(&|v| v["kdf"] = serde_json::json!([]));
+    assert_eq!(error, "section kdf is listed but has no figures");
+    let error = refused(&|v| v["aead"][2]["bytes_per_second"]["median"] = (-1.0).into());
+    assert_eq!(
+        error,
+        "aead[2]: a sample or quartile is not a positive number"
+    );
 }

@@ -1,21 +1,23 @@
 //! Password KDF cost: wall time and peak memory of each setting, each measured in a child
-//! process of its own (`xtask kdf-probe`) so that the child's peak resident memory belongs to
-//! that setting alone.
+//! process of its own (the measuring program started again as a KDF probe, [`ChildCommand`],
+//! whose side is [`serve`]) so that the child's peak resident memory belongs to that setting
+//! alone.
 
-use e2eb_measure::timing;
+use crate::timing;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use e2eb::{Encryptor, KdfParams, Password, Suite};
 
 use super::{Profile, Progress};
-use crate::recommend;
+use crate::grid as recommend;
 use crate::schema::{KdfFigure, KdfSetting};
 use crate::stats::Summary;
 
 /// How `peak_rss_bytes` is obtained, as results record it.
-pub const PEAK_MEMORY_METHOD: &str = "each setting runs in a child process of its own (`xtask \
-kdf-probe`) that reads VmRSS from /proc/self/status before its first derivation \
+pub const PEAK_MEMORY_METHOD: &str = "each setting runs in a child process of its own (the \
+measuring program started again as a KDF probe: `xtask kdf-probe` or `e2eb bench`'s) that reads VmRSS from /proc/self/status before its first derivation \
 (baseline_rss_bytes) and VmHWM, the kernel's resident-set high-water mark, after its last \
 (peak_rss_bytes); the difference is the memory the derivation made resident. Each derivation \
 is a whole backup made with one password slot, as a user meets it.";
@@ -57,7 +59,8 @@ pub fn measure(
     profile: &Profile,
     logical_cpus: usize,
     memory_bytes: Option<u64>,
-    progress: &Progress,
+    progress: &dyn Progress,
+    child: &ChildCommand,
 ) -> (Vec<KdfFigure>, Vec<String>) {
     let mut figures = Vec::new();
     let mut errors = Vec::new();
@@ -67,6 +70,7 @@ pub fn measure(
         profile,
         Some(progress),
         "KDF",
+        child,
     )) {
         match result {
             Ok(figure) => figures.push(figure),
@@ -99,7 +103,7 @@ pub fn measure(
         let settings: Vec<KdfSetting> = pending.iter().map(|(_, _, c)| c.setting).collect();
         // Progress counts one step per target; corrected picks are part of that step.
         let step = (attempt == 0).then_some(progress);
-        let results = measure_interleaved(&settings, profile, step, "KDF check");
+        let results = measure_interleaved(&settings, profile, step, "KDF check", child);
         let mut next = Vec::new();
         for ((target, mut model, choice), result) in pending.into_iter().zip(results) {
             let mut recorded = match result {
@@ -173,7 +177,7 @@ pub fn planned_seconds(profile: &Profile, per_setting_seconds: &[f64]) -> f64 {
         .sum()
 }
 
-/// One `xtask kdf-probe --serve` child per setting, all alive together, asked for one sample at
+/// One probe child per setting, all alive together, asked for one sample at
 /// a time in rounds over the settings: a burst of load on a shared machine then lands on one
 /// sample of several settings instead of every sample of one, so the spread each figure shows
 /// includes the machine's drift over the whole section. Each child's peak resident memory still
@@ -181,12 +185,13 @@ pub fn planned_seconds(profile: &Profile, per_setting_seconds: &[f64]) -> f64 {
 fn measure_interleaved(
     settings: &[KdfSetting],
     profile: &Profile,
-    progress: Option<&Progress>,
+    progress: Option<&dyn Progress>,
     label: &str,
+    child: &ChildCommand,
 ) -> Vec<Result<KdfFigure, String>> {
     let mut children: Vec<Result<ProbeChild, String>> = settings
         .iter()
-        .map(|&setting| ProbeChild::start(setting))
+        .map(|&setting| ProbeChild::start(child, setting))
         .collect();
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); settings.len()];
     let mut planned: Vec<usize> = vec![1; settings.len()];
@@ -240,7 +245,29 @@ fn measure_interleaved(
         .collect()
 }
 
-/// A running `xtask kdf-probe --serve`.
+/// How to start a KDF probe: a program and the arguments before `--setting JSON --serve`,
+/// whose side is [`serve`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildCommand {
+    /// The program.
+    pub program: PathBuf,
+    /// The arguments that make it a probe, e.g. `["kdf-probe"]`.
+    pub args: Vec<String>,
+}
+
+impl ChildCommand {
+    /// This very program, started with `args`.
+    pub fn this_program(args: &[&str]) -> Result<ChildCommand, String> {
+        Ok(ChildCommand {
+            program: std::env::current_exe().map_err(|error| {
+                format!("cannot find this program to start a KDF probe: {error}")
+            })?,
+            args: args.iter().map(|&arg| arg.to_owned()).collect(),
+        })
+    }
+}
+
+/// A running KDF probe.
 struct ProbeChild {
     process: std::process::Child,
     input: std::process::ChildStdin,
@@ -248,10 +275,9 @@ struct ProbeChild {
 }
 
 impl ProbeChild {
-    fn start(setting: KdfSetting) -> Result<ProbeChild, String> {
-        let exe = std::env::current_exe().map_err(|error| error.to_string())?;
-        let mut process = Command::new(exe)
-            .arg("kdf-probe")
+    fn start(command: &ChildCommand, setting: KdfSetting) -> Result<ProbeChild, String> {
+        let mut process = Command::new(&command.program)
+            .args(&command.args)
             .arg("--setting")
             .arg(serde_json::to_string(&setting).map_err(|error| error.to_string())?)
             .arg("--serve")
@@ -334,18 +360,6 @@ impl ProbeChild {
     }
 }
 
-/// Options of the hidden `xtask kdf-probe` that [`ProbeChild`] starts.
-#[derive(clap::Args, Debug)]
-pub struct ProbeOptions {
-    /// The setting, as JSON (`{"kdf":"argon2id","memory_kib":…,"passes":…,"lanes":…}`).
-    #[arg(long)]
-    setting: String,
-    /// Serve samples: one timed derivation per `sample` line read, its seconds printed on a
-    /// line of their own; at the end of input, the memory figures as one line of JSON.
-    #[arg(long)]
-    serve: bool,
-}
-
 /// What the probe prints at the end of its input.
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
 struct ProbeReport {
@@ -377,15 +391,14 @@ fn warm_up_setting(setting: KdfSetting) -> KdfSetting {
     }
 }
 
-/// The child's side: the cheap warm-up, then one timed derivation per `sample` line, then the
-/// memory figures.
-pub fn probe(options: ProbeOptions) -> Result<(), String> {
+/// The child's side, for `setting` as JSON (`{"kdf":"argon2id","memory_kib":…,"passes":…,
+/// "lanes":…}`): the cheap warm-up, then one timed derivation per `sample` line read from
+/// stdin (its seconds printed on a line of their own), then at the end of input the memory
+/// figures as one line of JSON.
+pub fn serve(setting: &str) -> Result<(), String> {
     use std::io::{BufRead, Write};
     let setting: KdfSetting =
-        serde_json::from_str(&options.setting).map_err(|error| format!("--setting: {error}"))?;
-    if !options.serve {
-        return Err("kdf-probe is started by `cargo xtask bench` with --serve".into());
-    }
+        serde_json::from_str(setting).map_err(|error| format!("--setting: {error}"))?;
     let params = setting.params();
     params.validate().map_err(|error| error.to_string())?;
     let baseline = timing::current_rss_bytes();
@@ -468,8 +481,8 @@ mod tests {
     #[test]
     fn quick_profile_fits_in_180_seconds_of_the_committed_runs() {
         let profile = Profile::new(super::super::ProfileName::Quick);
-        let (hosts, errors) =
-            crate::schema::load_all(&crate::workspace::workspace_root().join("reports"));
+        let reports = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../reports");
+        let (hosts, errors) = crate::schema::load_all(&reports);
         assert!(errors.is_empty(), "{errors:?}");
         let mut checked = 0;
         for run in hosts.iter().flat_map(|(_, runs)| runs) {

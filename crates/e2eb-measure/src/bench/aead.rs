@@ -5,7 +5,7 @@ use e2eb::hazmat::ChunkAead;
 use e2eb::suite::{KEY_LEN, NONCE_LEN};
 use e2eb::{Backend, Suite};
 
-use crate::measure::{self, Plan};
+use super::measure::{self, Plan};
 
 /// Message sizes, in bytes, that the quick measurements cover (16 KiB is e2eb's chunk size).
 pub const SIZES: [usize; 5] = [64, 1024, 16 * 1024, 64 * 1024, 1024 * 1024];
@@ -62,7 +62,7 @@ pub fn bytes_per_second(
     plan: &Plan,
 ) -> Vec<f64> {
     let cipher = backend.cipher(suite, &KEY);
-    let mut buffer = crate::pattern(size);
+    let mut buffer = crate::bench::pattern(size);
     match direction {
         Direction::Seal => measure::bytes_per_second(plan, size as u64, || {
             std::hint::black_box(cipher.seal_in_place(&NONCE, &mut buffer));
@@ -97,6 +97,52 @@ pub fn compiled_backends() -> [(&'static str, &'static str); 4] {
     ]
 }
 
+/// This build's AEADs, every backend, in process.
+///
+/// Backends take turns per (suite, direction, size) rather than one after the other, so that
+/// a change in the machine's load during the run falls on all of them alike.
+pub fn native(
+    profile: &super::Profile,
+    progress: &dyn super::Progress,
+) -> Vec<crate::schema::AeadFigure> {
+    let mut figures = Vec::new();
+    for suite in Suite::ALL {
+        for direction in Direction::ALL {
+            for &size in &profile.aead_sizes {
+                for &backend in Backend::compiled() {
+                    progress.start(format!(
+                        "AEAD {backend} {suite} {} {}",
+                        direction.name(),
+                        crate::units::format_bytes(size as u128)
+                    ));
+                    let samples =
+                        bytes_per_second(suite, backend, direction, size, &profile.aead_plan);
+                    if let Some(summary) = crate::stats::Summary::of(&samples) {
+                        figures.push(crate::schema::AeadFigure {
+                            implementation: "native".into(),
+                            backend: Some(backend.name().into()),
+                            suite: suite.name().into(),
+                            direction: direction.name().into(),
+                            size_bytes: size as u64,
+                            bytes_per_second: summary,
+                        });
+                    }
+                    progress.done();
+                }
+            }
+        }
+    }
+    figures
+}
+
+/// The backends this build measures, in the order `Backend::Auto` prefers them.
+pub fn backend_names() -> Vec<String> {
+    Backend::compiled()
+        .iter()
+        .map(|backend| backend.name().to_owned())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,13 +173,13 @@ mod tests {
         for &backend in Backend::compiled() {
             for suite in Suite::ALL {
                 let cipher = backend.cipher(suite, &KEY);
-                let mut buffer = crate::pattern(4096);
+                let mut buffer = crate::bench::pattern(4096);
                 let tag = cipher.seal_in_place(&NONCE, &mut buffer);
                 let ciphertext = buffer.clone();
                 let mut plaintext = vec![0u8; 4096];
                 for _ in 0..3 {
                     open(cipher.as_ref(), &ciphertext, &tag, &mut plaintext);
-                    assert_eq!(plaintext, crate::pattern(4096));
+                    assert_eq!(plaintext, crate::bench::pattern(4096));
                 }
                 assert_eq!(ciphertext, buffer);
             }

@@ -1,4 +1,5 @@
-//! The JSON result file of one `cargo xtask bench` run: `reports/<host-id>/<timestamp>.json`.
+//! The JSON result file of one benchmark run (`cargo xtask bench`, or `e2eb bench` on a device):
+//! `reports/<host-id>/<timestamp>.json`.
 //! `reports/SCHEMA.md` documents every field; bump [`SCHEMA_VERSION`] on any change that an
 //! older reader would misread.
 
@@ -12,7 +13,7 @@ use crate::stats::Summary;
 /// The version of this layout, written as `schema_version`.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// One run of `cargo xtask bench`.
+/// One run of `cargo xtask bench` or `e2eb bench`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     /// [`SCHEMA_VERSION`] of the writer.
@@ -320,7 +321,7 @@ impl Run {
             serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?;
         if run.schema_version > SCHEMA_VERSION {
             return Err(format!(
-                "{}: schema version {} is newer than this xtask's {SCHEMA_VERSION}",
+                "{}: schema version {} is newer than this reader's {SCHEMA_VERSION}",
                 path.display(),
                 run.schema_version
             ));
@@ -401,6 +402,163 @@ impl Run {
     }
 }
 
+/// Why a text is not a run file this reader takes in (`cargo xtask report --add`).
+#[derive(Debug)]
+pub enum InvalidRun {
+    /// Not JSON, or JSON without the fields of a run (serde's message names the field, line
+    /// and column).
+    Json(serde_json::Error),
+    /// `schema_version` is 0 or newer than [`SCHEMA_VERSION`].
+    SchemaVersion(u32),
+    /// `host.host_id` is not a folder name of the form `reports/` uses.
+    HostId(String),
+    /// `host.timestamp` is not RFC 3339 in UTC to the second (`2026-11-30T07:45:12Z`).
+    Timestamp(String),
+    /// `profile` is not `tiny`, `quick` or `full`.
+    Profile(String),
+    /// A `sections` entry is not `aead`, `stream` or `kdf`, or there is none.
+    Section(String),
+    /// A figure's samples are missing, not finite, or not positive: `what` names the figure.
+    Figure {
+        /// The figure, e.g. `aead[3]`.
+        what: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A section is listed, yet no figure of it is there.
+    EmptySection(String),
+}
+
+impl std::fmt::Display for InvalidRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InvalidRun::Json(error) => write!(f, "not a run file: {error}"),
+            InvalidRun::SchemaVersion(found) => write!(
+                f,
+                "schema_version {found} is not one this reader knows (1 to {SCHEMA_VERSION})"
+            ),
+            InvalidRun::HostId(id) => write!(
+                f,
+                "host.host_id {id:?} is not a host folder name (lower-case letters, digits and \
+                 single dashes)"
+            ),
+            InvalidRun::Timestamp(timestamp) => write!(
+                f,
+                "host.timestamp {timestamp:?} is not RFC 3339 in UTC, like 2026-11-30T07:45:12Z"
+            ),
+            InvalidRun::Profile(profile) => {
+                write!(f, "profile {profile:?} is not tiny, quick or full")
+            }
+            InvalidRun::Section(section) => write!(
+                f,
+                "sections: {section:?} is not aead, stream or kdf (and at least one is needed)"
+            ),
+            InvalidRun::Figure { what, problem } => write!(f, "{what}: {problem}"),
+            InvalidRun::EmptySection(section) => {
+                write!(f, "section {section} is listed but has no figures")
+            }
+        }
+    }
+}
+
+impl std::error::Error for InvalidRun {}
+
+impl Run {
+    /// Parses and checks a run file's text: the schema (every field there with its type), and
+    /// what the reports rely on beyond it: a known version, profile and sections, a host id
+    /// that is a folder name, a timestamp a file name can be made of, and figures whose
+    /// samples are positive numbers.
+    pub fn parse(text: &str) -> Result<Run, InvalidRun> {
+        let run: Run = serde_json::from_str(text).map_err(InvalidRun::Json)?;
+        run.check()?;
+        Ok(run)
+    }
+
+    fn check(&self) -> Result<(), InvalidRun> {
+        if self.schema_version == 0 || self.schema_version > SCHEMA_VERSION {
+            return Err(InvalidRun::SchemaVersion(self.schema_version));
+        }
+        let id = &self.host.host_id;
+        if id.is_empty() || crate::manifest::slugify(id) != *id {
+            return Err(InvalidRun::HostId(id.clone()));
+        }
+        if !is_utc_timestamp(&self.host.timestamp) {
+            return Err(InvalidRun::Timestamp(self.host.timestamp.clone()));
+        }
+        if !["tiny", "quick", "full"].contains(&self.profile.as_str()) {
+            return Err(InvalidRun::Profile(self.profile.clone()));
+        }
+        if self.sections.is_empty() {
+            return Err(InvalidRun::Section(String::new()));
+        }
+        for section in &self.sections {
+            let empty = match section.as_str() {
+                "aead" => self.aead.is_empty(),
+                "stream" => self.stream.is_empty(),
+                "kdf" => self.kdf.is_empty(),
+                _ => return Err(InvalidRun::Section(section.clone())),
+            };
+            if empty {
+                return Err(InvalidRun::EmptySection(section.clone()));
+            }
+        }
+        let summaries = self
+            .aead
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (format!("aead[{i}]"), &f.bytes_per_second))
+            .chain(
+                self.stream
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (format!("stream[{i}]"), &f.bytes_per_second)),
+            )
+            .chain(
+                self.memory_ceiling
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (format!("memory_ceiling[{i}]"), &f.bytes_per_second)),
+            )
+            .chain(
+                self.kdf
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| (format!("kdf[{i}]"), &f.seconds)),
+            );
+        for (what, summary) in summaries {
+            let problem = if summary.samples.is_empty() {
+                Some("no samples")
+            } else if !summary
+                .samples
+                .iter()
+                .chain([&summary.median, &summary.q1, &summary.q3])
+                .all(|value| value.is_finite() && *value > 0.0)
+            {
+                Some("a sample or quartile is not a positive number")
+            } else {
+                None
+            };
+            if let Some(problem) = problem {
+                return Err(InvalidRun::Figure { what, problem });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `2026-11-30T07:45:12Z`: digits where digits go, the separators where they go.
+fn is_utc_timestamp(text: &str) -> bool {
+    const SHAPE: &[u8] = b"0000-00-00T00:00:00Z";
+    text.len() == SHAPE.len()
+        && text.bytes().zip(SHAPE).all(|(byte, &shape)| {
+            if shape == b'0' {
+                byte.is_ascii_digit()
+            } else {
+                byte == shape
+            }
+        })
+}
+
 /// The backend of results written before there was a choice.
 pub const LEGACY_BACKEND: &str = "rustcrypto";
 
@@ -470,5 +628,5 @@ pub fn load_all(reports: &Path) -> (Vec<(String, Vec<Run>)>, Vec<String>) {
     (hosts, errors)
 }
 
-#[cfg(test)]
+#[cfg(any(test, feature = "test-fixtures"))]
 pub mod tests;
