@@ -494,7 +494,10 @@ mod tests {
         let mut checked = 0;
         for run in &runs {
             assert_eq!(run.profile, "quick");
-            assert_eq!(run.method.aead.warm_up_seconds, 0.1, "a run of the old plan");
+            assert_eq!(
+                run.method.aead.warm_up_seconds, 0.1,
+                "a run of the old plan"
+            );
             let old_kdf: f64 = run
                 .kdf
                 .iter()
