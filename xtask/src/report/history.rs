@@ -388,6 +388,76 @@ pub fn section(runs: &[Run]) -> String {
             figure.label, spread.runs, comparison.0, comparison.1
         );
     }
+    out.push_str(&picks_across_runs(runs));
+    out
+}
+
+/// The last check `run` made for a `target` wait: the setting it recommends.
+fn final_check(run: &Run, target: f64) -> Option<&KdfFigure> {
+    run.kdf
+        .iter()
+        .rfind(|f| f.role == "check" && f.target_seconds == Some(target))
+}
+
+/// How far the recommendation moves from run to run: for each target wait, the settings the
+/// runs picked (each run's final check for that wait) and the spread of their measured times.
+fn picks_across_runs(runs: &[Run]) -> String {
+    let mut targets: Vec<f64> = runs
+        .iter()
+        .flat_map(|run| &run.kdf)
+        .filter(|f| f.role == "check")
+        .filter_map(|f| f.target_seconds)
+        .collect();
+    targets.sort_by(f64::total_cmp);
+    targets.dedup();
+    if targets.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\nThe recommended Argon2id setting for each wait, run by run: the settings the runs \
+         picked (with how many runs picked each, newest run's first) and the range of their \
+         measured times. Expect a new run's pick to move within this spread.\n\n\
+         | wait | runs | settings picked | measured, run to run |\n|---|---|---|---|\n",
+    );
+    for target in targets {
+        let picks: Vec<&KdfFigure> = runs
+            .iter()
+            .rev()
+            .filter_map(|run| final_check(run, target))
+            .collect();
+        let mut settings: Vec<(&str, usize)> = Vec::new();
+        for pick in &picks {
+            match settings
+                .iter_mut()
+                .find(|(params, _)| *params == pick.params)
+            {
+                Some((_, count)) => *count += 1,
+                None => settings.push((&pick.params, 1)),
+            }
+        }
+        let settings = settings
+            .iter()
+            .map(|(params, count)| format!("`{params}` ({count})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let medians: Vec<f64> = picks.iter().map(|pick| pick.seconds.median).collect();
+        let measured = match RunSpread::of(&medians) {
+            Some(spread) if spread.runs > 1 => format!(
+                "{}–{} ({:.0} %)",
+                seconds(spread.min),
+                seconds(spread.max),
+                spread.relative_range() * 100.0
+            ),
+            Some(spread) => format!("{} (one run)", seconds(spread.median)),
+            None => "–".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {settings} | {measured} |",
+            seconds(target),
+            picks.len()
+        );
+    }
     out
 }
 
@@ -453,9 +523,40 @@ mod tests {
             "| AES-256-GCM encrypt, ring in-memory, 2 threads, GB/s | 2 | 3.100 | 3.100–3.100 (0 %) | +0.0 % | within noise |",
             "| argon2id `m=262144,t=3,p=2`, seconds |",
             "| scrypt `ln=16,r=8,p=1`, seconds | 2 |",
+            "| wait | runs | settings picked | measured, run to run |",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn picks_are_listed_per_wait_with_their_spread_over_runs() {
+        let older = sample_run();
+        let mut newer = sample_run();
+        newer.host.timestamp = "2026-12-01T00:00:00Z".into();
+        let check = |run: &Run| {
+            run.kdf
+                .iter()
+                .find(|f| f.role == "check")
+                .cloned()
+                .expect("the sample run has a check")
+        };
+        let target = check(&older).target_seconds.unwrap();
+        let mut moved = check(&newer);
+        moved.params = "m=1,t=1,p=1".into();
+        moved.seconds = Summary::of(&[check(&older).seconds.median * 1.5]).unwrap();
+        newer.kdf.push(moved);
+        let text = picks_across_runs(&[older.clone(), newer]);
+        let row = text
+            .lines()
+            .find(|line| line.starts_with(&format!("| {} | 2 |", seconds(target))))
+            .unwrap_or_else(|| panic!("no row for the wait in\n{text}"));
+        let original = format!("`{}` (1)", check(&older).params);
+        assert!(row.contains("`m=1,t=1,p=1` (1)"), "{row}");
+        assert!(row.contains(&original), "{row}");
+        assert!(row.contains("(40 %)"), "{row}");
+        let alone = picks_across_runs(std::slice::from_ref(&older));
+        assert!(alone.contains("(one run)"), "{alone}");
     }
 
     #[test]
