@@ -149,7 +149,14 @@ fn measure(
     let mut samples = vec![vec![Vec::new(); options.lanes.len()]; contenders.len()];
     for round in 0..options.rounds {
         for (lane_index, &lanes) in options.lanes.iter().enumerate() {
-            for (index, contender) in contenders.iter().enumerate() {
+            // Each round starts with the next contender, so that each follows every other
+            // equally often. On the 2-vCPU virtual machine of the first measurements, whichever
+            // derivation came right after a C process had exited was the erratic one (e2eb at
+            // p=1: 0.28-0.87 s there, 0.27-0.42 s in a second run placed just after it), most
+            // likely because the guest hands freed memory back to the host, which has to fault
+            // it in again; with e2eb always last, that cost fell on e2eb alone.
+            for index in (0..contenders.len()).map(|i| (i + round) % contenders.len()) {
+                let contender = &contenders[index];
                 let start = Instant::now();
                 derive(contender, memory_kib, options.passes, lanes)?;
                 samples[index][lane_index].push(start.elapsed().as_secs_f64());

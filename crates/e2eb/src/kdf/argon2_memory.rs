@@ -13,9 +13,9 @@
 //!
 //! On unix e2eb does the same: the blocks live in an anonymous mapping, which the kernel zeroes
 //! page by page as the fill first touches it, on the filling threads. On Linux the mapping is
-//! advised to use transparent huge pages (see `advise_huge_pages` for the figures); without
-//! them, and with fewer lanes than CPUs, its pages are touched on every CPU before the fill
-//! (see `touch_pages`). Viewing that mapping as
+//! advised to use transparent huge pages (see `advise_huge_pages` for the figures); with fewer
+//! lanes than CPUs, its pages are touched on every CPU before the fill (see `touch_pages`).
+//! Viewing that mapping as
 //! `[Block]` is the crate's only `unsafe` code, in [`Mapping::blocks`]; the conditions it relies
 //! on are checked at compile time where they can be, at allocation where they cannot, and by
 //! tests. No safe route exists in `argon2` 0.6: `hash_password_into_with_memory` and
@@ -71,7 +71,7 @@ impl Argon2Memory {
             let mapping = Mapping::new(count).map_err(|_| Error::KdfMemory {
                 needed: count as u128 * 1024,
             })?;
-            let touch = !mapping.huge_pages && lanes(params) < rayon::current_num_threads();
+            let touch = lanes(params) < rayon::current_num_threads();
             let mut memory = Argon2Memory {
                 storage: Storage::Mapped(mapping),
                 piece_len,
@@ -88,13 +88,13 @@ impl Argon2Memory {
         })
     }
 
-    /// Without huge pages, a fill of fewer lanes than there are CPUs would take every page
-    /// fault on those few threads (m = 256 MiB, t = 2, p = 1 on 2 CPUs: 0.63 s against 0.54 s
-    /// touched in parallel first, and 0.56 s for the old parallel zeroing of a `Vec`): every
-    /// page is touched first, one word written, on every CPU. The kernel's zeroing is still the
-    /// only pass over the memory before the fill. With huge pages a fault costs little and
-    /// touching first did not pay (p=1 medians: 0.38 s without, 0.61 s with, in one run of 15
-    /// rounds; about even in later runs under load), so the fill touches them itself.
+    /// A fill of fewer lanes than there are CPUs would take every page fault, and the kernel's
+    /// zeroing behind it, on those few threads: every page is touched first, one word written,
+    /// on every CPU. The kernel's zeroing is still the only pass over the memory before the
+    /// fill. m = 256 MiB, t = 2, p = 1 on 2 CPUs: with 4 KiB pages 0.54 s touched first against
+    /// 0.63 s untouched (and 0.56 s for the old parallel zeroing of a `Vec`); with huge pages
+    /// the gain is small, medians of 15 and 11 interleaved rounds 0.292 s and 0.295 s touched
+    /// first against 0.296 s and 0.301 s untouched (the reference C code: 0.47 s and 0.43 s).
     #[cfg(unix)]
     fn touch_pages(&mut self) {
         const BLOCKS_PER_PAGE: usize = MAPPING_ALIGN / size_of::<Block>();
@@ -168,8 +168,6 @@ fn written(count: usize, piece_len: usize) -> Result<Vec<Block>> {
 #[cfg(unix)]
 struct Mapping {
     map: memmap2::MmapMut,
-    /// Whether the kernel was asked for transparent huge pages and may serve them.
-    huge_pages: bool,
 }
 
 #[cfg(unix)]
@@ -185,8 +183,8 @@ impl Mapping {
         if !map.as_ptr().cast::<Block>().is_aligned() || map.len() != len {
             return Err(std::io::Error::other("the mapping is not block-aligned"));
         }
-        let huge_pages = advise_huge_pages(&map);
-        Ok(Mapping { map, huge_pages })
+        advise_huge_pages(&map);
+        Ok(Mapping { map })
     }
 
     /// The mapping as blocks.
@@ -221,19 +219,15 @@ impl Mapping {
 /// against 0.537 s with 4 KiB pages (touched in parallel first) and 0.562 s for the old parallel
 /// zeroing of a `Vec`; p=2 0.224 s against 0.348 s and 0.342 s.
 /// Kernels whose THP mode is `madvise` serve them only when asked; where the mode is `never`
-/// (or THP is not built), the advice is declined or ignored and 4 KiB pages serve. Huge pages
-/// may need the kernel to compact memory first, which makes single runs vary more.
+/// (or THP is not built), the advice is declined or ignored and 4 KiB pages serve, which is why
+/// its outcome is not needed. Huge pages may need the kernel to compact memory first.
 #[cfg(target_os = "linux")]
-fn advise_huge_pages(map: &memmap2::MmapMut) -> bool {
-    map.advise(memmap2::Advice::HugePage).is_ok()
-        && std::fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
-            .is_ok_and(|mode| !mode.contains("[never]"))
+fn advise_huge_pages(map: &memmap2::MmapMut) {
+    let _ = map.advise(memmap2::Advice::HugePage);
 }
 
 #[cfg(all(unix, not(target_os = "linux")))]
-fn advise_huge_pages(_: &memmap2::MmapMut) -> bool {
-    false
-}
+fn advise_huge_pages(_: &memmap2::MmapMut) {}
 
 #[cfg(test)]
 mod tests {
