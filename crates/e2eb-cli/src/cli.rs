@@ -378,6 +378,12 @@ pub fn parse() -> Cli {
             error.exit()
         }
     };
+    if input_is_a_missing_word_after_password(&matches) {
+        let explanation =
+            password_value_explanation("it was taken as the input file, and no file has that name");
+        let _ = std::io::Write::write_all(&mut std::io::stderr(), explanation.as_bytes());
+        std::process::exit(USAGE);
+    }
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     if let Command::Encrypt(encrypt) = &mut cli.command {
         let encrypt_matches = matches
@@ -431,14 +437,42 @@ fn password_given_a_value(arguments: &[std::ffi::OsString], error: &clap::Error)
                     !next.is_empty() && !next.starts_with('-') && refused.contains(next)
                 })
     });
-    given_a_value.then(|| {
+    given_a_value.then(|| password_value_explanation("it was not used"))
+}
+
+/// `e2eb encrypt --password hunter2 -o x`: clap takes the word after `--password` as IN, and
+/// opening it would fail with its name, which may well be a password, in the message. Where IN
+/// is the word right after a `--password` and names nothing on disk, the explanation of
+/// `password_given_a_value` is given instead; an IN that exists is used as it always was.
+fn input_is_a_missing_word_after_password(matches: &ArgMatches) -> bool {
+    let mut leaf = matches;
+    while let Some((_, sub)) = leaf.subcommand() {
+        leaf = sub;
+    }
+    let (Ok(Some(input)), Ok(true)) = (
+        leaf.try_get_one::<PathBuf>("input"),
+        leaf.try_contains_id("password"),
+    ) else {
+        return false;
+    };
+    let (Some(input_index), Some(mut passwords)) =
+        (leaf.index_of("input"), leaf.indices_of("password"))
+    else {
+        return false;
+    };
+    passwords.any(|index| index + 1 == input_index) && !input.exists() && !input.is_symlink()
+}
+
+/// What `--password WORD` gets: the flag prompts; `fate` says what became of WORD, which is
+/// never shown.
+fn password_value_explanation(fate: &str) -> String {
+    format!(
         "e2eb: error: --password takes no value: it asks for the password on the terminal (the \
-         word given after it is not shown here, in case it is a password; it was not used).\n\
+         word given after it is not shown here, in case it is a password; {fate}).\n\
          e2eb: hint: to read the password from a file, use --password-file FILE (e.g. \
          /dev/fd/3); passwords are never taken on the command line, where other users and \
          the shell's history can see them\n"
-            .to_owned()
-    })
+    )
 }
 
 /// Clap keeps each flag's values apart; the slot order a person typed is recovered from the

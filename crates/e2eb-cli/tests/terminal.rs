@@ -595,6 +595,37 @@ fn a_word_after_password_is_explained_and_never_echoed() {
             "the word echoed: {stderr}"
         );
     }
+    // Without IN, clap takes the word as IN: opening it must not echo it either.
+    for args in [
+        vec!["encrypt", "--password", "Hunter2Secret", "-o", "out"],
+        vec!["decrypt", "--password", "Hunter2Secret", "-o", "out"],
+    ] {
+        let output = e2eb()
+            .args(&args)
+            .current_dir(scratch.dir())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(USAGE), "{args:?}: {stderr}");
+        assert!(stderr.contains("--password takes no value"), "{stderr}");
+        assert!(
+            stderr.contains("it was taken as the input file"),
+            "{stderr}"
+        );
+        assert!(
+            !stderr.contains("Hunter2Secret"),
+            "the word echoed: {stderr}"
+        );
+    }
+    // An IN that exists right after --password is IN, as it always was.
+    let output = e2eb()
+        .args(["encrypt", "--password", "plain", "-o", "out"])
+        .current_dir(scratch.dir())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("takes no value"), "{stderr}");
     assert!(plain.exists());
     assert!(!scratch.path("out").exists());
     // A positional IN after --password is no value of it.
