@@ -152,6 +152,21 @@ pub enum Error {
     #[error("the password is empty")]
     EmptyPassword,
 
+    /// A new password holds a code point that Unicode has not assigned (in the version of the
+    /// reference's tables), whose normalisation a later version may change (SPEC.md,
+    /// "Passwords"). Refused at encryption only; the character itself is never shown.
+    #[error(
+        "character {position} of the password is a code point unassigned in Unicode \
+         {unicode_version}, which a later Unicode version may normalise differently; choose \
+         another password"
+    )]
+    UnassignedInPassword {
+        /// The offending character's position in the password, from 1.
+        position: usize,
+        /// The Unicode version of the tables, e.g. "18.0.0".
+        unicode_version: String,
+    },
+
     /// Encryption was asked for with no key slot, or with more than the format allows.
     #[error("a backup needs between 1 and {max} key slots, {found} were given")]
     SlotCount {
@@ -287,6 +302,7 @@ impl Error {
             Error::InvalidVaultAccount(_) => "InvalidVaultAccount",
             Error::InvalidKeyLength { .. } => "InvalidKeyLength",
             Error::EmptyPassword => "EmptyPassword",
+            Error::UnassignedInPassword { .. } => "UnassignedInPassword",
             Error::SlotCount { .. } => "SlotCount",
             Error::Randomness => "Randomness",
             Error::EarlierFailure | Error::Io(_) => "Io",

@@ -50,6 +50,12 @@ impl Header {
                 max: MAX_SLOTS,
             });
         }
+        // Before any slot is sealed, so that a refused password costs no KDF work.
+        for secret in secrets {
+            if let SlotSecret::Password(password, _) = secret {
+                password.check_assigned()?;
+            }
+        }
         let slots = secrets
             .iter()
             .map(|secret| KeySlot::seal(suite, backend, secret, file_key, entropy))

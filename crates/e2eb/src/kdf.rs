@@ -42,6 +42,29 @@ impl Password {
         Ok(Password(SecretString::from(password)))
     }
 
+    /// [`Error::UnassignedInPassword`] where the password holds a code point unassigned in the
+    /// Unicode version of the normalisation tables: its NFC may differ under a later version,
+    /// so a backup sealed with it could stop opening elsewhere. Checked for new slots only; a
+    /// password that opens an existing slot is taken as it is.
+    pub(crate) fn check_assigned(&self) -> Result<()> {
+        use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+        let unassigned = self
+            .0
+            .expose_secret()
+            .chars()
+            .position(|c| c.general_category() == GeneralCategory::Unassigned);
+        match unassigned {
+            None => Ok(()),
+            Some(index) => {
+                let (major, minor, update) = unicode_normalization::UNICODE_VERSION;
+                Err(Error::UnassignedInPassword {
+                    position: index + 1,
+                    unicode_version: format!("{major}.{minor}.{update}"),
+                })
+            }
+        }
+    }
+
     /// The bytes the KDFs receive (as UTF-8).
     fn kdf_input(&self) -> Zeroizing<String> {
         let password = self.0.expose_secret();
@@ -637,5 +660,34 @@ mod tests {
             Password::new(String::new()),
             Err(Error::EmptyPassword)
         ));
+    }
+
+    #[test]
+    fn the_unassigned_check_and_the_normalisation_use_one_unicode_version() {
+        let (major, minor, update) = unicode_normalization::UNICODE_VERSION;
+        let categories = unicode_properties::UNICODE_VERSION;
+        assert_eq!(
+            (u64::from(major), u64::from(minor), u64::from(update)),
+            categories,
+            "the two Unicode tables disagree; SPEC.md names one version"
+        );
+        let unassigned = Password::new("a\u{0378}".into()).unwrap();
+        assert!(matches!(
+            unassigned.check_assigned(),
+            Err(Error::UnassignedInPassword { position: 2, .. })
+        ));
+        // Noncharacters are Cn too.
+        assert!(
+            Password::new("\u{FFFF}".into())
+                .unwrap()
+                .check_assigned()
+                .is_err()
+        );
+        assert!(
+            Password::new("e\u{0301}".into())
+                .unwrap()
+                .check_assigned()
+                .is_ok()
+        );
     }
 }

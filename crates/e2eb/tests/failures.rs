@@ -657,6 +657,37 @@ fn a_kdf_setting_this_machine_cannot_allocate_is_an_error_not_an_abort() {
 }
 
 #[test]
+fn a_new_password_with_an_unassigned_code_point_is_refused_before_any_kdf_work() {
+    use e2eb::{Encryptor, KdfParams, Password, ScryptParams};
+    // U+0378 is unassigned (general category Cn) in the Greek block. The scrypt setting would
+    // abort the process if it were derived, so the refusal must come first.
+    let huge = KdfParams::Scrypt(ScryptParams::new(40, 8, 1).unwrap());
+    let password = Password::new("pässwörd\u{0378}!".into()).unwrap();
+    let error = Encryptor::new(Suite::Aes256Gcm)
+        .password(password, huge)
+        .encrypt_to_vec(b"x")
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::UnassignedInPassword { position: 9, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("character 9"), "{error}");
+    assert!(!error.to_string().contains('\u{0378}'), "{error}");
+    // Assigned characters of every kind pass, the decomposed accent and an emoji among them.
+    for assigned in [
+        "pa\u{0301}ss",
+        "\u{1F511} key",
+        "\u{4E2D}\u{6587}",
+        "\u{10FFFD}",
+    ] {
+        let backup = Encryptor::new(Suite::Aes256Gcm)
+            .password(Password::new(assigned.into()).unwrap(), FAST_ARGON2ID)
+            .encrypt_to_vec(b"x");
+        assert!(backup.is_ok(), "{assigned:?}: {backup:?}");
+    }
+}
+
+#[test]
 fn structurally_invalid_slots_are_malformed() {
     use e2eb::{Argon2idParams, KdfParams, ScryptParams};
     let cases = [
