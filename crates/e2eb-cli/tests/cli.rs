@@ -1415,6 +1415,47 @@ fn a_hostile_header_of_sixteen_heavy_password_slots_is_refused_within_a_second()
     }
 }
 
+/// A backup of one scrypt slot of `log_n`, `r` and `p`, with a key check nothing matches, and a
+/// payload prefix: enough for the KDF caps to be checked, nothing that opens.
+fn hostile_scrypt_backup(log_n: u8, r: u32, p: u32) -> Vec<u8> {
+    let mut backup = b"\x89e2eb\r\n\x1a\x01\x01\x01".to_vec();
+    backup.push(0x03);
+    backup.extend_from_slice(&(90u16 + 32).to_be_bytes());
+    backup.push(log_n);
+    backup.extend_from_slice(&r.to_be_bytes());
+    backup.extend_from_slice(&p.to_be_bytes());
+    backup.push(32);
+    backup.extend_from_slice(&[7; 32]);
+    backup.extend_from_slice(&[0; 80]);
+    backup.extend_from_slice(&[0; 56 + 16]);
+    backup
+}
+
+#[test]
+fn a_scrypt_slot_whose_lanes_multiply_past_the_work_cap_is_refused_within_a_second() {
+    let scratch = Scratch::new();
+    let password = scratch.write("password", b"pw\n");
+    // log2 N = 20, r = 9, p = 16: each within its own cap and 1.1 GiB of memory, but sixteen
+    // lanes of it are 18 GiB of work.
+    let path = scratch.write("hostile.e2eb", &hostile_scrypt_backup(20, 9, 16));
+    let out = scratch.path("out");
+    let started = std::time::Instant::now();
+    e2eb()
+        .args(["decrypt", arg(&path), "-o", arg(&out)])
+        .args(["--password-file", arg(&password)])
+        .assert()
+        .code(KDF_OVER_CAP)
+        .stderr(predicate::str::contains("key slot 0 (scrypt)"))
+        .stderr(predicate::str::contains("above the cap of 16 GiB"))
+        .stderr(predicate::str::contains("--max-kdf-work"));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!out.exists());
+}
+
 #[test]
 fn scrypt_memory_this_machine_cannot_allocate_is_a_clean_error() {
     let scratch = Scratch::new();

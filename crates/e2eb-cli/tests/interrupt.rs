@@ -298,3 +298,112 @@ fn an_interrupted_stream_is_reported_incomplete() {
         "{stderr}"
     );
 }
+
+/// The process strace started: its one child.
+fn traced_child(strace: &Child) -> Option<u32> {
+    let children = std::fs::read_to_string(format!(
+        "/proc/{pid}/task/{pid}/children",
+        pid = strace.id()
+    ))
+    .ok()?;
+    children.split_whitespace().next()?.parse().ok()
+}
+
+/// SIGINT or SIGTERM while the output's last sync runs, once OUT already holds the complete
+/// output under its name: what the run says must be what is on disk. strace's fault injection
+/// holds every sync after the first for 3 s, so the signal lands there on every run; skipped
+/// where strace is not installed.
+#[test]
+fn a_signal_during_the_last_sync_is_reported_as_what_is_on_disk() {
+    let strace = Command::new("strace")
+        .arg("-V")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !strace.is_ok_and(|status| status.success()) {
+        println!("skipped: strace is not installed");
+        return;
+    }
+    let (dir, key, data) = setup();
+    let plaintext = &data[..300_000];
+    let backup = dir.path().join("backup.e2eb");
+    let mut encrypt = e2eb(false)
+        .args(["encrypt", "-", "--quiet", "--recovery-key-file"])
+        .arg(&key)
+        .arg("-o")
+        .arg(&backup)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    encrypt.stdin.take().unwrap().write_all(plaintext).unwrap();
+    assert!(encrypt.wait().unwrap().success());
+
+    for portable in PATHS {
+        for signal in ["INT", "TERM"] {
+            for force in [false, true] {
+                let case = format!("portable: {portable}, SIG{signal}, force: {force}");
+                let out = dir.path().join("out.bin");
+                let _ = std::fs::remove_file(&out);
+                let previous: Option<&[u8]> = force.then_some(b"the previous file");
+                if let Some(previous) = previous {
+                    std::fs::write(&out, previous).unwrap();
+                }
+                let before = entries(dir.path());
+                let mut command = Command::new("strace");
+                command
+                    .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync"])
+                    .args(["-e", "inject=fsync:delay_enter=3000000:when=2+"])
+                    .arg(assert_cmd::cargo::cargo_bin!("e2eb"))
+                    .args(["decrypt", "--quiet", "--recovery-key-file"])
+                    .arg(&key)
+                    .arg("-o")
+                    .arg(&out)
+                    .arg(&backup)
+                    .stdin(Stdio::null())
+                    .stderr(Stdio::piped());
+                if force {
+                    command.arg("--force");
+                }
+                if portable {
+                    command.env("E2EB_PORTABLE_OUTPUT", "1");
+                } else {
+                    command.env_remove("E2EB_PORTABLE_OUTPUT");
+                }
+                let mut child = command.spawn().unwrap();
+                // Wait for OUT to hold the complete output: the last sync is then being held.
+                let started = Instant::now();
+                while std::fs::read(&out).ok().as_deref() != Some(plaintext) {
+                    assert!(child.try_wait().unwrap().is_none(), "{case}: ended early");
+                    assert!(started.elapsed() < Duration::from_secs(60), "{case}");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                let pid = traced_child(&child).expect("strace's child");
+                let status = Command::new("kill")
+                    .args([format!("-{signal}"), pid.to_string()])
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+                let output = child.wait_with_output().unwrap();
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                let on_disk = std::fs::read(&out).ok();
+                if stderr.contains("nothing was written") {
+                    assert_eq!(
+                        on_disk.as_deref(),
+                        previous,
+                        "{case}: said nothing was written, but OUT changed: {stderr}"
+                    );
+                }
+                assert!(
+                    on_disk.as_deref() == Some(plaintext) || on_disk.as_deref() == previous,
+                    "{case}: OUT is neither as before nor complete"
+                );
+                let mut left: Vec<PathBuf> = entries(dir.path())
+                    .into_iter()
+                    .filter(|path| !before.contains(path) && *path != out)
+                    .collect();
+                left.sort();
+                assert_eq!(left, Vec::<PathBuf>::new(), "{case}: {stderr}");
+            }
+        }
+    }
+}

@@ -395,3 +395,42 @@ fn outputs_are_written_in_full_with_their_modes_on_both_paths() {
         assert_eq!(scratch.others(), vec!["out.bin".to_string()]);
     }
 }
+
+#[test]
+fn an_unusable_output_is_named_plainly_when_the_secret_opens_the_backup() {
+    // With a secret that opens the backup, the output's own faults are what is reported: the
+    // directory, not a temporary file's name or an OS error number, and not after the work.
+    for portable in PATHS {
+        let scratch = Scratch::new();
+        scratch
+            .decrypt(portable, &scratch.path("nodir/out.bin"))
+            .assert()
+            .code(FAILURE)
+            .stderr(predicate::str::contains("nodir does not exist"))
+            .stderr(a_plain_error());
+        scratch
+            .decrypt(portable, &scratch.path("newdir/"))
+            .assert()
+            .code(FAILURE)
+            .stderr(predicate::str::contains("ends in a directory"))
+            .stderr(predicate::str::contains("cannot move the output into place").not())
+            .stderr(a_plain_error());
+        assert_eq!(scratch.others(), Vec::<String>::new());
+
+        fs::create_dir(scratch.path("ro")).unwrap();
+        let script = format!(
+            "mount --bind {ro} {ro}; mount -o remount,bind,ro {ro}; \
+             \"$E2EB\" decrypt {backup} --recovery-key-file {key} -o {ro}/out.bin",
+            ro = scratch.path("ro").display(),
+            backup = scratch.backup.display(),
+            key = scratch.key.display(),
+        );
+        let Some(output) = in_private_mounts(&script, portable) else {
+            return;
+        };
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(FAILURE), "{stderr}");
+        assert!(stderr.contains("Read-only file system"), "{stderr}");
+        assert!(a_plain_error().eval(&stderr), "{stderr}");
+    }
+}

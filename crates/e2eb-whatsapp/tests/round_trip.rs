@@ -238,6 +238,28 @@ fn a_wrong_key_is_told_apart_from_damage() {
 }
 
 #[test]
+fn a_tampered_file_with_its_md5_recomputed_is_not_called_intact_under_the_right_key() {
+    use md5::{Digest, Md5};
+    let plaintext = data(200_000, true);
+    let backup = encrypt_to_vec(&key(), &options_with_iv(), &plaintext).unwrap();
+    // A tamperer flips a ciphertext bit and recomputes the MD5 trailer, which has no key.
+    let mut tampered = backup.clone();
+    let len = tampered.len();
+    tampered[len / 2] ^= 0x01;
+    let md5 = Md5::digest(&tampered[..len - 16]);
+    tampered[len - 16..].copy_from_slice(md5.as_slice());
+    let error = decrypt_to_vec(&key(), &tampered).unwrap_err();
+    let message = error.to_string();
+    // The right key must not be called wrong on an intact file: that could make its owner
+    // throw a valid key away.
+    assert!(
+        message.contains("the wrong key, or deliberate modification"),
+        "{message}"
+    );
+    assert!(!message.contains("intact"), "{message}");
+}
+
+#[test]
 fn a_damaged_md5_trailer_alone_still_releases_the_authenticated_data() {
     let plaintext = data(5000, true);
     let mut backup = encrypt_to_vec(&key(), &options_with_iv(), &plaintext).unwrap();

@@ -233,6 +233,62 @@ fn the_right_key_on_an_altered_slot_is_not_called_simply_wrong() {
 }
 
 #[test]
+fn every_slot_field_the_key_check_covers_altered_leaves_room_for_the_alteration() {
+    // The suite byte, a recovery-key slot's salt and key check, and a password slot's KDF
+    // parameters, salt and key check: altered, each makes the right secret fail its key check,
+    // which must not be reported as a plainly wrong secret.
+    let backup = backup(Suite::Aes256Gcm, 100);
+    for (field, position, mask) in [
+        (
+            "suite",
+            9,
+            Suite::Aes256Gcm.id() ^ Suite::ChaCha20Poly1305.id(),
+        ),
+        ("salt", SLOT_SALT.start + 5, 0x10),
+        ("key check", SLOT_CHECK.start + 7, 0x80),
+    ] {
+        let error = failure(&flipped(&backup, position, mask), rk);
+        assert!(
+            matches!(error, Error::NoSlotOpened { .. }),
+            "{field}: {error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("wrong recovery key, or this slot's bytes were altered"),
+            "{field}: {error}"
+        );
+    }
+    // An Argon2id slot: type, length, m, t, p, salt length, salt, key check, wrapped key.
+    let password_backup = encryptor(Suite::Aes256Gcm, &[SlotChoice::Argon2id], 1)
+        .encrypt_to_vec(&plaintext(100))
+        .unwrap();
+    let params = FIXED_LEN + 3;
+    let salt = params + 12 + 1;
+    let check = salt + 32;
+    for (field, position, mask) in [
+        // t from 1 to 3.
+        ("passes", params + 7, 0x02),
+        ("salt", salt + 5, 0x10),
+        ("key check", check + 7, 0x80),
+    ] {
+        let error = failure(&flipped(&password_backup, position, mask), || {
+            secret_for(SlotChoice::Argon2id)
+        });
+        assert!(
+            matches!(error, Error::NoSlotOpened { .. }),
+            "{field}: {error}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("wrong password, or this slot's bytes were altered"),
+            "{field}: {error}"
+        );
+    }
+}
+
+#[test]
 fn a_backup_cut_inside_its_last_chunk_is_reported_as_truncated_or_damaged() {
     let backup = backup(Suite::Aes256Gcm, 3 * 16384 + 2000);
     for cut in [1000, 1, 2000] {
