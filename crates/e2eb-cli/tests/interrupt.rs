@@ -312,7 +312,7 @@ fn traced_child(strace: &Child) -> Option<u32> {
 /// SIGINT or SIGTERM while the output's last sync runs, once OUT already holds the complete
 /// output under its name: what the run says must be what is on disk. strace's fault injection
 /// holds every sync after the first for 3 s, so the signal lands there on every run; skipped
-/// where strace is not installed.
+/// where strace is not installed (unless `E2EB_REQUIRE_STRACE` is set, as CI does).
 #[test]
 fn a_signal_during_the_last_sync_is_reported_as_what_is_on_disk() {
     let strace = Command::new("strace")
@@ -321,6 +321,10 @@ fn a_signal_during_the_last_sync_is_reported_as_what_is_on_disk() {
         .stderr(Stdio::null())
         .status();
     if !strace.is_ok_and(|status| status.success()) {
+        assert!(
+            std::env::var_os("E2EB_REQUIRE_STRACE").is_none(),
+            "E2EB_REQUIRE_STRACE is set but strace cannot be run"
+        );
         println!("skipped: strace is not installed");
         return;
     }
