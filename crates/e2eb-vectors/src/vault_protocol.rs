@@ -320,9 +320,7 @@ impl VaultProtocolFile {
             .flat_map(|group| -> Vec<&String> {
                 match group {
                     VaultGroup::VaultLogin(g) => g.tests.iter().flat_map(|t| &t.flags).collect(),
-                    VaultGroup::VaultEnvelope(g) => {
-                        g.tests.iter().flat_map(|t| &t.flags).collect()
-                    }
+                    VaultGroup::VaultEnvelope(g) => g.tests.iter().flat_map(|t| &t.flags).collect(),
                     VaultGroup::VaultId(g) => g.tests.iter().flat_map(|t| &t.flags).collect(),
                 }
             })

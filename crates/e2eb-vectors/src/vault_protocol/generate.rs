@@ -195,10 +195,16 @@ fn altered(
     field: &str,
     change: &str,
     value: Vec<u8>,
-    password: &[u8],
 ) -> Result<LoginTest, String> {
+    let password = hex::decode(
+        base.test
+            .login_password
+            .as_ref()
+            .unwrap_or(&base.test.password),
+    )
+    .expect("hex");
     let outcome = match message {
-        "ke2" => client_finish::<Suite>(&base.login.client_state, password, &value, &[])?
+        "ke2" => client_finish::<Suite>(&base.login.client_state, &password, &value, &[])?
             .err()
             .ok_or("the client accepted an altered KE2")?,
         _ => server_finish::<Suite>(&base.login.server_state, &value, &[])?
@@ -342,14 +348,20 @@ pub fn file() -> Result<VaultProtocolFile, String> {
     let runs = cases.iter().map(run).collect::<Result<Vec<_>, _>>()?;
     let mut logins: Vec<LoginTest> = runs.iter().map(|r| r.test.clone()).collect();
     for (case, run) in cases.iter().zip(&runs) {
-        let expected = if case.login_password.is_some() { "invalid" } else { "valid" };
+        let expected = if case.login_password.is_some() {
+            "invalid"
+        } else {
+            "valid"
+        };
         if run.test.result != expected {
-            return Err(format!("case {}: the login is {}, not {expected}", case.label, run.test.result));
+            return Err(format!(
+                "case {}: the login is {}, not {expected}",
+                case.label, run.test.result
+            ));
         }
     }
 
     let pin = &runs[0];
-    let pin_password = b"123456";
     let ke2 = &pin.login.ke2;
     let ke1 = &pin.login.ke1;
     let server_key = hex::decode(&a.inputs.server_public_key).expect("hex");
@@ -358,38 +370,138 @@ pub fn file() -> Result<VaultProtocolFile, String> {
     // public key, then the OPAQUE envelope: nonce and tag), server nonce 192..224, server key
     // share 224..256, server MAC 256..320.
     let ke2_changes: [(&str, &str, &str, &str, Vec<u8>); 11] = [
-        ("KE2 with the evaluated element replaced by another valid element (the server public key)", "ModifiedKe2", "evaluated_message", "replaced by the server public key", replace(ke2, 0, &server_key)),
-        ("KE2 reflecting the client's blinded element as the evaluated element", "ReflectedElement", "evaluated_message", "replaced by KE1's blinded_message", replace(ke2, 0, &ke1[..32])),
-        ("KE2 whose evaluated element is not a valid encoding", "MalformedKe2", "evaluated_message", "32 bytes of 0xff", replace(ke2, 0, &not_an_element)),
-        ("KE2 with a bit of the masking nonce flipped", "ModifiedKe2", "masking_nonce", "bit 0 of its first byte flipped", flip(ke2, 32)),
-        ("KE2 with a bit of the masked server public key flipped", "ModifiedKe2", "masked_response", "bit 0 of byte 0 flipped (the masked server public key)", flip(ke2, 64)),
-        ("KE2 with a bit of the masked envelope nonce flipped", "ModifiedKe2", "masked_response", "bit 0 of byte 32 flipped (the masked envelope nonce)", flip(ke2, 96)),
-        ("KE2 with a bit of the masked envelope tag flipped", "ModifiedKe2", "masked_response", "bit 0 of its last byte flipped (the masked envelope tag)", flip(ke2, 191)),
-        ("KE2 with a bit of the server nonce flipped", "ModifiedKe2", "server_nonce", "bit 0 of its first byte flipped", flip(ke2, 192)),
-        ("KE2 with the server key share replaced by another valid element (the server public key)", "ModifiedKe2", "server_public_keyshare", "replaced by the server public key", replace(ke2, 224, &server_key)),
-        ("KE2 whose server key share is not a valid encoding", "MalformedKe2", "server_public_keyshare", "32 bytes of 0xff", replace(ke2, 224, &not_an_element)),
-        ("KE2 with a bit of the server MAC flipped", "ModifiedKe2", "server_mac", "bit 0 of its last byte flipped", flip(ke2, 319)),
+        (
+            "KE2 with the evaluated element replaced by another valid element (the server public key)",
+            "ModifiedKe2",
+            "evaluated_message",
+            "replaced by the server public key",
+            replace(ke2, 0, &server_key),
+        ),
+        (
+            "KE2 reflecting the client's blinded element as the evaluated element",
+            "ReflectedElement",
+            "evaluated_message",
+            "replaced by KE1's blinded_message",
+            replace(ke2, 0, &ke1[..32]),
+        ),
+        (
+            "KE2 whose evaluated element is not a valid encoding",
+            "MalformedKe2",
+            "evaluated_message",
+            "32 bytes of 0xff",
+            replace(ke2, 0, &not_an_element),
+        ),
+        (
+            "KE2 with a bit of the masking nonce flipped",
+            "ModifiedKe2",
+            "masking_nonce",
+            "bit 0 of its first byte flipped",
+            flip(ke2, 32),
+        ),
+        (
+            "KE2 with a bit of the masked server public key flipped",
+            "ModifiedKe2",
+            "masked_response",
+            "bit 0 of byte 0 flipped (the masked server public key)",
+            flip(ke2, 64),
+        ),
+        (
+            "KE2 with a bit of the masked envelope nonce flipped",
+            "ModifiedKe2",
+            "masked_response",
+            "bit 0 of byte 32 flipped (the masked envelope nonce)",
+            flip(ke2, 96),
+        ),
+        (
+            "KE2 with a bit of the masked envelope tag flipped",
+            "ModifiedKe2",
+            "masked_response",
+            "bit 0 of its last byte flipped (the masked envelope tag)",
+            flip(ke2, 191),
+        ),
+        (
+            "KE2 with a bit of the server nonce flipped",
+            "ModifiedKe2",
+            "server_nonce",
+            "bit 0 of its first byte flipped",
+            flip(ke2, 192),
+        ),
+        (
+            "KE2 with the server key share replaced by another valid element (the server public key)",
+            "ModifiedKe2",
+            "server_public_keyshare",
+            "replaced by the server public key",
+            replace(ke2, 224, &server_key),
+        ),
+        (
+            "KE2 whose server key share is not a valid encoding",
+            "MalformedKe2",
+            "server_public_keyshare",
+            "32 bytes of 0xff",
+            replace(ke2, 224, &not_an_element),
+        ),
+        (
+            "KE2 with a bit of the server MAC flipped",
+            "ModifiedKe2",
+            "server_mac",
+            "bit 0 of its last byte flipped",
+            flip(ke2, 319),
+        ),
     ];
     for (comment, flag, field, change, value) in ke2_changes {
-        logins.push(altered(pin, comment, flag, "ke2", field, change, value, pin_password)?);
+        logins.push(altered(pin, comment, flag, "ke2", field, change, value)?);
     }
-    let ke3 = hex::decode(pin.test.transcript.ke3.as_deref().ok_or("the PIN login failed")?)
-        .expect("hex");
+    let ke3 = hex::decode(
+        pin.test
+            .transcript
+            .ke3
+            .as_deref()
+            .ok_or("the PIN login failed")?,
+    )
+    .expect("hex");
     let mut noise = vec![0u8; 64];
     FixedRng::seeded(seed_for("KE3 noise")).fill_bytes(&mut noise);
-    let other_ke3 = hex::decode(runs[1].test.transcript.ke3.as_deref().ok_or("login failed")?)
-        .expect("hex");
+    let other_ke3 = hex::decode(
+        runs[1]
+            .test
+            .transcript
+            .ke3
+            .as_deref()
+            .ok_or("login failed")?,
+    )
+    .expect("hex");
     let ke3_changes: [(&str, &str, Vec<u8>); 4] = [
-        ("KE3 with a bit of the client MAC flipped", "bit 0 of its first byte flipped", flip(&ke3, 0)),
-        ("KE3 of 64 random bytes, as a client whose own finish failed sends", "64 random bytes", noise),
+        (
+            "KE3 with a bit of the client MAC flipped",
+            "bit 0 of its first byte flipped",
+            flip(&ke3, 0),
+        ),
+        (
+            "KE3 of 64 random bytes, as a client whose own finish failed sends",
+            "64 random bytes",
+            noise,
+        ),
         ("KE3 of zeros", "64 zero bytes", vec![0u8; 64]),
-        ("KE3 of another account's login", "the KE3 of the one-byte password's login", other_ke3),
+        (
+            "KE3 of another account's login",
+            "the KE3 of the one-byte password's login",
+            other_ke3,
+        ),
     ];
     for (comment, change, value) in ke3_changes {
-        logins.push(altered(pin, comment, "ModifiedKe3", "ke3", "client_mac", change, value, pin_password)?);
+        logins.push(altered(
+            pin,
+            comment,
+            "ModifiedKe3",
+            "ke3",
+            "client_mac",
+            change,
+            value,
+        )?);
     }
     let mut unknown = runs[4].test.clone();
-    unknown.comment = "a login that succeeds at server B, by a client that expects server A's vault id".into();
+    unknown.comment =
+        "a login that succeeds at server B, by a client that expects server A's vault id".into();
     unknown.flags = vec!["UnknownVault".into()];
     unknown.expected_vault_id = Some(a.inputs.vault_id.clone());
     unknown.result = "invalid".into();
@@ -481,15 +593,69 @@ fn envelope_tests(runs: &[Run]) -> Result<Vec<EnvelopeTest>, String> {
     let mut longer = sealed.to_vec();
     longer.push(0);
     let invalid = [
-        ("the PIN's envelope with a bit of the nonce flipped", "ModifiedEnvelope", key.clone(), account.clone(), flip(sealed, 0)),
-        ("the PIN's envelope with a bit of the ciphertext flipped", "ModifiedEnvelope", key.clone(), account.clone(), flip(sealed, 12)),
-        ("the PIN's envelope with a bit of the tag flipped", "ModifiedEnvelope", key.clone(), account.clone(), flip(sealed, 59)),
-        ("the PIN's envelope without its last byte (59 bytes)", "EnvelopeLength", key.clone(), account.clone(), sealed[..59].to_vec()),
-        ("the PIN's envelope with a zero byte appended (61 bytes)", "EnvelopeLength", key.clone(), account.clone(), longer),
-        ("the PIN's envelope opened for an account id differing in its last bit", "OtherAccount", key.clone(), near_account, sealed.to_vec()),
-        ("another account's envelope, released to the PIN's login", "OtherAccount", key.clone(), account.clone(), other.sealed.to_vec()),
-        ("the PIN's envelope opened with another login's export key", "OtherExportKey", other.registration.export_key.clone(), account.clone(), sealed.to_vec()),
-        ("the PIN's envelope opened with another login's export key and account", "OtherExportKey", other.registration.export_key.clone(), other_account, sealed.to_vec()),
+        (
+            "the PIN's envelope with a bit of the nonce flipped",
+            "ModifiedEnvelope",
+            key.clone(),
+            account.clone(),
+            flip(sealed, 0),
+        ),
+        (
+            "the PIN's envelope with a bit of the ciphertext flipped",
+            "ModifiedEnvelope",
+            key.clone(),
+            account.clone(),
+            flip(sealed, 12),
+        ),
+        (
+            "the PIN's envelope with a bit of the tag flipped",
+            "ModifiedEnvelope",
+            key.clone(),
+            account.clone(),
+            flip(sealed, 59),
+        ),
+        (
+            "the PIN's envelope without its last byte (59 bytes)",
+            "EnvelopeLength",
+            key.clone(),
+            account.clone(),
+            sealed[..59].to_vec(),
+        ),
+        (
+            "the PIN's envelope with a zero byte appended (61 bytes)",
+            "EnvelopeLength",
+            key.clone(),
+            account.clone(),
+            longer,
+        ),
+        (
+            "the PIN's envelope opened for an account id differing in its last bit",
+            "OtherAccount",
+            key.clone(),
+            near_account,
+            sealed.to_vec(),
+        ),
+        (
+            "another account's envelope, released to the PIN's login",
+            "OtherAccount",
+            key.clone(),
+            account.clone(),
+            other.sealed.to_vec(),
+        ),
+        (
+            "the PIN's envelope opened with another login's export key",
+            "OtherExportKey",
+            other.registration.export_key.clone(),
+            account.clone(),
+            sealed.to_vec(),
+        ),
+        (
+            "the PIN's envelope opened with another login's export key and account",
+            "OtherExportKey",
+            other.registration.export_key.clone(),
+            other_account,
+            sealed.to_vec(),
+        ),
     ];
     for (comment, flag, key, account, sealed) in invalid {
         let t = test(comment, &[flag], &key, &account, &sealed);
@@ -523,10 +689,35 @@ fn vault_id_tests(a: &Server, b: &Server) -> Vec<VaultIdTest> {
         }
     };
     vec![
-        test("server A's key and its vault id", &[], a, &a.inputs.vault_id),
-        test("server B's key and its vault id", &["SecondServer"], b, &b.inputs.vault_id),
-        test("server A's key, server B's vault id expected", &["VaultIdDerivation"], a, &b.inputs.vault_id),
-        test("server A's key, expected id SHA-256(key) without the label", &["VaultIdDerivation"], a, &unlabelled),
-        test("server A's key, expected id hashed without the zero byte after the label", &["VaultIdDerivation"], a, &no_zero),
+        test(
+            "server A's key and its vault id",
+            &[],
+            a,
+            &a.inputs.vault_id,
+        ),
+        test(
+            "server B's key and its vault id",
+            &["SecondServer"],
+            b,
+            &b.inputs.vault_id,
+        ),
+        test(
+            "server A's key, server B's vault id expected",
+            &["VaultIdDerivation"],
+            a,
+            &b.inputs.vault_id,
+        ),
+        test(
+            "server A's key, expected id SHA-256(key) without the label",
+            &["VaultIdDerivation"],
+            a,
+            &unlabelled,
+        ),
+        test(
+            "server A's key, expected id hashed without the zero byte after the label",
+            &["VaultIdDerivation"],
+            a,
+            &no_zero,
+        ),
     ]
 }

@@ -29,7 +29,8 @@ impl<CS> Ristretto255Suite for CS where
 /// (client start, client finish), then a login (client start, server start). The blinds are
 /// drawn as 64 bytes and reduced modulo the group order; the server draws a masking key for a
 /// dummy record first, which it discards when it has the account's record.
-pub const REGISTRATION_DRAWS: [(&str, usize); 2] = [("blindRegistration", 64), ("envelopeNonce", 32)];
+pub const REGISTRATION_DRAWS: [(&str, usize); 2] =
+    [("blindRegistration", 64), ("envelopeNonce", 32)];
 /// See [`REGISTRATION_DRAWS`].
 pub const LOGIN_DRAWS: [(&str, usize); 7] = [
     ("blindLogin", 64),
@@ -193,7 +194,9 @@ pub fn client_finish<CS: Ristretto255Suite>(
         response,
         ClientLoginFinishParameters::new(Some(context), Identifiers::default(), None),
     );
-    no_draws.finish().map_err(|e| format!("client finish: {e}"))?;
+    no_draws
+        .finish()
+        .map_err(|e| format!("client finish: {e}"))?;
     Ok(match outcome {
         Ok(done) => Ok(ClientFinished {
             ke3: done.message.serialize().to_vec(),

@@ -126,10 +126,13 @@ fn check_login(
         match &login.finished {
             Err(class) => Err(class.to_string()),
             Ok(done) => {
-                let server_key = match server_finish::<Suite>(&login.server_state, &done.ke3, context)? {
-                    Ok(key) => key,
-                    Err(class) => return Err(format!("the server rejected the genuine KE3: {class}")),
-                };
+                let server_key =
+                    match server_finish::<Suite>(&login.server_state, &done.ke3, context)? {
+                        Ok(key) => key,
+                        Err(class) => {
+                            return Err(format!("the server rejected the genuine KE3: {class}"));
+                        }
+                    };
                 if server_key != done.session_key {
                     return Err("the server's session key differs from the client's".into());
                 }
@@ -137,7 +140,12 @@ fn check_login(
                     return Err("the login's export key differs from the registration's".into());
                 }
                 let found = hex::encode(vault_id(&done.server_public_key));
-                let server_id = &file.servers.iter().find(|s| s.name == test.server).expect("found above").vault_id;
+                let server_id = &file
+                    .servers
+                    .iter()
+                    .find(|s| s.name == test.server)
+                    .expect("found above")
+                    .vault_id;
                 if found != *server_id {
                     return Err("the key OPAQUE authenticated is not the server's".into());
                 }
@@ -184,7 +192,10 @@ fn check_envelope(test: &EnvelopeTest) -> Result<(), String> {
     let export_key = bytes("exportKey", &test.export_key)?;
     let account = bytes("account", &test.account)?;
     let sealed = bytes("envelope", &test.envelope)?;
-    match (test.result.as_str(), envelope::open(&export_key, &account, &sealed)) {
+    match (
+        test.result.as_str(),
+        envelope::open(&export_key, &account, &sealed),
+    ) {
         ("valid", Ok(secret)) => {
             if Some(hex::encode(*secret)) != test.vault_secret {
                 return Err("opens to another vault secret".into());
@@ -195,7 +206,9 @@ fn check_envelope(test: &EnvelopeTest) -> Result<(), String> {
             let nonce: [u8; envelope::NONCE_LEN] =
                 sealed[..envelope::NONCE_LEN].try_into().expect("60 bytes");
             if envelope::seal_with_nonce(&export_key, &account, &secret, &nonce)[..] != sealed[..] {
-                return Err("sealing the secret with the envelope's nonce gives another envelope".into());
+                return Err(
+                    "sealing the secret with the envelope's nonce gives another envelope".into(),
+                );
             }
             Ok(())
         }
