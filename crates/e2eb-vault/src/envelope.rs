@@ -14,7 +14,8 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::protocol::VAULT_SECRET_LEN;
 
 const KEY_INFO: &[u8] = b"e2eb vault envelope v1";
-const NONCE_LEN: usize = 12;
+/// Length of the envelope's nonce, its first bytes.
+pub const NONCE_LEN: usize = 12;
 const TAG_LEN: usize = 16;
 
 /// Length of a sealed envelope in bytes.
@@ -25,7 +26,9 @@ pub const SEALED_LEN: usize = NONCE_LEN + VAULT_SECRET_LEN + TAG_LEN;
 #[error("the vault envelope does not open with this login's key and account")]
 pub struct EnvelopeError;
 
-fn envelope_key(export_key: &[u8]) -> Zeroizing<[u8; 32]> {
+/// The envelope's ChaCha20-Poly1305 key: HKDF-SHA-512 of the export key (public for the
+/// published test vectors, which give it as an intermediate value).
+pub fn envelope_key(export_key: &[u8]) -> Zeroizing<[u8; 32]> {
     let mut key = Zeroizing::new([0u8; 32]);
     Hkdf::<Sha512>::new(None, export_key)
         .expand(KEY_INFO, key.as_mut())
@@ -33,15 +36,29 @@ fn envelope_key(export_key: &[u8]) -> Zeroizing<[u8; 32]> {
     key
 }
 
-/// Seals `secret` for `account` under the key derived from `export_key`.
+/// Seals `secret` for `account` under the key derived from `export_key`, with a nonce from the
+/// system's random source.
 pub fn seal(
     export_key: &[u8],
     account: &[u8],
     secret: &[u8; VAULT_SECRET_LEN],
 ) -> Result<[u8; SEALED_LEN], getrandom::Error> {
+    let mut nonce = [0u8; NONCE_LEN];
+    getrandom::fill(&mut nonce)?;
+    Ok(seal_with_nonce(export_key, account, secret, &nonce))
+}
+
+/// [`seal`] with the nonce given: for test vectors, which fix every random input. A nonce must
+/// never seal twice under one export key; [`seal`] draws a fresh one.
+pub fn seal_with_nonce(
+    export_key: &[u8],
+    account: &[u8],
+    secret: &[u8; VAULT_SECRET_LEN],
+    nonce: &[u8; NONCE_LEN],
+) -> [u8; SEALED_LEN] {
     let key = envelope_key(export_key);
     let mut sealed = [0u8; SEALED_LEN];
-    getrandom::fill(&mut sealed[..NONCE_LEN])?;
+    sealed[..NONCE_LEN].copy_from_slice(nonce);
     let (nonce, rest) = sealed.split_at_mut(NONCE_LEN);
     let (body, tag_out) = rest.split_at_mut(VAULT_SECRET_LEN);
     body.copy_from_slice(secret);
@@ -51,7 +68,7 @@ pub fn seal(
         .encrypt_inout_detached(nonce.into(), account, body.into())
         .expect("32 bytes are within the AEAD's message limit");
     tag_out.copy_from_slice(&tag);
-    Ok(sealed)
+    sealed
 }
 
 /// Opens an envelope sealed by [`seal`] with the same export key and account.
@@ -115,6 +132,19 @@ mod tests {
         assert_eq!(
             open(b"export key one", b"account-0000001", &sealed[1..]),
             Err(EnvelopeError)
+        );
+    }
+
+    #[test]
+    fn seal_is_seal_with_nonce_under_a_fresh_nonce() {
+        let secret = [5u8; 32];
+        let one = seal(b"export key", b"account-0000001", &secret).unwrap();
+        let two = seal(b"export key", b"account-0000001", &secret).unwrap();
+        assert_ne!(one[..NONCE_LEN], two[..NONCE_LEN]);
+        let nonce: [u8; NONCE_LEN] = one[..NONCE_LEN].try_into().unwrap();
+        assert_eq!(
+            seal_with_nonce(b"export key", b"account-0000001", &secret, &nonce),
+            one
         );
     }
 }

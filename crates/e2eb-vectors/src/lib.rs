@@ -1,6 +1,6 @@
 //! The published e2eb test vectors: their JSON model, the generator that writes `vectors/`, the
 //! verifier that runs the reference library over them, and the conformance runner that runs any
-//! other implementation over them.
+//! other implementation over them; and the vault protocol's vectors (`vault_protocol`).
 #![forbid(unsafe_code)]
 
 pub mod check;
@@ -9,4 +9,5 @@ pub mod generate;
 pub mod model;
 pub mod recipe;
 pub mod recovery_keys;
+pub mod vault_protocol;
 pub mod verify;

@@ -11,9 +11,17 @@ use sha2::{Digest, Sha512};
 use crate::generate::{generate, library_caps};
 use crate::model::{BackupGroup, BackupTest, RecoveryKeyGroup, SecretInput, TestGroup, VectorFile};
 use crate::recovery_keys::error_class;
+use crate::vault_protocol::{self, VaultProtocolFile};
 
 /// Serialises a vector file the one way the project commits it.
 pub fn to_json(file: &VectorFile) -> String {
+    let mut text = serde_json::to_string_pretty(file).expect("vector files serialise");
+    text.push('\n');
+    text
+}
+
+/// Serialises the vault protocol file the one way the project commits it.
+pub fn vault_to_json(file: &VaultProtocolFile) -> String {
     let mut text = serde_json::to_string_pretty(file).expect("vector files serialise");
     text.push('\n');
     text
@@ -29,7 +37,31 @@ pub fn write_all(dir: &Path) -> Result<Vec<String>, String> {
             .map_err(|e| format!("writing {}: {e}", path.display()))?;
         written.push(format!("{name}: {} tests", file.number_of_tests));
     }
+    let vault = vault_protocol::file().map_err(|e| format!("generating the vault vectors: {e}"))?;
+    let path = dir.join(vault_protocol::FILE_NAME);
+    std::fs::write(&path, vault_to_json(&vault))
+        .map_err(|e| format!("writing {}: {e}", path.display()))?;
+    written.push(format!(
+        "{}: {} tests",
+        vault_protocol::FILE_NAME,
+        vault.number_of_tests
+    ));
     Ok(written)
+}
+
+/// Fails when the committed vault protocol file differs from the generator's output; returns it.
+pub fn check_committed_vault(dir: &Path) -> Result<VaultProtocolFile, String> {
+    let file = vault_protocol::file().map_err(|e| format!("generating the vault vectors: {e}"))?;
+    let path = dir.join(vault_protocol::FILE_NAME);
+    let committed =
+        std::fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
+    if committed != vault_to_json(&file) {
+        return Err(format!(
+            "{} is stale: it differs from what the generator writes; run `cargo xtask vectors generate` and review the diff",
+            path.display()
+        ));
+    }
+    Ok(file)
 }
 
 /// Fails when a committed file differs from the generator's output; returns the files checked.
@@ -383,12 +415,21 @@ pub fn run_cobblestone_with(path: &Path, backend: Backend) -> Result<(usize, Vec
 }
 
 /// The whole `verify` task over `dir` (the repository's `vectors/`): staleness, then the
-/// reference library over every file, and Wycheproof's Cobblestone-256 vectors. Returns a
-/// summary line per file.
+/// reference library over every file, Wycheproof's Cobblestone-256 vectors, and the vault's code
+/// over the vault protocol vectors. Returns a summary line per file.
 pub fn verify(dir: &Path) -> Result<Vec<String>, String> {
     let files = check_committed(dir)?;
+    let vault = check_committed_vault(dir)?;
     let mut lines = Vec::new();
     let mut all_failures = Vec::new();
+    // The vault's code has no AEAD backends to choose from: it runs once.
+    let (passed, failures) = vault_protocol::run_reference(&vault);
+    lines.push(format!(
+        "{} (e2eb-vault): {passed} passed, {} failed",
+        vault_protocol::FILE_NAME,
+        failures.len()
+    ));
+    all_failures.extend(failures);
     // Every AEAD backend of this build, so that none can drift from the others.
     for &backend in Backend::compiled() {
         for (name, file) in &files {

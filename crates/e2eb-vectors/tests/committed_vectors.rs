@@ -42,3 +42,31 @@ fn there_are_at_least_150_backup_vectors_and_every_flag_is_documented() {
         }
     }
 }
+
+#[test]
+fn every_vault_protocol_flag_is_documented_and_both_results_occur() {
+    let file = e2eb_vectors::vault_protocol::file().unwrap();
+    for flag in file.flags() {
+        assert!(file.notes.contains_key(flag), "flag {flag} has no note");
+    }
+    let groups = &file.test_groups;
+    assert_eq!(groups.len(), 3);
+    let results: Vec<&str> = groups
+        .iter()
+        .flat_map(|group| -> Vec<&str> {
+            match group {
+                e2eb_vectors::vault_protocol::VaultGroup::VaultLogin(g) => {
+                    g.tests.iter().map(|t| t.result.as_str()).collect()
+                }
+                e2eb_vectors::vault_protocol::VaultGroup::VaultEnvelope(g) => {
+                    g.tests.iter().map(|t| t.result.as_str()).collect()
+                }
+                e2eb_vectors::vault_protocol::VaultGroup::VaultId(g) => {
+                    g.tests.iter().map(|t| t.result.as_str()).collect()
+                }
+            }
+        })
+        .collect();
+    assert_eq!(results.len(), file.number_of_tests);
+    assert!(results.contains(&"valid") && results.contains(&"invalid"));
+}
