@@ -87,7 +87,10 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
         progress.deriving(&password_kdfs(path));
     }
     let from_vault = |header: &Header| -> Result<Secret, Failure> {
-        let url = args.vault.as_deref().expect("only --vault leaves the secret to find");
+        let url = args
+            .vault
+            .as_deref()
+            .expect("only --vault leaves the secret to find");
         let source = match &args.password_file {
             Some(path) => vault::PasswordSource::File(path),
             None => vault::PasswordSource::Prompt,
@@ -100,7 +103,10 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
         let mut secret = match secret {
             Some(secret) => secret,
             None => {
-                let path = args.input.as_deref().expect("a named file is read by offsets");
+                let path = args
+                    .input
+                    .as_deref()
+                    .expect("a named file is read by offsets");
                 let file = File::open(path).map_err(|error| {
                     Failure::io(format!("cannot open {}", path.display()), &error)
                 })?;

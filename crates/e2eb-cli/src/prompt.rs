@@ -67,7 +67,9 @@ pub fn vault_password() -> Result<Zeroizing<String>, Failure> {
             return Ok(typed);
         }
     }
-    Err(Failure::new(format!("the password is empty ({TRIES} tries)")))
+    Err(Failure::new(format!(
+        "the password is empty ({TRIES} tries)"
+    )))
 }
 
 /// Asks for a recovery key, hidden like a password; one that is not a well-formed key (a digit

@@ -181,11 +181,7 @@ pub fn register(
         url.to_owned(),
     )
     .map_err(|error| Failure::library(error, None))?;
-    Ok((
-        VaultSecret::from_bytes(*secret),
-        slot_account,
-        registration,
-    ))
+    Ok((VaultSecret::from_bytes(*secret), slot_account, registration))
 }
 
 /// The vault slots of `header`, in header order.
@@ -234,7 +230,15 @@ fn slot_of_this_vault<'a>(
                 found: VaultId::from_bytes(found).to_string(),
             },
             url,
-        ));
+        )
+        .with_note(&format!(
+            "; the backup's vault slot gives the address {}",
+            slots
+                .iter()
+                .map(|account| format!("{:?}", account.url()))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )));
     };
     if account.url() != url {
         // The hint is unauthenticated text from the file: quoted, so that it cannot pass for
