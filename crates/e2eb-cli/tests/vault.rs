@@ -2,7 +2,7 @@
 //! SQLite, 10 attempts): a backup made with `--vault` beside a recovery key, opened by the
 //! password after 9 wrong ones, made unopenable by password after 10 while its recovery key
 //! still opens it; and the specific error and exit status of each way a vault fails, with
-//! nothing written.
+//! nothing written; and at the terminal, a wrong password typed again, each try an attempt.
 //!
 //! Each login runs the vault's key stretching (Argon2id, 64 MiB, t = 3) in the client, so the
 //! tests count their logins.
@@ -22,7 +22,9 @@ use tempfile::TempDir;
 const USAGE: i32 = 2;
 const WRONG_SECRET: i32 = 3;
 const VAULT_UNREACHABLE: i32 = 6;
+const VAULT_TLS: i32 = 7;
 const VAULT_ERASED: i32 = 8;
+const VAULT_MALFORMED: i32 = 9;
 const UNKNOWN_VAULT: i32 = 10;
 const NO_VAULT_SLOT: i32 = 11;
 
@@ -80,6 +82,26 @@ fn sample_data(len: usize) -> Vec<u8> {
             (state >> 24) as u8
         })
         .collect()
+}
+
+/// A loopback server that answers every request with `200 OK` and the body `{}`, which is no
+/// message of the vault's protocol; returns its address.
+fn malformed_server() -> SocketAddr {
+    use std::io::{Read, Write};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\
+                  connection: close\r\n\r\n{}",
+            );
+        }
+    });
+    address
 }
 
 /// A backup with a vault slot at `url` and a recovery-key slot, of data made here.
@@ -233,7 +255,8 @@ fn nine_wrong_then_right_opens_ten_wrong_erase_and_the_recovery_key_still_opens(
     assert_eq!(std::fs::read(&out).unwrap(), made.data);
 }
 
-/// An unreachable vault: encrypt writes nothing, decrypt writes nothing, each with its status.
+/// An unreachable vault, a server that is no vault, a TLS failure: encrypt writes nothing,
+/// decrypt writes nothing, each with its status.
 /// A backup without a vault slot is refused before any vault is asked.
 #[test]
 fn unreachable_vault_and_missing_vault_slot() {
@@ -244,6 +267,24 @@ fn unreachable_vault_and_missing_vault_slot() {
         VAULT_UNREACHABLE,
         "vault unreachable",
         &made.backup,
+    );
+
+    // A server that answers with something other than the protocol, over HTTP; and the same
+    // server reached over HTTPS, where the TLS handshake fails.
+    let malformed = malformed_server();
+    let (made_malformed, output) = make_backup(&format!("http://{malformed}"), true);
+    assert_refused(
+        &output,
+        VAULT_MALFORMED,
+        "malformed answer from the vault",
+        &made_malformed.backup,
+    );
+    let (made_tls, output) = make_backup(&format!("https://{malformed}"), true);
+    assert_refused(
+        &output,
+        VAULT_TLS,
+        "TLS with the vault failed",
+        &made_tls.backup,
     );
 
     // A backup with the recovery key only.
@@ -407,4 +448,83 @@ fn vault_takes_one_password() {
         .output()
         .unwrap();
     assert_refused(&refused, USAGE, "--vault takes exactly one password", &out);
+}
+
+/// At the terminal: the vault's password is asked twice when encrypting; when decrypting, a
+/// password the vault calls wrong may be typed again, with the attempts it cost said, and three
+/// wrong ones end the run with the attempts left and nothing written.
+#[cfg(unix)]
+#[test]
+fn at_the_terminal_each_try_is_an_attempt_and_says_so() {
+    use rexpect::process::WaitStatus;
+    use rexpect::session::spawn_command;
+
+    let vault_dir = tempfile::tempdir().unwrap();
+    let url = start_vault(vault_dir.path());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plain"), b"secret data").unwrap();
+    let in_terminal = |args: &[&str]| {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("e2eb"));
+        command.args(args).current_dir(dir.path());
+        spawn_command(command, Some(60_000)).unwrap()
+    };
+    let exit_code = |session: &rexpect::session::PtySession| match session.process().wait() {
+        Ok(WaitStatus::Exited(_, code)) => code,
+        other => panic!("e2eb did not exit: {other:?}"),
+    };
+
+    let mut encrypt = in_terminal(&[
+        "encrypt",
+        "plain",
+        "-o",
+        "backup",
+        "--vault",
+        &url,
+        "--password",
+    ]);
+    encrypt.exp_string("no recovery key").unwrap();
+    encrypt.exp_string("Password for the key vault: ").unwrap();
+    encrypt.send_line(PASSWORD).unwrap();
+    encrypt.exp_string("Repeat the password: ").unwrap();
+    encrypt.send_line(PASSWORD).unwrap();
+    encrypt.exp_eof().unwrap();
+    assert_eq!(exit_code(&encrypt), 0);
+
+    let decrypt_args = [
+        "decrypt",
+        "backup",
+        "-o",
+        "restored",
+        "--vault",
+        &url,
+        "--password",
+    ];
+    let mut decrypt = in_terminal(&decrypt_args);
+    decrypt.exp_string("Vault password: ").unwrap();
+    decrypt.send_line(WRONG).unwrap();
+    decrypt
+        .exp_string(
+            "wrong password: the vault has 9 attempts left before it erases the key, and each \
+             try costs one; try again (2 tries left)",
+        )
+        .unwrap();
+    decrypt.exp_string("Vault password: ").unwrap();
+    decrypt.send_line(PASSWORD).unwrap();
+    decrypt.exp_eof().unwrap();
+    assert_eq!(exit_code(&decrypt), 0);
+    let restored = dir.path().join("restored");
+    assert_eq!(std::fs::read(&restored).unwrap(), b"secret data");
+    std::fs::remove_file(&restored).unwrap();
+
+    let mut decrypt = in_terminal(&decrypt_args);
+    for _ in 0..3 {
+        decrypt.exp_string("Vault password: ").unwrap();
+        decrypt.send_line(WRONG).unwrap();
+    }
+    decrypt
+        .exp_string("error: wrong password: 7 attempts left before the vault erases the key")
+        .unwrap();
+    decrypt.exp_eof().unwrap();
+    assert_eq!(exit_code(&decrypt), WRONG_SECRET);
+    assert!(!restored.exists());
 }
