@@ -91,7 +91,6 @@ pub fn info(client: &VaultClient, url: &str) -> Result<VaultInfo, Failure> {
 /// An account registered for a backup being made. Dropped before [`Registration::keep`] (the
 /// backup failed, or was refused, after the registration), it logs in and deletes the account,
 /// best effort: an account whose backup does not exist would only hold a key nobody needs.
-#[derive(Debug)]
 pub struct Registration {
     client: VaultClient,
     url: String,
@@ -99,6 +98,17 @@ pub struct Registration {
     password: Zeroizing<String>,
     vault_id: [u8; 32],
     kept: bool,
+}
+
+impl std::fmt::Debug for Registration {
+    /// Without the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("url", &self.url)
+            .field("vault_id", &VaultId::from_bytes(self.vault_id))
+            .field("kept", &self.kept)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Registration {
