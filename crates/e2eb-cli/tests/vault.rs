@@ -528,3 +528,36 @@ fn at_the_terminal_each_try_is_an_attempt_and_says_so() {
     assert_eq!(exit_code(&decrypt), WRONG_SECRET);
     assert!(!restored.exists());
 }
+
+/// A backup that fails after its vault account was registered (here a `whatsapp convert` whose
+/// input turns out not to be a crypt15 backup) deletes that account again and writes nothing.
+#[test]
+fn an_account_whose_backup_failed_is_deleted_again() {
+    let vault_dir = tempfile::tempdir().unwrap();
+    let url = start_vault(vault_dir.path());
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("crypt15.key");
+    std::fs::write(&key, format!("{}\n", "0123456789abcdef".repeat(4))).unwrap();
+    let not_crypt15 = dir.path().join("msgstore.db.crypt15");
+    std::fs::write(&not_crypt15, sample_data(4096)).unwrap();
+    let password = dir.path().join("password");
+    std::fs::write(&password, format!("{PASSWORD}\n")).unwrap();
+    let out = dir.path().join("out.e2eb");
+    let failed = e2eb()
+        .args(["whatsapp", "convert", "--quiet", "--key-file"])
+        .arg(&key)
+        .args(["--vault", &url, "--password-file"])
+        .arg(&password)
+        .arg(&not_crypt15)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_ne!(failed.status.code(), Some(0), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("account registered at the vault for this backup was deleted"),
+        "{}",
+        stderr(&failed)
+    );
+    assert!(!out.exists());
+}
