@@ -8,9 +8,9 @@
 //!
 //! - [`protocol`]: the cipher suite, the messages and the vault id;
 //! - [`envelope`]: how the client seals the vault secret;
-//! - [`setup`]: the server's OPAQUE keys in their own file;
-//! - [`storage`]: the account store, on SQLite or PostgreSQL;
-//! - [`server`]: the HTTP/JSON endpoints;
+//! - `setup`: the server's OPAQUE keys in their own file;
+//! - `storage`: the account store, on SQLite or PostgreSQL;
+//! - `server`: the HTTP/JSON endpoints;
 //! - [`client`]: the blocking client.
 //!
 //! The `server` feature (on by default) builds `setup`, `storage`, `server` and the
