@@ -32,6 +32,7 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('tune', 'tune', [CompletionResultType]::ParameterValue, 'Find the password KDF setting that takes a target time on this machine')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file')
             [CompletionResult]::new('whatsapp', 'whatsapp', [CompletionResultType]::ParameterValue, 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect')
+            [CompletionResult]::new('vault', 'vault', [CompletionResultType]::ParameterValue, 'The key vault''s account of a backup''s vault slot: check it, or delete it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -51,6 +52,8 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Add a slot opened by the password on the first line of FILE')
             [CompletionResult]::new('--kdf', '--kdf', [CompletionResultType]::ParameterName, 'KDF of the password slots [default: argon2id]')
             [CompletionResult]::new('--kdf-params', '--kdf-params', [CompletionResultType]::ParameterName, 'KDF parameters: m=65536,t=3,p=4 (argon2id; m in KiB, or m=64MiB) or ln=17,r=8,p=1 (scrypt)')
+            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Register the password at the key vault at URL and add a vault slot in place of a password slot (https://, or http:// to a loopback address)')
+            [CompletionResult]::new('--vault-ca', '--vault-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web''s roots')
             [CompletionResult]::new('--suite', '--suite', [CompletionResultType]::ParameterName, 'Cipher suite')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads that seal or open chunks; 0 means one per CPU. More than the CPUs only slows the run down')
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'AEAD implementation; auto: the fastest this build has (aws-lc, then ring, then rustcrypto). Backups are the same bytes whichever runs')
@@ -68,6 +71,8 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where the decrypted data goes; `-`: stdout. A new file gets mode 0600. Without -o: stdout, unless it is a terminal')
             [CompletionResult]::new('--recovery-key-file', '--recovery-key-file', [CompletionResultType]::ParameterName, 'Open with the recovery key in FILE')
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Open with the password on the first line of FILE')
+            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Open the backup''s vault slot: log in to the key vault at URL with the password')
+            [CompletionResult]::new('--vault-ca', '--vault-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web''s roots')
             [CompletionResult]::new('--max-kdf-memory', '--max-kdf-memory', [CompletionResultType]::ParameterName, 'Most memory one KDF run may take, e.g. 512MiB, 8GiB')
             [CompletionResult]::new('--max-argon2-t', '--max-argon2-t', [CompletionResultType]::ParameterName, 'Most argon2id passes (t)')
             [CompletionResult]::new('--max-argon2-p', '--max-argon2-p', [CompletionResultType]::ParameterName, 'Most argon2id lanes (p)')
@@ -147,6 +152,8 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'Add a slot opened by the password on the first line of FILE')
             [CompletionResult]::new('--kdf', '--kdf', [CompletionResultType]::ParameterName, 'KDF of the password slots [default: argon2id]')
             [CompletionResult]::new('--kdf-params', '--kdf-params', [CompletionResultType]::ParameterName, 'KDF parameters: m=65536,t=3,p=4 (argon2id; m in KiB, or m=64MiB) or ln=17,r=8,p=1 (scrypt)')
+            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'Register the password at the key vault at URL and add a vault slot in place of a password slot (https://, or http:// to a loopback address)')
+            [CompletionResult]::new('--vault-ca', '--vault-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web''s roots')
             [CompletionResult]::new('--suite', '--suite', [CompletionResultType]::ParameterName, 'Cipher suite')
             [CompletionResult]::new('--threads', '--threads', [CompletionResultType]::ParameterName, 'Worker threads that seal or open chunks; 0 means one per CPU. More than the CPUs only slows the run down')
             [CompletionResult]::new('--backend', '--backend', [CompletionResultType]::ParameterName, 'AEAD implementation; auto: the fastest this build has (aws-lc, then ring, then rustcrypto). Backups are the same bytes whichever runs')
@@ -187,6 +194,47 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
         'e2eb;whatsapp;help;help' {
             break
         }
+        'e2eb;vault' {
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Log in to the vault of a backup''s vault slot and show its attempts (a correct password resets them; a wrong one costs one)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Log in and delete the account of a backup''s vault slot: the vault slot then never opens again, and only the backup''s other slots do')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'e2eb;vault;status' {
+            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'The key vault''s URL (https://, or http:// to a loopback address)')
+            [CompletionResult]::new('--vault-ca', '--vault-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web''s roots')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'The account''s password, on the first line of FILE')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'The account''s password, typed on the terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'e2eb;vault;delete' {
+            [CompletionResult]::new('--vault', '--vault', [CompletionResultType]::ParameterName, 'The key vault''s URL (https://, or http:// to a loopback address)')
+            [CompletionResult]::new('--vault-ca', '--vault-ca', [CompletionResultType]::ParameterName, 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web''s roots')
+            [CompletionResult]::new('--password-file', '--password-file', [CompletionResultType]::ParameterName, 'The account''s password, on the first line of FILE')
+            [CompletionResult]::new('--password', '--password', [CompletionResultType]::ParameterName, 'The account''s password, typed on the terminal')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'e2eb;vault;help' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Log in to the vault of a backup''s vault slot and show its attempts (a correct password resets them; a wrong one costs one)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Log in and delete the account of a backup''s vault slot: the vault slot then never opens again, and only the backup''s other slots do')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'e2eb;vault;help;status' {
+            break
+        }
+        'e2eb;vault;help;delete' {
+            break
+        }
+        'e2eb;vault;help;help' {
+            break
+        }
         'e2eb;completions' {
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
@@ -200,6 +248,7 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             [CompletionResult]::new('tune', 'tune', [CompletionResultType]::ParameterValue, 'Find the password KDF setting that takes a target time on this machine')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file')
             [CompletionResult]::new('whatsapp', 'whatsapp', [CompletionResultType]::ParameterValue, 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect')
+            [CompletionResult]::new('vault', 'vault', [CompletionResultType]::ParameterValue, 'The key vault''s account of a backup''s vault slot: check it, or delete it')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -235,6 +284,17 @@ Register-ArgumentCompleter -Native -CommandName 'e2eb' -ScriptBlock {
             break
         }
         'e2eb;help;whatsapp;inspect' {
+            break
+        }
+        'e2eb;help;vault' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Log in to the vault of a backup''s vault slot and show its attempts (a correct password resets them; a wrong one costs one)')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Log in and delete the account of a backup''s vault slot: the vault slot then never opens again, and only the backup''s other slots do')
+            break
+        }
+        'e2eb;help;vault;status' {
+            break
+        }
+        'e2eb;help;vault;delete' {
             break
         }
         'e2eb;help;completions' {

@@ -40,6 +40,9 @@ _e2eb() {
             e2eb,tune)
                 cmd="e2eb__subcmd__tune"
                 ;;
+            e2eb,vault)
+                cmd="e2eb__subcmd__vault"
+                ;;
             e2eb,whatsapp)
                 cmd="e2eb__subcmd__whatsapp"
                 ;;
@@ -67,8 +70,17 @@ _e2eb() {
             e2eb__subcmd__help,tune)
                 cmd="e2eb__subcmd__help__subcmd__tune"
                 ;;
+            e2eb__subcmd__help,vault)
+                cmd="e2eb__subcmd__help__subcmd__vault"
+                ;;
             e2eb__subcmd__help,whatsapp)
                 cmd="e2eb__subcmd__help__subcmd__whatsapp"
+                ;;
+            e2eb__subcmd__help__subcmd__vault,delete)
+                cmd="e2eb__subcmd__help__subcmd__vault__subcmd__delete"
+                ;;
+            e2eb__subcmd__help__subcmd__vault,status)
+                cmd="e2eb__subcmd__help__subcmd__vault__subcmd__status"
                 ;;
             e2eb__subcmd__help__subcmd__whatsapp,convert)
                 cmd="e2eb__subcmd__help__subcmd__whatsapp__subcmd__convert"
@@ -78,6 +90,24 @@ _e2eb() {
                 ;;
             e2eb__subcmd__help__subcmd__whatsapp,inspect)
                 cmd="e2eb__subcmd__help__subcmd__whatsapp__subcmd__inspect"
+                ;;
+            e2eb__subcmd__vault,delete)
+                cmd="e2eb__subcmd__vault__subcmd__delete"
+                ;;
+            e2eb__subcmd__vault,help)
+                cmd="e2eb__subcmd__vault__subcmd__help"
+                ;;
+            e2eb__subcmd__vault,status)
+                cmd="e2eb__subcmd__vault__subcmd__status"
+                ;;
+            e2eb__subcmd__vault__subcmd__help,delete)
+                cmd="e2eb__subcmd__vault__subcmd__help__subcmd__delete"
+                ;;
+            e2eb__subcmd__vault__subcmd__help,help)
+                cmd="e2eb__subcmd__vault__subcmd__help__subcmd__help"
+                ;;
+            e2eb__subcmd__vault__subcmd__help,status)
+                cmd="e2eb__subcmd__vault__subcmd__help__subcmd__status"
                 ;;
             e2eb__subcmd__whatsapp,convert)
                 cmd="e2eb__subcmd__whatsapp__subcmd__convert"
@@ -110,7 +140,7 @@ _e2eb() {
 
     case "${cmd}" in
         e2eb)
-            opts="-h -V --help --version keygen encrypt decrypt inspect tune bench whatsapp completions help"
+            opts="-h -V --help --version keygen encrypt decrypt inspect tune bench whatsapp vault completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -172,7 +202,7 @@ _e2eb() {
             return 0
             ;;
         e2eb__subcmd__decrypt)
-            opts="-o -q -h --output --recovery-key-file --recovery-key --password --password-file --max-kdf-memory --max-argon2-t --max-argon2-p --max-scrypt-log-n --max-scrypt-r --max-scrypt-p --max-kdf-work --max-backup-kdf-work --max-password-slots --threads --backend --force --quiet --help"
+            opts="-o -q -h --output --recovery-key-file --recovery-key --password --password-file --vault --vault-ca --max-kdf-memory --max-argon2-t --max-argon2-p --max-scrypt-log-n --max-scrypt-r --max-scrypt-p --max-kdf-work --max-backup-kdf-work --max-password-slots --threads --backend --force --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,6 +221,14 @@ _e2eb() {
                     return 0
                     ;;
                 --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -246,7 +284,7 @@ _e2eb() {
             return 0
             ;;
         e2eb__subcmd__encrypt)
-            opts="-o -q -h --output --recovery-key-file --password --password-file --kdf --kdf-params --accept-weak-kdf --suite --threads --backend --force --quiet --help"
+            opts="-o -q -h --output --recovery-key-file --password --password-file --kdf --kdf-params --accept-weak-kdf --vault --vault-ca --suite --threads --backend --force --quiet --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -276,6 +314,14 @@ _e2eb() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --suite)
                     COMPREPLY=($(compgen -W "aes-256-gcm chacha20-poly1305" -- "${cur}"))
                     return 0
@@ -296,7 +342,7 @@ _e2eb() {
             return 0
             ;;
         e2eb__subcmd__help)
-            opts="keygen encrypt decrypt inspect tune bench whatsapp completions help"
+            opts="keygen encrypt decrypt inspect tune bench whatsapp vault completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -410,6 +456,48 @@ _e2eb() {
         e2eb__subcmd__help__subcmd__tune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__help__subcmd__vault)
+            opts="status delete"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__help__subcmd__vault__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__help__subcmd__vault__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -547,6 +635,128 @@ _e2eb() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        e2eb__subcmd__vault)
+            opts="-h --help status delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__vault__subcmd__delete)
+            opts="-h --vault --vault-ca --password --password-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__vault__subcmd__help)
+            opts="status delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__vault__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__vault__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__vault__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        e2eb__subcmd__vault__subcmd__status)
+            opts="-h --vault --vault-ca --password --password-file --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-ca)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --password-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         e2eb__subcmd__whatsapp)
             opts="-h --help decrypt convert inspect help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -562,7 +772,7 @@ _e2eb() {
             return 0
             ;;
         e2eb__subcmd__whatsapp__subcmd__convert)
-            opts="-q -o -h --key-file --unverified-stream --recovery-key-file --password --password-file --kdf --kdf-params --accept-weak-kdf --suite --threads --backend --force --quiet --output --help"
+            opts="-q -o -h --key-file --unverified-stream --recovery-key-file --password --password-file --kdf --kdf-params --accept-weak-kdf --vault --vault-ca --suite --threads --backend --force --quiet --output --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,6 +795,14 @@ _e2eb() {
                     return 0
                     ;;
                 --kdf-params)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-ca)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

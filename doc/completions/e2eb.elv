@@ -29,6 +29,7 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand tune 'Find the password KDF setting that takes a target time on this machine'
             cand bench 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file'
             cand whatsapp 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect'
+            cand vault 'The key vault''s account of a backup''s vault slot: check it, or delete it'
             cand completions 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -46,6 +47,8 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand --password-file 'Add a slot opened by the password on the first line of FILE'
             cand --kdf 'KDF of the password slots [default: argon2id]'
             cand --kdf-params 'KDF parameters: m=65536,t=3,p=4 (argon2id; m in KiB, or m=64MiB) or ln=17,r=8,p=1 (scrypt)'
+            cand --vault 'Register the password at the key vault at URL and add a vault slot in place of a password slot (https://, or http:// to a loopback address)'
+            cand --vault-ca 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web''s roots'
             cand --suite 'Cipher suite'
             cand --threads 'Worker threads that seal or open chunks; 0 means one per CPU. More than the CPUs only slows the run down'
             cand --backend 'AEAD implementation; auto: the fastest this build has (aws-lc, then ring, then rustcrypto). Backups are the same bytes whichever runs'
@@ -62,6 +65,8 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand --output 'Where the decrypted data goes; `-`: stdout. A new file gets mode 0600. Without -o: stdout, unless it is a terminal'
             cand --recovery-key-file 'Open with the recovery key in FILE'
             cand --password-file 'Open with the password on the first line of FILE'
+            cand --vault 'Open the backup''s vault slot: log in to the key vault at URL with the password'
+            cand --vault-ca 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web''s roots'
             cand --max-kdf-memory 'Most memory one KDF run may take, e.g. 512MiB, 8GiB'
             cand --max-argon2-t 'Most argon2id passes (t)'
             cand --max-argon2-p 'Most argon2id lanes (p)'
@@ -135,6 +140,8 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand --password-file 'Add a slot opened by the password on the first line of FILE'
             cand --kdf 'KDF of the password slots [default: argon2id]'
             cand --kdf-params 'KDF parameters: m=65536,t=3,p=4 (argon2id; m in KiB, or m=64MiB) or ln=17,r=8,p=1 (scrypt)'
+            cand --vault 'Register the password at the key vault at URL and add a vault slot in place of a password slot (https://, or http:// to a loopback address)'
+            cand --vault-ca 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web''s roots'
             cand --suite 'Cipher suite'
             cand --threads 'Worker threads that seal or open chunks; 0 means one per CPU. More than the CPUs only slows the run down'
             cand --backend 'AEAD implementation; auto: the fastest this build has (aws-lc, then ring, then rustcrypto). Backups are the same bytes whichever runs'
@@ -168,6 +175,40 @@ set edit:completion:arg-completer[e2eb] = {|@words|
         }
         &'e2eb;whatsapp;help;help'= {
         }
+        &'e2eb;vault'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand status 'Log in to the vault of a backup''s vault slot and show its attempts (a correct password resets them; a wrong one costs one)'
+            cand delete 'Log in and delete the account of a backup''s vault slot: the vault slot then never opens again, and only the backup''s other slots do'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'e2eb;vault;status'= {
+            cand --vault 'The key vault''s URL (https://, or http:// to a loopback address)'
+            cand --vault-ca 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web''s roots'
+            cand --password-file 'The account''s password, on the first line of FILE'
+            cand --password 'The account''s password, typed on the terminal'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'e2eb;vault;delete'= {
+            cand --vault 'The key vault''s URL (https://, or http:// to a loopback address)'
+            cand --vault-ca 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web''s roots'
+            cand --password-file 'The account''s password, on the first line of FILE'
+            cand --password 'The account''s password, typed on the terminal'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'e2eb;vault;help'= {
+            cand status 'Log in to the vault of a backup''s vault slot and show its attempts (a correct password resets them; a wrong one costs one)'
+            cand delete 'Log in and delete the account of a backup''s vault slot: the vault slot then never opens again, and only the backup''s other slots do'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'e2eb;vault;help;status'= {
+        }
+        &'e2eb;vault;help;delete'= {
+        }
+        &'e2eb;vault;help;help'= {
+        }
         &'e2eb;completions'= {
             cand -h 'Print help'
             cand --help 'Print help'
@@ -180,6 +221,7 @@ set edit:completion:arg-completer[e2eb] = {|@words|
             cand tune 'Find the password KDF setting that takes a target time on this machine'
             cand bench 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file'
             cand whatsapp 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect'
+            cand vault 'The key vault''s account of a backup''s vault slot: check it, or delete it'
             cand completions 'Print a shell''s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -205,6 +247,14 @@ set edit:completion:arg-completer[e2eb] = {|@words|
         &'e2eb;help;whatsapp;convert'= {
         }
         &'e2eb;help;whatsapp;inspect'= {
+        }
+        &'e2eb;help;vault'= {
+            cand status 'Log in to the vault of a backup''s vault slot and show its attempts (a correct password resets them; a wrong one costs one)'
+            cand delete 'Log in and delete the account of a backup''s vault slot: the vault slot then never opens again, and only the backup''s other slots do'
+        }
+        &'e2eb;help;vault;status'= {
+        }
+        &'e2eb;help;vault;delete'= {
         }
         &'e2eb;help;completions'= {
         }

@@ -33,6 +33,7 @@ complete -c e2eb -n "__fish_e2eb_needs_command" -f -a "inspect" -d 'Show a backu
 complete -c e2eb -n "__fish_e2eb_needs_command" -f -a "tune" -d 'Find the password KDF setting that takes a target time on this machine'
 complete -c e2eb -n "__fish_e2eb_needs_command" -f -a "bench" -d 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file'
 complete -c e2eb -n "__fish_e2eb_needs_command" -f -a "whatsapp" -d 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect'
+complete -c e2eb -n "__fish_e2eb_needs_command" -f -a "vault" -d 'The key vault\'s account of a backup\'s vault slot: check it, or delete it'
 complete -c e2eb -n "__fish_e2eb_needs_command" -f -a "completions" -d 'Print a shell\'s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`'
 complete -c e2eb -n "__fish_e2eb_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c e2eb -n "__fish_e2eb_using_subcommand keygen" -s o -l output -d 'Write the key to FILE (mode 0600) instead of stdout' -r -F
@@ -44,6 +45,8 @@ complete -c e2eb -n "__fish_e2eb_using_subcommand encrypt" -l password-file -d '
 complete -c e2eb -n "__fish_e2eb_using_subcommand encrypt" -l kdf -d 'KDF of the password slots [default: argon2id]' -r -f -a "argon2id\t''
 scrypt\t''"
 complete -c e2eb -n "__fish_e2eb_using_subcommand encrypt" -l kdf-params -d 'KDF parameters: m=65536,t=3,p=4 (argon2id; m in KiB, or m=64MiB) or ln=17,r=8,p=1 (scrypt)' -r
+complete -c e2eb -n "__fish_e2eb_using_subcommand encrypt" -l vault -d 'Register the password at the key vault at URL and add a vault slot in place of a password slot (https://, or http:// to a loopback address)' -r
+complete -c e2eb -n "__fish_e2eb_using_subcommand encrypt" -l vault-ca -d 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web\'s roots' -r -F
 complete -c e2eb -n "__fish_e2eb_using_subcommand encrypt" -l suite -d 'Cipher suite' -r -f -a "aes-256-gcm\t''
 chacha20-poly1305\t''"
 complete -c e2eb -n "__fish_e2eb_using_subcommand encrypt" -l threads -d 'Worker threads that seal or open chunks; 0 means one per CPU. More than the CPUs only slows the run down' -r
@@ -59,6 +62,8 @@ complete -c e2eb -n "__fish_e2eb_using_subcommand encrypt" -s h -l help -d 'Prin
 complete -c e2eb -n "__fish_e2eb_using_subcommand decrypt" -s o -l output -d 'Where the decrypted data goes; `-`: stdout. A new file gets mode 0600. Without -o: stdout, unless it is a terminal' -r -F
 complete -c e2eb -n "__fish_e2eb_using_subcommand decrypt" -l recovery-key-file -d 'Open with the recovery key in FILE' -r -F
 complete -c e2eb -n "__fish_e2eb_using_subcommand decrypt" -l password-file -d 'Open with the password on the first line of FILE' -r -F
+complete -c e2eb -n "__fish_e2eb_using_subcommand decrypt" -l vault -d 'Open the backup\'s vault slot: log in to the key vault at URL with the password' -r
+complete -c e2eb -n "__fish_e2eb_using_subcommand decrypt" -l vault-ca -d 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web\'s roots' -r -F
 complete -c e2eb -n "__fish_e2eb_using_subcommand decrypt" -l max-kdf-memory -d 'Most memory one KDF run may take, e.g. 512MiB, 8GiB' -r
 complete -c e2eb -n "__fish_e2eb_using_subcommand decrypt" -l max-argon2-t -d 'Most argon2id passes (t)' -r
 complete -c e2eb -n "__fish_e2eb_using_subcommand decrypt" -l max-argon2-p -d 'Most argon2id lanes (p)' -r
@@ -116,6 +121,8 @@ complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subc
 complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subcommand_from convert" -l kdf -d 'KDF of the password slots [default: argon2id]' -r -f -a "argon2id\t''
 scrypt\t''"
 complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subcommand_from convert" -l kdf-params -d 'KDF parameters: m=65536,t=3,p=4 (argon2id; m in KiB, or m=64MiB) or ln=17,r=8,p=1 (scrypt)' -r
+complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subcommand_from convert" -l vault -d 'Register the password at the key vault at URL and add a vault slot in place of a password slot (https://, or http:// to a loopback address)' -r
+complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subcommand_from convert" -l vault-ca -d 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web\'s roots' -r -F
 complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subcommand_from convert" -l suite -d 'Cipher suite' -r -f -a "aes-256-gcm\t''
 chacha20-poly1305\t''"
 complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subcommand_from convert" -l threads -d 'Worker threads that seal or open chunks; 0 means one per CPU. More than the CPUs only slows the run down' -r
@@ -136,16 +143,36 @@ complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subc
 complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subcommand_from help" -f -a "convert" -d 'Turn a crypt15 backup into an e2eb backup, streaming: no plaintext reaches the disk'
 complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Show a crypt15 backup\'s prefix, sizes and MD5 trailer; needs no key'
 complete -c e2eb -n "__fish_e2eb_using_subcommand whatsapp; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and not __fish_seen_subcommand_from status delete help" -s h -l help -d 'Print help'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and not __fish_seen_subcommand_from status delete help" -f -a "status" -d 'Log in to the vault of a backup\'s vault slot and show its attempts (a correct password resets them; a wrong one costs one)'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and not __fish_seen_subcommand_from status delete help" -f -a "delete" -d 'Log in and delete the account of a backup\'s vault slot: the vault slot then never opens again, and only the backup\'s other slots do'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and not __fish_seen_subcommand_from status delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from status" -l vault -d 'The key vault\'s URL (https://, or http:// to a loopback address)' -r
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from status" -l vault-ca -d 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web\'s roots' -r -F
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from status" -l password-file -d 'The account\'s password, on the first line of FILE' -r -F
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from status" -l password -d 'The account\'s password, typed on the terminal'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from delete" -l vault -d 'The key vault\'s URL (https://, or http:// to a loopback address)' -r
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from delete" -l vault-ca -d 'PEM file of the CA (or self-signed certificate) to trust for the vault instead of the web\'s roots' -r -F
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from delete" -l password-file -d 'The account\'s password, on the first line of FILE' -r -F
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from delete" -l password -d 'The account\'s password, typed on the terminal'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "status" -d 'Log in to the vault of a backup\'s vault slot and show its attempts (a correct password resets them; a wrong one costs one)'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Log in and delete the account of a backup\'s vault slot: the vault slot then never opens again, and only the backup\'s other slots do'
+complete -c e2eb -n "__fish_e2eb_using_subcommand vault; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c e2eb -n "__fish_e2eb_using_subcommand completions" -s h -l help -d 'Print help'
-complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp completions help" -f -a "keygen" -d 'Generate a new recovery key (64 hex digits in 16 groups of 4)'
-complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp completions help" -f -a "encrypt" -d 'Encrypt data into a backup'
-complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp completions help" -f -a "decrypt" -d 'Decrypt a backup with a recovery key or a password'
-complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp completions help" -f -a "inspect" -d 'Show a backup\'s header and sizes; needs no secret'
-complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp completions help" -f -a "tune" -d 'Find the password KDF setting that takes a target time on this machine'
-complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp completions help" -f -a "bench" -d 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file'
-complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp completions help" -f -a "whatsapp" -d 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect'
-complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp completions help" -f -a "completions" -d 'Print a shell\'s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`'
-complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp vault completions help" -f -a "keygen" -d 'Generate a new recovery key (64 hex digits in 16 groups of 4)'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp vault completions help" -f -a "encrypt" -d 'Encrypt data into a backup'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp vault completions help" -f -a "decrypt" -d 'Decrypt a backup with a recovery key or a password'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp vault completions help" -f -a "inspect" -d 'Show a backup\'s header and sizes; needs no secret'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp vault completions help" -f -a "tune" -d 'Find the password KDF setting that takes a target time on this machine'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp vault completions help" -f -a "bench" -d 'Measure this device (ciphers, backup stream, password KDFs) into a benchmark run file'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp vault completions help" -f -a "whatsapp" -d 'WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp vault completions help" -f -a "vault" -d 'The key vault\'s account of a backup\'s vault slot: check it, or delete it'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp vault completions help" -f -a "completions" -d 'Print a shell\'s completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and not __fish_seen_subcommand_from keygen encrypt decrypt inspect tune bench whatsapp vault completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c e2eb -n "__fish_e2eb_using_subcommand help; and __fish_seen_subcommand_from whatsapp" -f -a "decrypt" -d 'Decrypt a crypt15 backup (e.g. msgstore.db.crypt15) into the database it holds'
 complete -c e2eb -n "__fish_e2eb_using_subcommand help; and __fish_seen_subcommand_from whatsapp" -f -a "convert" -d 'Turn a crypt15 backup into an e2eb backup, streaming: no plaintext reaches the disk'
 complete -c e2eb -n "__fish_e2eb_using_subcommand help; and __fish_seen_subcommand_from whatsapp" -f -a "inspect" -d 'Show a crypt15 backup\'s prefix, sizes and MD5 trailer; needs no key'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "status" -d 'Log in to the vault of a backup\'s vault slot and show its attempts (a correct password resets them; a wrong one costs one)'
+complete -c e2eb -n "__fish_e2eb_using_subcommand help; and __fish_seen_subcommand_from vault" -f -a "delete" -d 'Log in and delete the account of a backup\'s vault slot: the vault slot then never opens again, and only the backup\'s other slots do'

@@ -12,10 +12,17 @@ Exit status:
   0  success
   1  error: unreadable or invalid input files, I/O failures, refused output, and the like
   2  usage error on the command line
-  3  the recovery key or password opens none of the backup's key slots
+  3  the recovery key or password opens none of the backup's key slots, or the key vault
+     refused the password (the message says how many attempts it has left)
   4  the input is not a backup this build can open: damaged, truncated, altered, not a backup,
      or of an unsupported version or suite
   5  a key slot asks for more KDF memory or work than the caps allow (see decrypt --max-kdf-memory)
+  6  the key vault (--vault) could not be reached
+  7  TLS with the key vault failed (untrusted or mismatched certificate; see --vault-ca)
+  8  the key vault holds no key for the backup: erased after too many wrong passwords, or deleted
+  9  the key vault's answer was malformed, or it refused the request
+  10 the server at --vault is not the vault the backup's vault slot names (no attempt spent)
+  11 the backup has no vault slot
   129, 130, 143  ended by SIGHUP, Ctrl-C (SIGINT) or SIGTERM (128 + the signal's number)
   141  the pipe OUT writes to was closed by its reader (as `e2eb decrypt ... | head`); no message";
 
@@ -43,6 +50,8 @@ pub enum Command {
     Bench(crate::bench::BenchArgs),
     /// WhatsApp crypt15 backups: decrypt with the 64-digit key, convert to e2eb, inspect
     Whatsapp(crate::whatsapp::WhatsappArgs),
+    /// The key vault's account of a backup's vault slot: check it, or delete it
+    Vault(VaultArgs),
     /// Print a shell's completion script, e.g. `e2eb completions bash > /etc/bash_completion.d/e2eb`
     Completions(CompletionsArgs),
 }
@@ -148,7 +157,15 @@ Passwords are never taken on the command line: --password prompts on the termina
 --password-file reads the first line of a file (e.g. /dev/fd/3).
 
 Without --kdf-params a KDF's defaults apply: argon2id m=65536,t=3,p=4 (m in KiB), \
-scrypt ln=17,r=8,p=1. Keys left out of --kdf-params keep these defaults."
+scrypt ln=17,r=8,p=1. Keys left out of --kdf-params keep these defaults.
+
+With --vault URL, the one password given (--password or --password-file) is not a password \
+slot: it is registered at the key vault, which keeps a random 32-byte vault secret for it, and \
+the backup gets a vault slot opened by that secret. The vault releases the secret to the right \
+password and erases it after a fixed number of wrong ones (10 by default), so a short password \
+cannot be guessed offline from the backup. Add a recovery key beside it (--recovery-key-file; \
+make one with `e2eb keygen -o FILE`): without one, a forgotten password, too many wrong ones \
+or a lost vault loses the backup."
 )]
 pub struct EncryptArgs {
     /// The data to back up; `-` or omitted: stdin
@@ -198,6 +215,21 @@ pub struct EncryptArgs {
     #[arg(long, requires = "kdf_params")]
     pub accept_weak_kdf: bool,
 
+    /// Register the password at the key vault at URL and add a vault slot in place of a
+    /// password slot (https://, or http:// to a loopback address)
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "password_slot",
+        conflicts_with_all = ["kdf", "kdf_params"]
+    )]
+    pub vault: Option<String>,
+
+    /// PEM file of the CA (or self-signed certificate) to trust for the vault instead of the
+    /// web's roots
+    #[arg(long, value_name = "FILE", requires = "vault")]
+    pub vault_ca: Option<PathBuf>,
+
     /// Cipher suite
     #[arg(long, value_enum, default_value_t = SuiteChoice::Aes256Gcm)]
     pub suite: SuiteChoice,
@@ -227,7 +259,13 @@ and memory × passes at most 16 GiB per slot; per backup, at most 8 password slo
 
 Only authenticated data is written. When OUT is a regular file, it appears only once the whole \
 backup has decrypted; when it is a stream (`-`, a pipe, a device) data flows as it is \
-authenticated, and a damaged or truncated backup still ends with an error and a non-zero exit."
+authenticated, and a damaged or truncated backup still ends with an error and a non-zero exit.
+
+With --vault URL, the password is sent (through OPAQUE: the vault never sees it) to the key \
+vault at URL, which releases the secret of the backup's vault slot. The URL is always the one \
+given, never the hint the backup's header carries. Each wrong password costs one of the \
+vault's attempts, at the prompt too (3 tries); when they run out the vault erases the key, and \
+only the backup's other slots (its recovery key) open it."
 )]
 pub struct DecryptArgs {
     /// The backup; `-` or omitted: stdin
@@ -254,6 +292,15 @@ pub struct DecryptArgs {
     /// Open with the password on the first line of FILE
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+
+    /// Open the backup's vault slot: log in to the key vault at URL with the password
+    #[arg(long, value_name = "URL", conflicts_with_all = ["recovery_key_file", "recovery_key"])]
+    pub vault: Option<String>,
+
+    /// PEM file of the CA (or self-signed certificate) to trust for the vault instead of the
+    /// web's roots
+    #[arg(long, value_name = "FILE", requires = "vault")]
+    pub vault_ca: Option<PathBuf>,
 
     /// Most memory one KDF run may take, e.g. 512MiB, 8GiB
     #[arg(long, value_name = "SIZE", value_parser = e2eb_measure::units::parse_size)]
@@ -293,6 +340,52 @@ pub struct DecryptArgs {
 
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct VaultArgs {
+    #[command(subcommand)]
+    pub command: VaultCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VaultCommand {
+    /// Log in to the vault of a backup's vault slot and show its attempts (a correct password
+    /// resets them; a wrong one costs one)
+    Status(VaultAccountArgs),
+    /// Log in and delete the account of a backup's vault slot: the vault slot then never opens
+    /// again, and only the backup's other slots do
+    Delete(VaultAccountArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("secret")
+        .args(["password", "password_file"])
+        .required(true)
+        .multiple(false)
+))]
+pub struct VaultAccountArgs {
+    /// The backup whose vault slot names the vault and the account
+    #[arg(value_name = "BACKUP")]
+    pub input: PathBuf,
+
+    /// The key vault's URL (https://, or http:// to a loopback address)
+    #[arg(long, value_name = "URL")]
+    pub vault: String,
+
+    /// PEM file of the CA (or self-signed certificate) to trust for the vault instead of the
+    /// web's roots
+    #[arg(long, value_name = "FILE")]
+    pub vault_ca: Option<PathBuf>,
+
+    /// The account's password, typed on the terminal
+    #[arg(long)]
+    pub password: bool,
+
+    /// The account's password, on the first line of FILE
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,7 @@ use crate::hints;
 use crate::input::Input;
 use crate::output::{Contents, OutputPlan};
 use crate::progress::{self, Progress};
-use crate::{prompt, secrets};
+use crate::{prompt, secrets, vault};
 
 pub fn run(args: DecryptArgs) -> Result<(), Failure> {
     args.run.warn_if_threads_above_cpus();
@@ -40,9 +40,15 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
         Contents::Private,
         input.identity(),
     )?;
-    let mut secret = read_secret(&args)?;
-    let is_password = matches!(secret, Secret::Password(_));
-    let prompted = args.password || args.recovery_key;
+    // With --vault the secret is the vault's, asked for once the header names the vault slot.
+    let secret = match &args.vault {
+        None => Some(read_secret(&args)?),
+        Some(_) => None,
+    };
+    let is_password = matches!(secret, Some(Secret::Password(_)));
+    // A vault secret that opens no slot is not typed again: the password was right (the vault
+    // released the secret), and another try would only spend an attempt.
+    let prompted = (args.password || args.recovery_key) && args.vault.is_none();
     let decryptor_for = |secret: Secret| {
         Decryptor::new(secret)
             .caps(caps(&args))
@@ -80,9 +86,35 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
     {
         progress.deriving(&password_kdfs(path));
     }
+    let from_vault = |header: &Header| -> Result<Secret, Failure> {
+        let url = args
+            .vault
+            .as_deref()
+            .expect("only --vault leaves the secret to find");
+        let source = match &args.password_file {
+            Some(path) => vault::PasswordSource::File(path),
+            None => vault::PasswordSource::Prompt,
+        };
+        progress.paused(|| vault::unlock(header, url, args.vault_ca.as_deref(), source, &label))
+    };
     let reader = input.into_reader();
     let mut output;
     if by_offsets {
+        let mut secret = match secret {
+            Some(secret) => secret,
+            None => {
+                let path = args
+                    .input
+                    .as_deref()
+                    .expect("a named file is read by offsets");
+                let file = File::open(path).map_err(|error| {
+                    Failure::io(format!("cannot open {}", path.display()), &error)
+                })?;
+                let header =
+                    Header::read_from(&mut std::io::BufReader::new(file)).map_err(failure)?;
+                from_vault(&header)?
+            }
+        };
         let source = progress.wrap_at(reader);
         let mut try_number = 1;
         let unlocked = loop {
@@ -115,6 +147,10 @@ pub fn run(args: DecryptArgs) -> Result<(), Failure> {
             .take(PREFIX_LEN as u64)
             .read_to_end(&mut start)
             .map_err(|error| failure(e2eb::Error::from_io(error)))?;
+        let mut secret = match secret {
+            Some(secret) => secret,
+            None => from_vault(&header)?,
+        };
         let mut try_number = 1;
         let unlocked = loop {
             let decryptor = decryptor_for(secret);

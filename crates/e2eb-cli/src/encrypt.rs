@@ -14,16 +14,13 @@ use crate::hints;
 use crate::input::Input;
 use crate::output::{Contents, OutputPlan};
 use crate::progress::{self, Progress};
-use crate::{prompt, secrets};
+use crate::{prompt, secrets, vault};
 
 pub fn run(args: EncryptArgs) -> Result<(), Failure> {
     args.run.warn_if_threads_above_cpus();
     let kdf_params = password_kdf(&args)?;
-    let password_slots = args
-        .slots
-        .iter()
-        .filter(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)))
-        .count();
+    check_vault_password(&args)?;
+    let password_slots = password_slot_count(&args);
     if password_slots > 0 {
         warn_if_slots_over_default_caps(&kdf_params, password_slots);
     }
@@ -41,14 +38,15 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
     let encryptor = Encryptor::new(args.suite.into())
         .threads(Threads::new(usize::from(args.run.threads)))
         .backend(args.run.backend.into());
-    let mut encryptor = add_slots(encryptor, &args.slots, kdf_params)?;
+    // A vault account registered here is deleted again if anything below fails.
+    let (mut encryptor, registration) = add_slots(encryptor, &args, kdf_params)?;
 
     let mut output = plan.open()?;
     let progress = Progress::for_encryption(
         progress::wanted(args.run.quiet),
         "encrypting",
         input.len(),
-        &password_kdfs(&args.slots, kdf_params),
+        &password_kdfs(&args, kdf_params),
     );
     // A named file is read at explicit offsets, by the threads that seal it; anything else
     // (stdin, a pipe, a device) in one stream.
@@ -61,7 +59,42 @@ pub fn run(args: EncryptArgs) -> Result<(), Failure> {
     };
     outcome.map_err(|error| Failure::library(error, None))?;
     drop(progress);
-    output.commit()
+    output.commit()?;
+    if let Some(registration) = registration {
+        registration.keep();
+    }
+    Ok(())
+}
+
+/// The password slots the backup will have: none with `--vault`, whose password goes to the
+/// vault.
+pub fn password_slot_count(args: &EncryptArgs) -> usize {
+    if args.vault.is_some() {
+        return 0;
+    }
+    args.slots
+        .iter()
+        .filter(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)))
+        .count()
+}
+
+/// Refuses `--vault` with more than one password: the vault keeps one, and a password slot
+/// beside the vault slot would let anyone who has the backup guess the password offline,
+/// without the vault's limit on attempts.
+pub fn check_vault_password(args: &EncryptArgs) -> Result<(), Failure> {
+    let passwords = args
+        .slots
+        .iter()
+        .filter(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)))
+        .count();
+    if args.vault.is_some() && passwords != 1 {
+        return Err(Failure::usage(
+            "--vault takes exactly one password (--password or --password-file), the one the \
+             vault keeps: a password slot beside the vault slot would let anyone who has the \
+             backup guess that password offline, without the vault's limit on attempts",
+        ));
+    }
+    Ok(())
 }
 
 /// The files the key slots' secrets are read from.
@@ -73,12 +106,8 @@ pub fn secret_files(slots: &[SlotSource]) -> impl Iterator<Item = &Path> {
 }
 
 /// The KDF of each password slot, derived before the first input byte is read.
-pub fn password_kdfs(slots: &[SlotSource], kdf_params: KdfParams) -> Vec<KdfParams> {
-    slots
-        .iter()
-        .filter(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)))
-        .map(|_| kdf_params)
-        .collect()
+pub fn password_kdfs(args: &EncryptArgs, kdf_params: KdfParams) -> Vec<KdfParams> {
+    vec![kdf_params; password_slot_count(args)]
 }
 
 /// Refuses a recovery-key file given as `--password-file`, before any prompt or work.
@@ -92,13 +121,19 @@ pub fn refuse_recovery_keys_as_passwords(slots: &[SlotSource]) -> Result<(), Fai
 }
 
 /// Adds a key slot for each secret, in command-line order, reading files and prompting as it
-/// goes; password slots use `kdf_params`.
+/// goes; password slots use `kdf_params`. With `--vault`, the password's slot is a vault slot
+/// instead, and the vault account registered for it comes back too: it is deleted again when
+/// dropped, unless kept once the backup is complete.
 pub fn add_slots(
     mut encryptor: Encryptor,
-    slots: &[SlotSource],
+    args: &EncryptArgs,
     kdf_params: KdfParams,
-) -> Result<Encryptor, Failure> {
-    for (index, slot) in slots.iter().enumerate() {
+) -> Result<(Encryptor, Option<vault::Registration>), Failure> {
+    if let Some(url) = args.vault.as_deref() {
+        return add_slots_with_vault(encryptor, args, url)
+            .map(|(encryptor, registration)| (encryptor, Some(registration)));
+    }
+    for (index, slot) in args.slots.iter().enumerate() {
         encryptor = match slot {
             SlotSource::RecoveryKeyFile(path) => {
                 encryptor.recovery_key(secrets::read_recovery_key_file(path)?)
@@ -111,7 +146,58 @@ pub fn add_slots(
             }
         };
     }
-    Ok(encryptor)
+    Ok((encryptor, None))
+}
+
+/// The slots of `args` with the password at the vault at `url`. The vault is asked for its key
+/// before the password is, so that an unreachable or wrong address fails before any typing;
+/// every local secret is read before the registration, so that a bad key file leaves no
+/// account behind.
+fn add_slots_with_vault(
+    mut encryptor: Encryptor,
+    args: &EncryptArgs,
+    url: &str,
+) -> Result<(Encryptor, vault::Registration), Failure> {
+    let client = vault::connect(url, args.vault_ca.as_deref())?;
+    let info = vault::info(&client, url)?;
+    let mut recovery_keys = Vec::new();
+    for slot in &args.slots {
+        if let SlotSource::RecoveryKeyFile(path) = slot {
+            recovery_keys.push(secrets::read_recovery_key_file(path)?);
+        }
+    }
+    if recovery_keys.is_empty() {
+        let _ = writeln!(
+            io::stderr(),
+            "e2eb: warning: this backup will have no recovery key: if the password is \
+             forgotten, or {} wrong ones make the vault erase the key, or the vault is lost, so \
+             is the backup. Add --recovery-key-file FILE (make one with `e2eb keygen -o FILE`)",
+            info.max_attempts
+        );
+    }
+    let password_file = args.slots.iter().find_map(|slot| match slot {
+        SlotSource::PasswordFile(path) => Some(path.as_path()),
+        _ => None,
+    });
+    let (secret, account, registration) = vault::register(client, url, &info, password_file)?;
+    let mut recovery_keys = recovery_keys.into_iter();
+    let mut vault_slot = Some((secret, account));
+    for slot in &args.slots {
+        encryptor = match slot {
+            SlotSource::RecoveryKeyFile(_) => encryptor.recovery_key(
+                recovery_keys
+                    .next()
+                    .expect("one key was read for each recovery-key slot"),
+            ),
+            SlotSource::PasswordFile(_) | SlotSource::PasswordPrompt => {
+                let (secret, account) = vault_slot
+                    .take()
+                    .expect("check_vault_password allows one password");
+                encryptor.vault_secret(secret, account)
+            }
+        };
+    }
+    Ok((encryptor, registration))
 }
 
 /// The password slots' KDF: the defaults of `--kdf`, or `--kdf-params`, which is refused (as a

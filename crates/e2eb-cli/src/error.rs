@@ -15,6 +15,19 @@ pub enum Status {
     WrongSecret = 3,
     BadBackup = 4,
     KdfOverCap = 5,
+    /// The key vault could not be reached (no answer, refused connection, timeout).
+    VaultUnreachable = 6,
+    /// TLS with the key vault failed (untrusted or mismatched certificate, handshake).
+    VaultTls = 7,
+    /// The key vault holds no key for the backup's account: erased after too many wrong
+    /// passwords, or deleted.
+    VaultErased = 8,
+    /// The key vault's answer was malformed, or it refused the request.
+    VaultMalformed = 9,
+    /// The server reached is not the vault the backup's vault slot names.
+    UnknownVault = 10,
+    /// The backup has no vault slot (`--vault` cannot open it).
+    NoVaultSlot = 11,
     /// Ctrl-C at a prompt: the status a shell reports for SIGINT (128 + 2).
     Interrupted = 130,
     /// The reader of a pipe went away (`e2eb decrypt -o - | head`): the status a shell reports

@@ -18,6 +18,7 @@ mod secrets;
 mod signals;
 mod temporary;
 mod tune;
+mod vault;
 mod whatsapp;
 
 use std::io::Write;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::Tune(args) => tune::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Whatsapp(args) => whatsapp::run(args),
+        Command::Vault(args) => vault::run(args),
         Command::Completions(args) => completions::print_completions(args),
     })
 }

@@ -17,15 +17,24 @@ pub const TRIES: usize = 3;
 /// Asks for a new password for the key slot at `slot_index` (counted from 0, as `e2eb inspect`
 /// and the errors count slots), twice; an empty password or two that differ are asked again.
 pub fn new_password(slot_index: usize) -> Result<Password, Failure> {
+    let typed = new_password_text(&format!("Password for key slot {slot_index}: "))?;
+    Password::new(typed.to_string()).map_err(|error| Failure::library(error, None))
+}
+
+/// Asks for the password a key vault will keep a new backup's vault secret under, twice.
+pub fn new_vault_password() -> Result<Zeroizing<String>, Failure> {
+    new_password_text("Password for the key vault: ")
+}
+
+/// Asks for a new password after `prompt`, twice; an empty password or two that differ are
+/// asked again.
+fn new_password_text(prompt: &str) -> Result<Zeroizing<String>, Failure> {
     let mut problem = "";
     for try_number in 1..=TRIES {
         if try_number > 1 {
             say_try_again(problem, try_number);
         }
-        let first = hidden(
-            &format!("Password for key slot {slot_index}: "),
-            "--password",
-        )?;
+        let first = hidden(prompt, "--password")?;
         if first.is_empty() {
             problem = "the password is empty";
             continue;
@@ -35,7 +44,7 @@ pub fn new_password(slot_index: usize) -> Result<Password, Failure> {
             problem = "the two passwords typed differ";
             continue;
         }
-        return Password::new(first.to_string()).map_err(|error| Failure::library(error, None));
+        return Ok(first);
     }
     Err(Failure::new(format!("{problem} ({TRIES} tries)")))
 }
@@ -44,6 +53,23 @@ pub fn new_password(slot_index: usize) -> Result<Password, Failure> {
 pub fn password() -> Result<Password, Failure> {
     let typed = hidden("Password: ", "--password")?;
     Password::new(typed.to_string()).map_err(|error| Failure::library(error, None))
+}
+
+/// Asks for the password of a backup's key vault account; empty answers are asked again (the
+/// vault would count them as wrong).
+pub fn vault_password() -> Result<Zeroizing<String>, Failure> {
+    for try_number in 1..=TRIES {
+        if try_number > 1 {
+            say_try_again("the password is empty", try_number);
+        }
+        let typed = hidden("Vault password: ", "--password")?;
+        if !typed.is_empty() {
+            return Ok(typed);
+        }
+    }
+    Err(Failure::new(format!(
+        "the password is empty ({TRIES} tries)"
+    )))
 }
 
 /// Asks for a recovery key, hidden like a password; one that is not a well-formed key (a digit

@@ -83,6 +83,14 @@ const BYTE_ORDER_MARK: char = '\u{feff}';
 /// first LF, less one CR at their end; a leading byte-order mark, text that is not UTF-8 and
 /// an empty first line are refused.
 pub fn read_password_file(path: &Path) -> Result<Password, Failure> {
+    let text = read_password_text(path)?;
+    Password::new(text.to_string())
+        .map_err(|error| Failure::new(format!("password file {}: {error}", path.display())))
+}
+
+/// The password on the first line of `path`, by the rules of [`read_password_file`], as text
+/// (for a key vault, which takes the password itself rather than a KDF's input).
+pub fn read_password_text(path: &Path) -> Result<Zeroizing<String>, Failure> {
     if is_standard_stream(path) {
         // Stdin may carry the data being encrypted or decrypted; taking the password from it
         // too would silently mix the two.
@@ -115,8 +123,10 @@ pub fn read_password_file(path: &Path) -> Result<Password, Failure> {
             "password file {label}: the first line is empty; it must hold the password"
         )));
     }
-    Password::new(text.to_string())
-        .map_err(|error| Failure::new(format!("password file {label}: {error}")))
+    // Reserved at full size, so that the copy never grows and leaves a piece behind.
+    let mut password = Zeroizing::new(String::with_capacity(text.len()));
+    password.push_str(text);
+    Ok(password)
 }
 
 /// Reads a small file that holds a secret into memory that is zeroized when dropped; `what`

@@ -17,7 +17,7 @@ use e2eb::{Encryptor, Threads};
 use e2eb_whatsapp::{Crypt15Key, Crypt15Reader, Md5Trailer, Summary};
 use serde::Serialize;
 
-use crate::cli::{EncryptArgs, SlotSource};
+use crate::cli::EncryptArgs;
 use crate::encrypt;
 use crate::error::{Failure, Status};
 use crate::input::Input;
@@ -229,13 +229,10 @@ fn convert(args: WhatsappConvertArgs) -> Result<(), Failure> {
     let encrypt_args = &args.encrypt;
     encrypt_args.run.warn_if_threads_above_cpus();
     let kdf_params = encrypt::password_kdf(encrypt_args)?;
+    encrypt::check_vault_password(encrypt_args)?;
     // All the password slots, as encrypt counts them: the backup's budget covers them
     // together, not one at a time.
-    let password_slots = encrypt_args
-        .slots
-        .iter()
-        .filter(|slot| !matches!(slot, SlotSource::RecoveryKeyFile(_)))
-        .count();
+    let password_slots = encrypt::password_slot_count(encrypt_args);
     if password_slots > 0 {
         encrypt::warn_if_slots_over_default_caps(&kdf_params, password_slots);
     }
@@ -257,7 +254,8 @@ fn convert(args: WhatsappConvertArgs) -> Result<(), Failure> {
     let encryptor = Encryptor::new(encrypt_args.suite.into())
         .threads(Threads::new(usize::from(encrypt_args.run.threads)))
         .backend(encrypt_args.run.backend.into());
-    let mut encryptor = encrypt::add_slots(encryptor, &encrypt_args.slots, kdf_params)?;
+    // A vault account registered here is deleted again if anything below fails.
+    let (mut encryptor, registration) = encrypt::add_slots(encryptor, encrypt_args, kdf_params)?;
     let progress = Progress::new(
         progress::wanted(encrypt_args.run.quiet),
         "converting",
@@ -285,6 +283,9 @@ fn convert(args: WhatsappConvertArgs) -> Result<(), Failure> {
         ))
     })?;
     output.commit()?;
+    if let Some(registration) = registration {
+        registration.keep();
+    }
     report_summary(&summary, &label);
     Ok(())
 }

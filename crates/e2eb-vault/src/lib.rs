@@ -8,16 +8,23 @@
 //!
 //! - [`protocol`]: the cipher suite, the messages and the vault id;
 //! - [`envelope`]: how the client seals the vault secret;
-//! - [`setup`]: the server's OPAQUE keys in their own file;
-//! - [`storage`]: the account store, on SQLite or PostgreSQL;
-//! - [`server`]: the HTTP/JSON endpoints;
+//! - `setup`: the server's OPAQUE keys in their own file;
+//! - `storage`: the account store, on SQLite or PostgreSQL;
+//! - `server`: the HTTP/JSON endpoints;
 //! - [`client`]: the blocking client.
+//!
+//! The `server` feature (on by default) builds `setup`, `storage`, `server` and the
+//! `e2eb-vault` binary; without it only the client side is built, with none of the server's
+//! HTTP stack, async runtime or database drivers.
 
 pub mod client;
 pub mod envelope;
 pub mod protocol;
+#[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "server")]
 pub mod setup;
+#[cfg(feature = "server")]
 pub mod storage;
 
 pub use client::{AccountStatus, ClientOptions, Registered, VaultClient, VaultError, VaultInfo};
