@@ -157,6 +157,11 @@ pub fn register(
         Some(path) => secrets::read_password_text(path)?,
         None => prompt::new_vault_password()?,
     };
+    // The same rules as a new password slot's: not empty, no code point Unicode has not assigned
+    // (whose normalisation a later version could change, locking the owner out).
+    e2eb::Password::new(String::from(typed.as_str()))
+        .and_then(|password| password.check_assigned())
+        .map_err(|error| Failure::library(error, None))?;
     let password = normalized(&typed);
     drop(typed);
     let mut secret = Zeroizing::new([0u8; VAULT_SECRET_LEN]);

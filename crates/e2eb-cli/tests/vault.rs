@@ -450,6 +450,31 @@ fn vault_takes_one_password() {
     assert_refused(&refused, USAGE, "--vault takes exactly one password", &out);
 }
 
+/// A vault password follows a new password slot's rules: a code point Unicode has not assigned
+/// (whose normalisation a later version may change) is refused before anything is registered.
+#[test]
+fn a_vault_password_with_an_unassigned_code_point_is_refused() {
+    let vault_dir = tempfile::tempdir().unwrap();
+    let url = start_vault(vault_dir.path());
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain");
+    std::fs::write(&plain, b"secret data").unwrap();
+    let password = dir.path().join("password");
+    std::fs::write(&password, "48\u{0378}916\n").unwrap();
+    let out = dir.path().join("out.e2eb");
+    let refused = e2eb()
+        .arg("encrypt")
+        .arg(&plain)
+        .args(["--vault", &url, "--password-file"])
+        .arg(&password)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_refused(&refused, 1, "character 3 of the password", &out);
+    assert!(!stderr(&refused).contains('\u{0378}'));
+}
+
 /// At the terminal: the vault's password is asked twice when encrypting; when decrypting, a
 /// password the vault calls wrong may be typed again, with the attempts it cost said, and three
 /// wrong ones end the run with the attempts left and nothing written.

@@ -45,8 +45,9 @@ impl Password {
     /// [`Error::UnassignedInPassword`] where the password holds a code point unassigned in the
     /// Unicode version of the normalisation tables: its NFC may differ under a later version,
     /// so a backup sealed with it could stop opening elsewhere. Checked for new slots only; a
-    /// password that opens an existing slot is taken as it is.
-    pub(crate) fn check_assigned(&self) -> Result<()> {
+    /// password that opens an existing slot is taken as it is. Public for other places a new
+    /// password is normalised the same way, such as a key vault's registration.
+    pub fn check_assigned(&self) -> Result<()> {
         use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
         let unassigned = self
             .0
