@@ -231,8 +231,8 @@ struct CpuReading {
 }
 
 fn measure_engine(
-    engine: Engine,
-    context: &Context,
+    engine: Engine<'_>,
+    context: &Context<'_>,
     figures: &mut Vec<VaultFigure>,
     bases: &mut Vec<&'static str>,
 ) -> Result<(), String> {
