@@ -523,7 +523,10 @@ mod tests {
             let table = attacker_table(&params, &gpu);
             // A 6-digit PIN: 10 guesses in 10^6.
             assert_eq!(table.rows[0].vault_success_probability, 1e-5);
-            assert_eq!(human_odds(table.rows[0].vault_success_probability), "1 in 100,000");
+            assert_eq!(
+                human_odds(table.rows[0].vault_success_probability),
+                "1 in 100,000"
+            );
             // 26^8 / 10 = 2.09×10^10.
             assert_eq!(
                 human_odds(table.rows[1].vault_success_probability),

@@ -60,11 +60,7 @@ pub enum Operation {
 
 impl Operation {
     /// In the order a level runs them: registration makes the accounts the logins use.
-    pub const ALL: [Operation; 3] = [
-        Operation::Register,
-        Operation::Login,
-        Operation::WrongLogin,
-    ];
+    pub const ALL: [Operation; 3] = [Operation::Register, Operation::Login, Operation::WrongLogin];
 
     /// `register`, `login` or `wrong-login`.
     pub fn name(self) -> &'static str {
@@ -231,8 +227,16 @@ pub fn run_level<T: Clone>(
         .enumerate()
         .map(|(index, &operation)| {
             let runs: Vec<&ClientRun> = per_client.iter().map(|runs| &runs[index]).collect();
-            let start = runs.iter().map(|r| r.start).min().expect("one client at least");
-            let end = runs.iter().map(|r| r.end).max().expect("one client at least");
+            let start = runs
+                .iter()
+                .map(|r| r.start)
+                .min()
+                .expect("one client at least");
+            let end = runs
+                .iter()
+                .map(|r| r.end)
+                .max()
+                .expect("one client at least");
             PhaseOutcome {
                 operation,
                 clients,
@@ -464,12 +468,10 @@ impl Client {
             Err(error) => return Err(http_error(operation, error)),
         };
         let status = response.status();
-        let text = response
-            .into_string()
-            .map_err(|e| LoadError::Transport {
-                operation,
-                reason: e.to_string(),
-            })?;
+        let text = response.into_string().map_err(|e| LoadError::Transport {
+            operation,
+            reason: e.to_string(),
+        })?;
         Ok((status, text))
     }
 }

@@ -36,7 +36,10 @@ fn a_level_registers_logs_in_and_fails_logins_and_reads_the_meter_around_each_ph
         assert!(outcome.latencies.iter().all(|l| *l > 0.0));
         assert!(outcome.wall > Duration::ZERO);
         let index = u32::try_from(index).unwrap();
-        assert_eq!((outcome.before, outcome.after), (2 * index + 1, 2 * index + 2));
+        assert_eq!(
+            (outcome.before, outcome.after),
+            (2 * index + 1, 2 * index + 2)
+        );
     }
     assert_eq!(readings, 6);
 }
@@ -56,7 +59,13 @@ fn an_unreachable_server_is_an_error_not_a_figure() {
     )
     .unwrap_err();
     assert!(
-        matches!(error, loadgen::LoadError::Transport { operation: "info", .. }),
+        matches!(
+            error,
+            loadgen::LoadError::Transport {
+                operation: "info",
+                ..
+            }
+        ),
         "{error}"
     );
 }

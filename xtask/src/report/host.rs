@@ -3,9 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{
-    aead, anomalies, attacker, history, kdf, recommendation, stream, suite_title, vault,
-};
+use super::{aead, anomalies, attacker, history, kdf, recommendation, stream, suite_title, vault};
 use crate::recommend::{self, TARGETS};
 use crate::schema::{self, Run};
 use crate::units::{self, FEW_SAMPLES, NOISY_MARK, seconds};

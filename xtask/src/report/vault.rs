@@ -276,7 +276,13 @@ pub fn summary(vault: &VaultSection) -> String {
             let cell = |operation: &str| {
                 vault.figure(engine, operation, clients).map_or_else(
                     || "–".to_owned(),
-                    |f| format!("{} ({})", rate(f.per_second), latency(f.latency_p99_seconds)),
+                    |f| {
+                        format!(
+                            "{} ({})",
+                            rate(f.per_second),
+                            latency(f.latency_p99_seconds)
+                        )
+                    },
                 )
             };
             let per_core = vault

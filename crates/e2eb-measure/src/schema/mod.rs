@@ -515,13 +515,13 @@ impl Run {
                 return Err(InvalidRun::EmptySection(section.clone()));
             }
         }
-        if let Some(vault) = &self.vault {
-            if let Some(index) = vault.figures.iter().position(|figure| !figure.is_sound()) {
-                return Err(InvalidRun::Figure {
-                    what: format!("vault.figures[{index}]"),
-                    problem: "a count, time or rate is not a positive number, or p99 is below p50",
-                });
-            }
+        if let Some(vault) = &self.vault
+            && let Some(index) = vault.figures.iter().position(|figure| !figure.is_sound())
+        {
+            return Err(InvalidRun::Figure {
+                what: format!("vault.figures[{index}]"),
+                problem: "a count, time or rate is not a positive number, or p99 is below p50",
+            });
         }
         let summaries = self
             .aead

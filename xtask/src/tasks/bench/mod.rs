@@ -130,12 +130,7 @@ pub fn run(options: Options) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| workspace.join("reports"));
     let sections: Vec<Section> = if options.only.is_empty() {
-        vec![
-            Section::Aead,
-            Section::Stream,
-            Section::Kdf,
-            Section::Vault,
-        ]
+        vec![Section::Aead, Section::Stream, Section::Kdf, Section::Vault]
     } else {
         options.only.clone()
     };
@@ -180,7 +175,9 @@ pub fn run(options: Options) -> Result<(), String> {
         match vault::build_server(&workspace) {
             Ok(path) => Some(path),
             Err(error) => {
-                notes.push(format!("the e2eb-vault build failed, vault not measured: {error}"));
+                notes.push(format!(
+                    "the e2eb-vault build failed, vault not measured: {error}"
+                ));
                 None
             }
         }

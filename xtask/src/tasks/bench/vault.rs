@@ -108,7 +108,9 @@ pub fn measure(
     let steps = profile.vault_clients.len() as u64;
 
     let sqlite = folder.path().join("vault.sqlite");
-    let sqlite = sqlite.to_str().ok_or("the temporary folder's path is not UTF-8")?;
+    let sqlite = sqlite
+        .to_str()
+        .ok_or("the temporary folder's path is not UTF-8")?;
     if let Err(reason) = measure_engine(
         Engine {
             name: "sqlite",
@@ -250,8 +252,13 @@ fn measure_engine(
     context
         .progress
         .start(format!("vault {}: warming up", engine.name));
-    loadgen::run_level(&server.url, 1, phase.min(std::time::Duration::from_millis(300)), &mut meter)
-        .map_err(|error| server.failure(&format!("warm-up: {error}")))?;
+    loadgen::run_level(
+        &server.url,
+        1,
+        phase.min(std::time::Duration::from_millis(300)),
+        &mut meter,
+    )
+    .map_err(|error| server.failure(&format!("warm-up: {error}")))?;
     for &clients in &context.profile.vault_clients {
         context.progress.start(format!(
             "vault {}: {clients} client{}",
@@ -275,10 +282,7 @@ fn measure_engine(
                 logical_cpus: context.logical_cpus,
             })
             .map_err(|error| {
-                format!(
-                    "{} at {clients} clients: {error}",
-                    outcome.operation.name()
-                )
+                format!("{} at {clients} clients: {error}", outcome.operation.name())
             })?;
             figures.push(figure);
             bases.push(basis);
@@ -297,8 +301,8 @@ struct Server {
 
 impl Server {
     fn start(binary: &Path, setup: &Path, db: &str, log: &Path) -> Result<Server, String> {
-        let errors = std::fs::File::create(log)
-            .map_err(|error| format!("{}: {error}", log.display()))?;
+        let errors =
+            std::fs::File::create(log).map_err(|error| format!("{}: {error}", log.display()))?;
         let mut child = Command::new(binary)
             .args(["serve", "--setup"])
             .arg(setup)
@@ -352,7 +356,10 @@ impl Drop for Server {
 /// Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`).
 fn clock_ticks() -> Option<f64> {
     let output = Command::new("getconf").arg("CLK_TCK").output().ok()?;
-    let ticks: f64 = String::from_utf8_lossy(&output.stdout).trim().parse().ok()?;
+    let ticks: f64 = String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .parse()
+        .ok()?;
     (ticks > 0.0).then_some(ticks)
 }
 
@@ -442,8 +449,19 @@ impl Postgres {
             as_postgres_user,
         };
         let data = cluster.folder.path().join("data");
-        let data = data.to_str().ok_or("the temporary folder's path is not UTF-8")?;
-        cluster.pg(&["initdb", "-D", data, "-A", "trust", "-U", "vault", "--no-sync"])?;
+        let data = data
+            .to_str()
+            .ok_or("the temporary folder's path is not UTF-8")?;
+        cluster.pg(&[
+            "initdb",
+            "-D",
+            data,
+            "-A",
+            "trust",
+            "-U",
+            "vault",
+            "--no-sync",
+        ])?;
         let options = format!(
             "-h 127.0.0.1 -p {port} -k {} -c fsync=on",
             cluster.folder.path().display()
@@ -456,7 +474,8 @@ impl Postgres {
             "-o",
             &options,
             "-l",
-            log.to_str().ok_or("the temporary folder's path is not UTF-8")?,
+            log.to_str()
+                .ok_or("the temporary folder's path is not UTF-8")?,
             "-w",
             "-t",
             "60",
