@@ -243,10 +243,15 @@ pub fn human_odds(probability: f64) -> String {
     }
 }
 
-/// What the vault figures assume, in one sentence.
+/// What the vault figures assume, in words.
 pub fn vault_assumption() -> String {
     format!(
-        "Behind an e2eb vault ({VAULT_ATTEMPTS} attempts, VAULT.md), a guesser gets          {VAULT_ATTEMPTS} online guesses before the vault erases the account, whatever the KDF          and hardware: the chance is {VAULT_ATTEMPTS} in the number of candidates. This assumes          the vault's server setup (its OPRF seed and key pair, kept apart from the database) is          not stolen together with its database; with both, each guess becomes an offline          Argon2id evaluation (64 MiB, t=3, p=4), e2eb's default row."
+        "Behind an e2eb vault ({VAULT_ATTEMPTS} attempts, VAULT.md), a guesser gets \
+         {VAULT_ATTEMPTS} online guesses before the vault erases the account, whatever the KDF \
+         and hardware: the chance is {VAULT_ATTEMPTS} in the number of candidates. This assumes \
+         the vault's server setup (its OPRF seed and key pair, kept apart from the database) is \
+         not stolen together with its database; with both, each guess becomes an offline \
+         Argon2id evaluation at 64 MiB, t=3, p=4 (the cost of e2eb's default setting)."
     )
 }
 
@@ -537,5 +542,6 @@ mod tests {
         assert_eq!(vault_success_probability(10, 4.0), 1.0);
         assert_eq!(human_odds(1.0), "certain");
         assert!(vault_assumption().contains("not stolen together with its database"));
+        assert!(!vault_assumption().contains("  "), "one space between words");
     }
 }
