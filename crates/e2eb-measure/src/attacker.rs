@@ -542,6 +542,9 @@ mod tests {
         assert_eq!(vault_success_probability(10, 4.0), 1.0);
         assert_eq!(human_odds(1.0), "certain");
         assert!(vault_assumption().contains("not stolen together with its database"));
-        assert!(!vault_assumption().contains("  "), "one space between words");
+        assert!(
+            !vault_assumption().contains("  "),
+            "one space between words"
+        );
     }
 }

@@ -325,7 +325,8 @@ pub fn run(options: Options) -> Result<(), String> {
         path.display()
     );
     if !options.no_report {
-        let written = crate::report::render_all(&reports)?;
+        // This host's page and the index: a run here changes no other host's page.
+        let written = crate::report::render_hosts(&reports, Some(&run.host.host_id))?;
         println!("report: {}", written.join(", "));
     }
     Ok(())
