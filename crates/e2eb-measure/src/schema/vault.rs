@@ -154,6 +154,13 @@ impl VaultFigure {
         ))
     }
 
+    /// The share of one core the server (and the database) kept busy over the phase, where
+    /// their CPU time was read: well below the host's cores, the limit was not CPU.
+    pub fn cpu_busy(&self) -> Option<f64> {
+        let server = self.server_cpu_seconds?;
+        Some((server + self.database_cpu_seconds.unwrap_or(0.0)) / self.seconds)
+    }
+
     /// Whether every number is finite and positive where it must be (CPU times may be absent).
     pub fn is_sound(&self) -> bool {
         let positive = |value: f64| value.is_finite() && value > 0.0;
@@ -242,6 +249,7 @@ mod tests {
         assert!((figure.latency_p50_seconds - 0.0505).abs() < 1e-12);
         assert!((figure.latency_p99_seconds - 0.09901).abs() < 1e-12);
         assert!((figure.per_core_per_second - 100.0 / 1.5).abs() < 1e-9);
+        assert_eq!(figure.cpu_busy(), Some(0.75));
         assert!(figure.is_sound());
     }
 
@@ -252,10 +260,12 @@ mod tests {
         with_database.database_cpu_seconds = Some(0.5);
         let (figure, _) = VaultFigure::from_phase(&with_database).unwrap();
         assert_eq!(figure.per_core_per_second, 10.0 / 2.0);
+        assert_eq!(figure.cpu_busy(), Some(1.0));
         let mut without = phase(&latencies);
         without.server_cpu_seconds = None;
         let (figure, basis) = VaultFigure::from_phase(&without).unwrap();
         assert_eq!(basis, PER_CORE_LOGICAL_CPUS);
+        assert_eq!(figure.cpu_busy(), None);
         assert_eq!(figure.per_core_per_second, 5.0 / 2.0);
     }
 
