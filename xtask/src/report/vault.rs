@@ -246,7 +246,7 @@ fn headline(out: &mut String, vault: &VaultSection) {
         };
         let busy = |figure: &VaultFigure| {
             figure.cpu_busy().map_or(String::new(), |share| {
-                format!(", the server busy {:.0} % of one core", share * 100.0)
+                format!(" (the server busy {:.0} % of one core)", share * 100.0)
             })
         };
         parts.push(format!(
@@ -356,10 +356,10 @@ mod tests {
             // PostgreSQL's per core counts the database's 0.3 CPU-s too: 375 / 1.1.
             "| PostgreSQL | 2 | 450 (4.4 ms / 13 ms) | 375 (5.3 ms / 16 ms) | 300 (6.7 ms / 20 ms) \
              | 409 | 341 | 273 |",
-            "SQLite peaks at 600 logins/s (750 per core, p99 10 ms) at 2 clients, the server busy 80 % \
-             of one core and 480 wrong-password logins/s (600 per core) at 2 clients",
-            "PostgreSQL peaks at 375 logins/s (341 per core, p99 16 ms) at 2 clients, the server \
-             busy 110 % of one core",
+            "SQLite peaks at 600 logins/s (750 per core, p99 10 ms) at 2 clients (the server busy \
+             80 % of one core) and 480 wrong-password logins/s (600 per core) at 2 clients",
+            "PostgreSQL peaks at 375 logins/s (341 per core, p99 16 ms) at 2 clients (the server \
+             busy 110 % of one core)",
             "the limit is not CPU but waiting",
             "identity function instead of Argon2id",
             "charts/vault-throughput.svg",
