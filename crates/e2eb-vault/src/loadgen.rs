@@ -130,6 +130,9 @@ pub enum LoadError {
         /// Wrong logins each could take without being erased.
         per_account: u32,
     },
+    /// A login phase began before the client had registered any account.
+    #[error("{0}: the client has no registered account to log in to")]
+    NoAccounts(&'static str),
     /// A client thread panicked.
     #[error("a load client stopped unexpectedly")]
     ClientPanicked,
@@ -328,11 +331,7 @@ impl Client {
 
     fn next_account(&mut self, operation: &'static str) -> Result<Vec<u8>, LoadError> {
         if self.accounts.is_empty() {
-            return Err(LoadError::Unexpected {
-                operation,
-                status: 0,
-                body: "no account registered in the registration phase".into(),
-            });
+            return Err(LoadError::NoAccounts(operation));
         }
         self.next = (self.next + 1) % self.accounts.len();
         Ok(self.accounts[self.next].id.clone())
