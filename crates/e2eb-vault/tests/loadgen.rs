@@ -1,6 +1,7 @@
 //! The load generator against a real `e2eb-vault serve` on SQLite: the server takes its
 //! identity-KSF registrations and logins as any other (logins release envelopes that open,
 //! wrong ones are counted), and each phase reports what it did.
+#![cfg(feature = "server")]
 
 mod common;
 
