@@ -1,6 +1,6 @@
 //! Project tasks, run as `cargo xtask <task>` (an alias for `cargo run --package xtask --release --`).
 //!
-//! - `cargo xtask bench [--profile tiny|quick|full] [--only aead,stream,kdf]`: measure this host
+//! - `cargo xtask bench [--profile tiny|quick|full] [--only aead,stream,kdf,vault]`: measure this host
 //!   and write `reports/<host-id>/<timestamp>.json`, its charts and report.
 //! - `cargo xtask report [--add run.json]`: re-render every host's report and `reports/README.md`
 //!   from the JSON, first adding a run made elsewhere (`e2eb bench` on a device).

@@ -26,6 +26,11 @@ use e2eb::KdfParams;
 
 use crate::family::{iterations_of, memory_of};
 
+/// Guesses an e2eb vault gives an account before it erases it (`e2eb-vault serve`'s default
+/// `--max-attempts`, VAULT.md): a slot behind a vault falls to a guesser with probability
+/// `VAULT_ATTEMPTS / candidates`, whatever the KDF and the attacker's hardware.
+pub const VAULT_ATTEMPTS: u32 = 10;
+
 /// A GPU the attacker rents.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Gpu {
@@ -218,6 +223,36 @@ pub struct AttackerRow {
     /// US dollars of GPU rental to try every candidate (`seconds_one_gpu` as GPU-hours at
     /// the GPU's price; spreading over more GPUs shortens the time, not the bill).
     pub usd: f64,
+    /// The chance that [`VAULT_ATTEMPTS`] guesses find the secret when a vault guards it
+    /// instead: online guesses the vault counts, not offline ones.
+    pub vault_success_probability: f64,
+}
+
+/// The chance that `attempts` distinct guesses find one of `candidates` equally likely
+/// secrets.
+pub fn vault_success_probability(attempts: u32, candidates: f64) -> f64 {
+    (f64::from(attempts) / candidates).min(1.0)
+}
+
+/// A probability for people: `1 in 100,000`, `1 in 2.1×10^10`, or `certain`.
+pub fn human_odds(probability: f64) -> String {
+    if probability >= 1.0 {
+        "certain".to_owned()
+    } else {
+        format!("1 in {}", human_count(1.0 / probability))
+    }
+}
+
+/// What the vault figures assume, in words.
+pub fn vault_assumption() -> String {
+    format!(
+        "Behind an e2eb vault ({VAULT_ATTEMPTS} attempts, VAULT.md), a guesser gets \
+         {VAULT_ATTEMPTS} online guesses before the vault erases the account, whatever the KDF \
+         and hardware: the chance is {VAULT_ATTEMPTS} in the number of candidates. This assumes \
+         the vault's server setup (its OPRF seed and key pair, kept apart from the database) is \
+         not stolen together with its database; with both, each guess becomes an offline \
+         Argon2id evaluation at 64 MiB, t=3, p=4 (the cost of e2eb's default setting)."
+    )
 }
 
 /// The attacker table of `params` on `gpu`.
@@ -239,6 +274,10 @@ pub fn attacker_table(params: &KdfParams, gpu: &Gpu) -> AttackerTable {
                 guesses_per_second: rate,
                 seconds_one_gpu: seconds,
                 usd: seconds / 3600.0 * gpu.usd_per_hour,
+                vault_success_probability: vault_success_probability(
+                    VAULT_ATTEMPTS,
+                    class.candidates,
+                ),
             }
         })
         .collect();
@@ -268,6 +307,7 @@ pub fn attacker_table(params: &KdfParams, gpu: &Gpu) -> AttackerTable {
                  guesses per second, far above what a GPU computes of HKDF-SHA-512.",
                 human_count(RECOVERY_KEY_GUESSES_PER_SECOND)
             ),
+            vault_assumption(),
         ],
     }
 }
@@ -479,5 +519,32 @@ mod tests {
         assert_eq!(human_count(1e6), "1,000,000");
         assert_eq!(human_count(2.088e11), "2.1×10^11");
         assert_eq!(human_count(9.96e11), "1.0×10^12");
+    }
+
+    #[test]
+    fn a_vault_gives_ten_guesses_whatever_the_setting() {
+        let gpu = rtx_4090(DEFAULT_USD_PER_GPU_HOUR);
+        for params in [argon(65536, 3, 4), argon(16384, 1, 1)] {
+            let table = attacker_table(&params, &gpu);
+            // A 6-digit PIN: 10 guesses in 10^6.
+            assert_eq!(table.rows[0].vault_success_probability, 1e-5);
+            assert_eq!(
+                human_odds(table.rows[0].vault_success_probability),
+                "1 in 100,000"
+            );
+            // 26^8 / 10 = 2.09×10^10.
+            assert_eq!(
+                human_odds(table.rows[1].vault_success_probability),
+                "1 in 2.1×10^10"
+            );
+            assert!(table.rows[4].vault_success_probability < 1e-75);
+        }
+        assert_eq!(vault_success_probability(10, 4.0), 1.0);
+        assert_eq!(human_odds(1.0), "certain");
+        assert!(vault_assumption().contains("not stolen together with its database"));
+        assert!(
+            !vault_assumption().contains("  "),
+            "one space between words"
+        );
     }
 }

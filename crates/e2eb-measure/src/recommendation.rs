@@ -52,7 +52,8 @@ With --json, one JSON object with these fields:
     attacker             params, gpu {name, bandwidth_bytes_per_second, memory_bytes,
                          usd_per_hour, source}, bytes_per_guess, efficiency,
                          guesses_per_second, rows [{secret, candidates, bits,
-                         guesses_per_second, seconds_one_gpu, usd}], assumptions
+                         guesses_per_second, seconds_one_gpu, usd,
+                         vault_success_probability}], assumptions
     warnings             [{kind, message}]; kind is memory_exceeds_device,
                          below_owasp_minimum, refused_by_default_caps, target_unreachable,
                          extrapolated or timing_varied
@@ -495,8 +496,13 @@ fn render_attacker(out: &mut String, table: &AttackerTable) {
     );
     let _ = writeln!(
         out,
-        "    {:<32} {:>12} {:>6}  {:>22}  {:>16}",
-        "secret", "candidates", "bits", "all, on one GPU", "GPU rental"
+        "    {:<32} {:>12} {:>6}  {:>22}  {:>16}  {:>22}",
+        "secret",
+        "candidates",
+        "bits",
+        "all, on one GPU",
+        "GPU rental",
+        format!("vault, {} attempts", attacker::VAULT_ATTEMPTS)
     );
     for row in &table.rows {
         let mut duration = attacker::human_duration(row.seconds_one_gpu);
@@ -505,18 +511,25 @@ fn render_attacker(out: &mut String, table: &AttackerTable) {
         }
         let _ = writeln!(
             out,
-            "    {:<32} {:>12} {:>6.1}  {:>22}  {:>16}",
+            "    {:<32} {:>12} {:>6.1}  {:>22}  {:>16}  {:>22}",
             row.secret,
             attacker::human_count(row.candidates),
             row.bits,
             duration,
-            attacker::human_usd(row.usd)
+            attacker::human_usd(row.usd),
+            attacker::human_odds(row.vault_success_probability)
         );
     }
     let _ = writeln!(
         out,
         "    * no password KDF: HKDF only, at an assumed {} guesses per second",
         attacker::human_count(attacker::RECOVERY_KEY_GUESSES_PER_SECOND)
+    );
+    let _ = writeln!(
+        out,
+        "    vault: the chance that {} guesses succeed when an e2eb vault guards the secret \
+         instead (if its server setup is not stolen with its database)",
+        attacker::VAULT_ATTEMPTS
     );
 }
 
@@ -605,6 +618,8 @@ mod tests {
             "6-digit PIN",
             "recovery key (256 random bits)",
             "$0.50 per GPU-hour",
+            "vault, 10 attempts",
+            "1 in 100,000",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

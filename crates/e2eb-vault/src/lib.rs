@@ -11,7 +11,8 @@
 //! - `setup`: the server's OPAQUE keys in their own file;
 //! - `storage`: the account store, on SQLite or PostgreSQL;
 //! - `server`: the HTTP/JSON endpoints;
-//! - [`client`]: the blocking client.
+//! - [`client`]: the blocking client;
+//! - [`loadgen`]: load on a running server, for measuring its capacity (client side only).
 //!
 //! The `server` feature (on by default) builds `setup`, `storage`, `server` and the
 //! `e2eb-vault` binary; without it only the client side is built, with none of the server's
@@ -19,6 +20,7 @@
 
 pub mod client;
 pub mod envelope;
+pub mod loadgen;
 pub mod protocol;
 #[cfg(feature = "server")]
 pub mod server;

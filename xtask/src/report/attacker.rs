@@ -124,8 +124,11 @@ pub fn section(run: &Run, runs: &[Run]) -> String {
          for trying every candidate on one {} (on average the password falls after half), for \
          this host's recommended settings, their scrypt alternatives, e2eb's defaults and the \
          settings RFC 9106 and OWASP recommend. These are model estimates, not measurements; \
-         the model and its sources follow the table.\n",
-        gpu.name
+         the model and its sources follow the table. The last row is a backup whose slot an \
+         e2eb vault guards instead: the vault answers {} guesses, then erases the account, so \
+         the attacker's chance is fixed whatever the setting and the hardware.\n",
+        gpu.name,
+        attacker::VAULT_ATTEMPTS
     );
     let classes: Vec<&attacker::AttackerRow> = tables
         .first()
@@ -157,6 +160,24 @@ pub fn section(run: &Run, runs: &[Run]) -> String {
                 " {}, {} |",
                 attacker::human_duration(row.seconds_one_gpu),
                 attacker::human_usd(row.usd)
+            );
+        }
+        out.push('\n');
+    }
+    // The vault's row: its figure is a chance, the same for every setting above.
+    if let Some((_, table)) = tables.first() {
+        let _ = write!(
+            out,
+            "| any setting | behind an e2eb vault, {} attempts: the chance they find the secret | \
+             {} guesses in all |",
+            attacker::VAULT_ATTEMPTS,
+            attacker::VAULT_ATTEMPTS
+        );
+        for row in table.rows.iter().filter(|row| row.bits < 200.0) {
+            let _ = write!(
+                out,
+                " {} |",
+                attacker::human_odds(row.vault_success_probability)
             );
         }
         out.push('\n');
@@ -230,6 +251,9 @@ mod tests {
             "[www.spheron.network](",
             "scrypt: guesses per second = 0.237",
             "cargo xtask tune --from",
+            "| any setting | behind an e2eb vault, 10 attempts: the chance they find the secret \
+             | 10 guesses in all | 1 in 100,000 | 1 in 2.1×10^10 |",
+            "not stolen together with its database",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

@@ -3,13 +3,14 @@
 
 use std::fmt::Write as _;
 
-use super::{aead, anomalies, attacker, history, kdf, recommendation, stream, suite_title};
+use super::{aead, anomalies, attacker, history, kdf, recommendation, stream, suite_title, vault};
 use crate::recommend::{self, TARGETS};
 use crate::schema::{self, Run};
 use crate::units::{self, FEW_SAMPLES, NOISY_MARK, seconds};
 
-/// One host's report.
-pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
+/// One host's report: `run` is the latest of `runs`, the runs that measured its core sections;
+/// `all` adds the runs of the vault section alone, for that section and the list of runs.
+pub fn page(run: &Run, runs: &[Run], all: &[Run], charts: &[String]) -> String {
     let host = &run.host;
     let mut out = String::new();
     let _ = writeln!(out, "# e2eb benchmarks: `{}`\n", host.host_id);
@@ -88,6 +89,7 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
     aead::section(&mut out, run, charts);
     stream::section(&mut out, run, charts);
     kdf::section(&mut out, run, runs, charts);
+    vault::section(&mut out, super::vault_run(all), run, charts);
     out.push_str(&anomalies::section(run));
 
     out.push_str("\n## Host and build\n\n| | |\n|---|---|\n");
@@ -298,7 +300,7 @@ pub fn page(run: &Run, runs: &[Run], charts: &[String]) -> String {
     out.push_str(" file |\n|---|---|---|---|---|");
     out.push_str(&"---|".repeat(TARGETS.len()));
     out.push_str("---|\n");
-    for past in runs.iter().rev() {
+    for past in all.iter().rev() {
         let file = format!("{}.json", schema::file_stem(&past.host.timestamp));
         let commit = past.host.git_commit.as_deref().map_or_else(
             || "unknown".to_owned(),
@@ -473,7 +475,12 @@ mod tests {
             .into_iter()
             .map(|(n, _)| n)
             .collect();
-        let text = page(&run, std::slice::from_ref(&run), &charts);
+        let text = page(
+            &run,
+            std::slice::from_ref(&run),
+            std::slice::from_ref(&run),
+            &charts,
+        );
         for expected in [
             "## Recommendation for this host",
             "**Suite: AES-256-GCM.**",

@@ -40,7 +40,7 @@ pub fn page(hosts: &[(String, Vec<Run>)]) -> String {
     }
     out.push_str("## Hosts\n\n| host | CPU | CPUs | memory | virtual machine | AES / CLMUL | latest run | profile | measured by | runs |\n|---|---|---|---|---|---|---|---|---|---|\n");
     for (host, runs) in hosts {
-        let run = runs.last().expect("hosts have runs");
+        let run = super::page_run(runs);
         let features = &run.host.cpu_features;
         let has = |name: &str| features.get(name).copied().unwrap_or(false);
         let yes_no = |present: bool| if present { "yes" } else { "no" };
@@ -79,7 +79,7 @@ pub fn page(hosts: &[(String, Vec<Run>)]) -> String {
     );
     out.push_str("| host | AES-256-GCM seal, 16 KiB | ChaCha20-Poly1305 seal, 16 KiB | software-only seal, 16 KiB: AES-256-GCM / ChaCha20-Poly1305 | OpenSSL AES-256-GCM seal, 16 KiB (default backend over OpenSSL) | backup encryption | suite | Argon2id for ~1 s |\n|---|---|---|---|---|---|---|---|\n");
     for (host, runs) in hosts {
-        let run = runs.last().expect("hosts have runs");
+        let run = super::page_run(runs);
         let rate = |implementation: &str, suite: &str| {
             run.aead_figure(implementation, suite, "seal", recommend::CHUNK_BYTES)
                 .map(|f| f.bytes_per_second.median)
@@ -132,6 +132,35 @@ pub fn page(hosts: &[(String, Vec<Run>)]) -> String {
     }
 
     out.push_str(&settings_on_every_host(hosts));
+    out.push_str(&vault_on_every_host(hosts));
+    out
+}
+
+/// Each host's vault server capacity: logins per second per core at its best login rate, by
+/// storage engine; empty when no host measured the vault.
+fn vault_on_every_host(hosts: &[(String, Vec<Run>)]) -> String {
+    let rows: Vec<String> = hosts
+        .iter()
+        .filter_map(|(host, runs)| {
+            let run = super::vault_run(runs)?;
+            let headline = super::vault::headline_per_core(run)?;
+            Some(format!(
+                "| [{host}]({host}/README.md#vault-server) | {} | {headline} |\n",
+                run.host.timestamp
+            ))
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\n## Vault server\n\nLogins per second per core of an `e2eb-vault` server on each \
+         host's latest vault run: operations per CPU-second of the server (and of PostgreSQL's \
+         processes), at the number of clients where logins per second peaked; the host pages \
+         give every engine, operation and client count with latencies.\n\n\
+         | host | run | logins/s per core |\n|---|---|---|\n",
+    );
+    out.extend(rows);
     out
 }
 
@@ -175,7 +204,7 @@ fn one_second_cell(run: &Run) -> String {
 fn compared_settings(hosts: &[(String, Vec<Run>)]) -> Vec<(KdfSetting, String)> {
     let mut settings = vec![(default_argon2id(), "e2eb's default".to_owned())];
     for (host, runs) in hosts {
-        let run = runs.last().expect("hosts have runs");
+        let run = super::page_run(runs);
         let setting = recommend::check_for(run, 1.0)
             .map(|check| check.setting)
             .or_else(|| {
@@ -298,6 +327,23 @@ mod tests {
     use super::*;
     use crate::schema::tests::sample_run;
     use crate::stats::Summary;
+
+    #[test]
+    fn index_gives_each_hosts_vault_headline() {
+        let run = sample_run();
+        let text = page(&[("test-cpu-2t-8g".into(), vec![run.clone()])]);
+        assert!(
+            text.contains(
+                "| [test-cpu-2t-8g](test-cpu-2t-8g/README.md#vault-server) | \
+                 2026-11-30T07:45:12Z | SQLite 750 · PostgreSQL 341 |"
+            ),
+            "{text}"
+        );
+        let mut without = run;
+        without.vault = None;
+        let text = page(&[("test-cpu-2t-8g".into(), vec![without])]);
+        assert!(!text.contains("## Vault server"), "{text}");
+    }
 
     #[test]
     fn index_labels_figures_and_shows_the_calibrated_setting() {

@@ -12,6 +12,7 @@ mod kdf;
 mod recommendation;
 mod stream;
 mod summary;
+mod vault;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -41,9 +42,10 @@ pub fn render_hosts(reports: &Path, only: Option<&str>) -> Result<Vec<String>, S
             continue;
         }
         let folder = reports.join(host);
-        let latest = runs.last().expect("hosts have at least one run");
+        let core = core_runs(runs);
+        let latest = core.last().expect("hosts have at least one run");
         let charts = render_charts(runs, &folder.join("charts"))?;
-        let text = host::page(latest, runs, &charts);
+        let text = host::page(latest, &core, runs, &charts);
         let path = folder.join("README.md");
         std::fs::write(&path, text).map_err(|error| format!("{}: {error}", path.display()))?;
         written.push(path.display().to_string());
@@ -97,19 +99,56 @@ fn mib_or_kib(bytes: u64) -> String {
     units::size_label(bytes as usize)
 }
 
-/// The charts of a host's latest run (`runs`, oldest first, lend what only older runs measured),
+/// Whether a run measured any of the sections a host page is built around (the AEADs, the
+/// stream, the KDFs): a run of the vault section alone did not.
+fn measures_core(run: &Run) -> bool {
+    !(run.aead.is_empty() && run.stream.is_empty() && run.kdf.is_empty())
+}
+
+/// The runs a host page's core sections come from (oldest first): those that measured one of
+/// them, or all where none did. A later `--only vault` run leaves them in place.
+pub fn core_runs(runs: &[Run]) -> Vec<Run> {
+    let core: Vec<Run> = runs.iter().filter(|r| measures_core(r)).cloned().collect();
+    if core.is_empty() { runs.to_vec() } else { core }
+}
+
+/// The run a host's page and index row describe: the latest of [`core_runs`].
+pub fn page_run(runs: &[Run]) -> &Run {
+    runs.iter()
+        .rev()
+        .find(|r| measures_core(r))
+        .or_else(|| runs.last())
+        .expect("hosts have at least one run")
+}
+
+/// The latest run with a vault section.
+pub fn vault_run(runs: &[Run]) -> Option<&Run> {
+    runs.iter().rev().find(|r| r.vault.is_some())
+}
+
+/// The charts of a host's page (`runs`, oldest first): the core sections' from the latest of
+/// [`core_runs`] (older runs lend what only they measured), the vault's from [`vault_run`];
 /// as `(file stem, chart)`.
 pub fn charts_for(runs: &[Run]) -> Vec<(String, Chart)> {
     let mut charts = Vec::new();
-    let Some(run) = runs.last() else {
+    let core = core_runs(runs);
+    let Some(run) = core.last() else {
         return charts;
     };
     aead::add_charts(run, &mut charts);
     stream::add_charts(run, &mut charts);
-    kdf::add_charts(run, runs, &mut charts);
+    kdf::add_charts(run, &core, &mut charts);
     let subtitle = chart_subtitle(run);
     for (_, chart) in &mut charts {
         chart.subtitle.clone_from(&subtitle);
+    }
+    if let Some(vault_run) = vault_run(runs) {
+        let first = charts.len();
+        vault::add_charts(vault_run, &mut charts);
+        let subtitle = chart_subtitle(vault_run);
+        for (_, chart) in &mut charts[first..] {
+            chart.subtitle.clone_from(&subtitle);
+        }
     }
     charts
 }
@@ -184,7 +223,8 @@ mod tests {
                 "stream-chacha20-poly1305",
                 "kdf-argon2id-p1",
                 "kdf-argon2id-p2",
-                "kdf-scrypt"
+                "kdf-scrypt",
+                "vault-throughput"
             ]
         );
     }

@@ -112,6 +112,9 @@ pub fn summary(run: &Run) -> String {
             let _ = writeln!(out, "{line}");
         }
     }
+    if let Some(vault) = &run.vault {
+        out.push_str(&super::vault::summary(vault));
+    }
     if !run.notes.is_empty() {
         out.push('\n');
         for note in &run.notes {

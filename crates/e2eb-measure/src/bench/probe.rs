@@ -154,6 +154,7 @@ pub fn run(
         memory_ceiling,
         kdf: kdf_figures,
         argon2_reference: None,
+        vault: None,
         notes,
     })
 }

@@ -49,6 +49,10 @@ pub struct Profile {
     /// Rounds of e2eb's Argon2id against the reference C code (0: not measured, so nothing is
     /// fetched or built).
     pub argon2_reference_rounds: usize,
+    /// The vault section's numbers of concurrent clients (`cargo xtask bench` only).
+    pub vault_clients: Vec<usize>,
+    /// How long each vault phase (one operation at one number of clients) runs.
+    pub vault_phase: Duration,
 }
 
 const KIB: usize = 1024;
@@ -83,6 +87,8 @@ impl Profile {
                 kdf_budget: Duration::ZERO,
                 check_targets: vec![],
                 argon2_reference_rounds: 0,
+                vault_clients: vec![1, 2],
+                vault_phase: Duration::from_millis(250),
             },
             ProfileName::Quick => Profile {
                 name: "quick",
@@ -110,6 +116,8 @@ impl Profile {
                 kdf_budget: Duration::from_millis(1500),
                 check_targets: vec![0.25, 1.0, 3.0],
                 argon2_reference_rounds: 4,
+                vault_clients: vec![1, 2, 4, 8, 16],
+                vault_phase: Duration::from_millis(700),
             },
             ProfileName::Full => Profile {
                 name: "full",
@@ -137,6 +145,8 @@ impl Profile {
                 kdf_budget: Duration::from_secs(3),
                 check_targets: vec![0.25, 1.0, 3.0],
                 argon2_reference_rounds: 9,
+                vault_clients: vec![1, 2, 4, 8, 16, 32, 64],
+                vault_phase: Duration::from_secs(3),
             },
         }
     }

@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 use crate::manifest::Manifest;
 use crate::stats::Summary;
 
+pub mod vault;
+
+pub use vault::{VaultFigure, VaultSection, VaultSkip};
+
 /// The version of this layout, written as `schema_version`.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -20,7 +24,7 @@ pub struct Run {
     pub schema_version: u32,
     /// `tiny`, `quick` or `full`.
     pub profile: String,
-    /// The sections measured (`aead`, `stream`, `kdf`).
+    /// The sections measured (`aead`, `stream`, `kdf`, `vault`).
     pub sections: Vec<String>,
     /// Wall time of the measurements, builds excluded.
     pub measure_seconds: f64,
@@ -43,6 +47,10 @@ pub struct Run {
     /// e2eb's Argon2id against the reference C implementation, where it was measured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub argon2_reference: Option<Argon2Reference>,
+    /// The vault server's capacity on loopback, where measured (the `vault` section; absent in
+    /// older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vault: Option<VaultSection>,
     /// What was skipped or went wrong, in words.
     pub notes: Vec<String>,
 }
@@ -416,7 +424,7 @@ pub enum InvalidRun {
     Timestamp(String),
     /// `profile` is not `tiny`, `quick` or `full`.
     Profile(String),
-    /// A `sections` entry is not `aead`, `stream` or `kdf`, or there is none.
+    /// A `sections` entry is not `aead`, `stream`, `kdf` or `vault`, or there is none.
     Section(String),
     /// A figure's samples are missing, not finite, or not positive: `what` names the figure.
     Figure {
@@ -451,7 +459,7 @@ impl std::fmt::Display for InvalidRun {
             }
             InvalidRun::Section(section) => write!(
                 f,
-                "sections: {section:?} is not aead, stream or kdf (and at least one is needed)"
+                "sections: {section:?} is not aead, stream, kdf or vault (and at least one is needed)"
             ),
             InvalidRun::Figure { what, problem } => write!(f, "{what}: {problem}"),
             InvalidRun::EmptySection(section) => {
@@ -496,11 +504,24 @@ impl Run {
                 "aead" => self.aead.is_empty(),
                 "stream" => self.stream.is_empty(),
                 "kdf" => self.kdf.is_empty(),
+                // A vault section whose every engine was skipped still says why.
+                "vault" => self
+                    .vault
+                    .as_ref()
+                    .is_none_or(|vault| vault.figures.is_empty() && vault.skipped.is_empty()),
                 _ => return Err(InvalidRun::Section(section.clone())),
             };
             if empty {
                 return Err(InvalidRun::EmptySection(section.clone()));
             }
+        }
+        if let Some(vault) = &self.vault
+            && let Some(index) = vault.figures.iter().position(|figure| !figure.is_sound())
+        {
+            return Err(InvalidRun::Figure {
+                what: format!("vault.figures[{index}]"),
+                problem: "a count, time or rate is not a positive number, or p99 is below p50",
+            });
         }
         let summaries = self
             .aead

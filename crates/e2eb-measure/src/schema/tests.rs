@@ -235,8 +235,88 @@ pub fn sample_run() -> Run {
                 },
             ],
         }),
+        vault: Some(sample_vault()),
         notes: vec!["a note".into()],
     }
+}
+
+/// A vault section of two engines at one and two clients, with a skipped engine's reason
+/// beside it in [`sample_vault_skipped`].
+pub fn sample_vault() -> VaultSection {
+    let mut figures = Vec::new();
+    for (engine, base, database_cpu) in [("sqlite", 400.0, None), ("postgresql", 250.0, Some(0.3))]
+    {
+        for clients in [1usize, 2] {
+            for (operation, scale) in [("register", 1.2), ("login", 1.0), ("wrong-login", 0.8)] {
+                let per_second = base * scale * if clients == 2 { 1.5 } else { 1.0 };
+                let operations = per_second as u64;
+                figures.push(VaultFigure {
+                    engine: engine.into(),
+                    operation: operation.into(),
+                    clients,
+                    operations,
+                    seconds: 1.0,
+                    per_second: operations as f64,
+                    latency_p50_seconds: clients as f64 / per_second,
+                    latency_p99_seconds: 3.0 * clients as f64 / per_second,
+                    server_cpu_seconds: Some(0.8),
+                    database_cpu_seconds: database_cpu,
+                    per_core_per_second: operations as f64 / (0.8 + database_cpu.unwrap_or(0.0)),
+                });
+            }
+        }
+    }
+    VaultSection {
+        method: "loopback HTTP, identity KSF on the clients".into(),
+        phase_seconds: 1.0,
+        per_core_basis: vault::PER_CORE_CPU_TIME.into(),
+        figures,
+        skipped: vec![],
+    }
+}
+
+/// A vault section whose PostgreSQL engine was skipped.
+pub fn sample_vault_skipped() -> VaultSection {
+    let mut section = sample_vault();
+    section.figures.retain(|figure| figure.engine == "sqlite");
+    section.skipped.push(VaultSkip {
+        engine: "postgresql".into(),
+        reason: "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb)".into(),
+    });
+    section
+}
+
+/// Files written before the vault section existed load without it.
+#[test]
+fn files_without_the_vault_section_load() {
+    let mut value = serde_json::to_value(sample_run()).unwrap();
+    value.as_object_mut().unwrap().remove("vault");
+    let run: Run = serde_json::from_value(value).unwrap();
+    assert_eq!(run.vault, None);
+    let text = serde_json::to_string(&run).unwrap();
+    assert!(!text.contains("\"vault\""), "absent, not null");
+}
+
+/// A listed vault section needs figures or the reasons it has none, and sound figures.
+#[test]
+fn the_vault_section_is_checked() {
+    let mut run = sample_run();
+    run.sections.push("vault".into());
+    assert!(run.check().is_ok());
+    let mut skipped_all = run.clone();
+    let vault = skipped_all.vault.as_mut().unwrap();
+    vault.figures.clear();
+    vault.skipped = sample_vault_skipped().skipped;
+    assert!(skipped_all.check().is_ok());
+    let mut none = run.clone();
+    none.vault = None;
+    assert!(matches!(none.check(), Err(InvalidRun::EmptySection(s)) if s == "vault"));
+    let mut broken = run.clone();
+    broken.vault.as_mut().unwrap().figures[2].latency_p99_seconds = 0.0;
+    assert!(matches!(
+        broken.check(),
+        Err(InvalidRun::Figure { what, .. }) if what == "vault.figures[2]"
+    ));
 }
 
 /// Files written before the reference comparison existed load without it.
@@ -415,7 +495,7 @@ fn a_sample_run_parses_and_every_kind_of_garbage_is_named() {
     assert!(error.contains("profile \"huge\""), "{error}");
     let error = refused(&|v| v["sections"] = serde_json::json!(["aead", "gpu"]));
     assert!(
-        error.contains("\"gpu\" is not aead, stream or kdf"),
+        error.contains("\"gpu\" is not aead, stream, kdf or vault"),
         "{error}"
     );
     let error = refused(&|v| v["kdf"] = serde_json::json!([]));

@@ -1,8 +1,9 @@
 //! `cargo xtask bench`: measures the AEADs (native, software-only, OpenSSL), the backup stream
-//! across thread counts and the password KDFs, writes `reports/<host-id>/<timestamp>.json`,
+//! across thread counts, the password KDFs and the vault server's capacity, writes `reports/<host-id>/<timestamp>.json`,
 //! then renders that host's charts and report and the cross-host index.
 
 pub mod aead;
+pub mod vault;
 
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
@@ -53,6 +54,9 @@ pub enum Section {
     Stream,
     /// Password KDF cost grid.
     Kdf,
+    /// The vault server's registrations and logins per second on loopback, SQLite and
+    /// PostgreSQL.
+    Vault,
 }
 
 impl Section {
@@ -61,6 +65,7 @@ impl Section {
             Section::Aead => "aead",
             Section::Stream => "stream",
             Section::Kdf => "kdf",
+            Section::Vault => "vault",
         }
     }
 }
@@ -125,7 +130,7 @@ pub fn run(options: Options) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| workspace.join("reports"));
     let sections: Vec<Section> = if options.only.is_empty() {
-        vec![Section::Aead, Section::Stream, Section::Kdf]
+        vec![Section::Aead, Section::Stream, Section::Kdf, Section::Vault]
     } else {
         options.only.clone()
     };
@@ -159,6 +164,20 @@ pub fn run(options: Options) -> Result<(), String> {
             Ok(path) => Some(path),
             Err(error) => {
                 notes.push(format!("software-only build failed, skipped: {error}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let vault_server = if wants(Section::Vault) {
+        eprintln!("building the e2eb-vault server (release)");
+        match vault::build_server(&workspace) {
+            Ok(path) => Some(path),
+            Err(error) => {
+                notes.push(format!(
+                    "the e2eb-vault build failed, vault not measured: {error}"
+                ));
                 None
             }
         }
@@ -202,6 +221,9 @@ pub fn run(options: Options) -> Result<(), String> {
         &[]
     };
     total += probe::steps(&unmeasured, stream_counts);
+    if vault_server.is_some() {
+        total += vault::steps(&profile);
+    }
 
     let progress = Progress::new(total);
     let started = Instant::now();
@@ -253,6 +275,13 @@ pub fn run(options: Options) -> Result<(), String> {
             }
         }
     }
+    let mut vault_section = None;
+    if let Some(server) = &vault_server {
+        match vault::measure(&profile, logical_cpus, server, &progress) {
+            Ok(section) => vault_section = Some(section),
+            Err(error) => notes.push(format!("vault: not measured ({error})")),
+        }
+    }
     let measure_seconds = started.elapsed().as_secs_f64();
     progress.0.finish_and_clear();
     if let Some(load) = &mut host.load {
@@ -264,6 +293,8 @@ pub fn run(options: Options) -> Result<(), String> {
         profile: profile.name.to_owned(),
         sections: sections
             .iter()
+            // A vault section that could not run at all is in the notes, not among the sections.
+            .filter(|&&section| section != Section::Vault || vault_section.is_some())
             .map(|section| section.name().to_owned())
             .collect(),
         measure_seconds,
@@ -282,6 +313,7 @@ pub fn run(options: Options) -> Result<(), String> {
         memory_ceiling,
         kdf: kdf_figures,
         argon2_reference,
+        vault: vault_section,
         notes,
     };
     let path = run.save(&reports)?;
@@ -293,7 +325,8 @@ pub fn run(options: Options) -> Result<(), String> {
         path.display()
     );
     if !options.no_report {
-        let written = crate::report::render_all(&reports)?;
+        // This host's page and the index: a run here changes no other host's page.
+        let written = crate::report::render_hosts(&reports, Some(&run.host.host_id))?;
         println!("report: {}", written.join(", "));
     }
     Ok(())
