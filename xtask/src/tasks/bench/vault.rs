@@ -363,7 +363,7 @@ fn clock_ticks() -> Option<f64> {
     (ticks > 0.0).then_some(ticks)
 }
 
-/// The fields of /proc/<pid>/stat after the command name (which may hold spaces): state first.
+/// The fields of `/proc/PID/stat` after the command name (which may hold spaces): state first.
 fn stat_fields(pid: u32) -> Option<Vec<String>> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &text[text.rfind(')')? + 1..];
