@@ -150,11 +150,8 @@ fn measure(
     for round in 0..options.rounds {
         for (lane_index, &lanes) in options.lanes.iter().enumerate() {
             // Each round starts with the next contender, so that each follows every other
-            // equally often. On the 2-vCPU virtual machine of the first measurements, whichever
-            // derivation came right after a C process had exited was the erratic one (e2eb at
-            // p=1: 0.28-0.87 s there, 0.27-0.42 s in a second run placed just after it), most
-            // likely because the guest hands freed memory back to the host, which has to fault
-            // it in again; with e2eb always last, that cost fell on e2eb alone.
+            // equally often: on a virtual machine that hands freed memory back to its host,
+            // what a derivation pays for its memory can depend on what ran just before it.
             for index in (0..contenders.len()).map(|i| (i + round) % contenders.len()) {
                 let contender = &contenders[index];
                 let start = Instant::now();

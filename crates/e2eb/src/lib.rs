@@ -100,8 +100,9 @@
 //! # Unsafe code
 //!
 //! None but one function: on unix, Argon2id's working memory is an anonymous mapping (zeroed by
-//! the kernel as the fill first touches it, and advised to use transparent huge pages on Linux),
-//! viewed as the `argon2` crate's blocks, which that crate takes only as initialised memory.
+//! the kernel as the fill first touches it, and advised to use transparent huge pages on Linux
+//! unless the host takes free memory back), viewed as the `argon2` crate's blocks, which that
+//! crate takes only as initialised memory.
 //! Everything else is safe Rust, `#![deny(unsafe_code)]`.
 // One function may use `unsafe`: the view of Argon2id's freshly mapped, kernel-zeroed memory as
 // the `argon2` crate's blocks (src/kdf/argon2_memory.rs says why and on what it relies).

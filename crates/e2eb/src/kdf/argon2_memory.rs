@@ -12,12 +12,10 @@
 //! allocator, whose pages the kernel zeroes on first touch, inside the parallel fill.
 //!
 //! On unix e2eb does the same: the blocks live in an anonymous mapping, which the kernel zeroes
-//! page by page as the fill first touches it, on the filling threads. On Linux the mapping is
-//! advised to use transparent huge pages (see `advise_huge_pages` for the figures); with fewer
-//! lanes than CPUs, its pages are touched on every CPU before the fill (see `touch_pages`).
-//! Viewing that mapping as
-//! `[Block]` is the crate's only `unsafe` code, in [`Mapping::blocks`]; the conditions it relies
-//! on are checked at compile time where they can be, at allocation where they cannot, and by
+//! page by page as the fill first touches it, on the filling threads; with fewer lanes than
+//! CPUs, its pages are touched on every CPU before the fill (see `touch_pages`). Viewing that
+//! mapping as `[Block]` is the crate's only `unsafe` code, in [`Mapping::blocks`]; the
+//! conditions it relies on are checked at compile time where they can be, at allocation where they cannot, and by
 //! tests. No safe route exists in `argon2` 0.6: `hash_password_into_with_memory` and
 //! `fill_memory` take `impl AsMut<[Block]>`, `Block`'s words are private, it implements neither
 //! `bytemuck` nor `zerocopy`'s traits, and `hash_password_into` allocates with `alloc_zeroed`
@@ -25,6 +23,10 @@
 //! or a byte slice, this module goes back to safe code.
 //!
 //! Elsewhere (no mapping API) the blocks are a `Vec`, written in parallel before the fill.
+//!
+//! On Linux the mapping is advised to use transparent huge pages (one page fault where there
+//! were 512, and fewer TLB misses in the fill's random reads), except in a virtual machine that
+//! hands its free memory back to the host (see `advise_huge_pages` for the figures both ways).
 //!
 //! Wiping is shared out over the CPUs (one piece per lane, or per CPU where there are more), as
 //! is the up-front write of the fallback: neither is Argon2 work, so even one lane gets every
@@ -91,10 +93,8 @@ impl Argon2Memory {
     /// A fill of fewer lanes than there are CPUs would take every page fault, and the kernel's
     /// zeroing behind it, on those few threads: every page is touched first, one word written,
     /// on every CPU. The kernel's zeroing is still the only pass over the memory before the
-    /// fill. m = 256 MiB, t = 2, p = 1 on 2 CPUs: with 4 KiB pages 0.54 s touched first against
-    /// 0.63 s untouched (and 0.56 s for the old parallel zeroing of a `Vec`); with huge pages
-    /// the gain is small, medians of 15 and 11 interleaved rounds 0.292 s and 0.295 s touched
-    /// first against 0.296 s and 0.301 s untouched (the reference C code: 0.47 s and 0.43 s).
+    /// fill. m = 256 MiB, t = 2, p = 1 on 2 CPUs, medians of 4 interleaved rounds: 0.36 s
+    /// touched first against 0.44 s untouched (the reference C code: 0.38 s).
     #[cfg(unix)]
     fn touch_pages(&mut self) {
         const BLOCKS_PER_PAGE: usize = MAPPING_ALIGN / size_of::<Block>();
@@ -213,21 +213,58 @@ impl Mapping {
     }
 }
 
-/// Asks for transparent huge pages (2 MiB on x86-64): one page fault where there were 512, and
-/// fewer TLB misses in the fill's random reads. At m = 256 MiB, t = 2 on 2 CPUs (a virtual
-/// machine, Linux 6.18, THP mode `madvise`), medians of 15 interleaved rounds: p=1 0.380 s
-/// against 0.537 s with 4 KiB pages (touched in parallel first) and 0.562 s for the old parallel
-/// zeroing of a `Vec`; p=2 0.224 s against 0.348 s and 0.342 s.
-/// Kernels whose THP mode is `madvise` serve them only when asked; where the mode is `never`
-/// (or THP is not built), the advice is declined or ignored and 4 KiB pages serve, which is why
-/// its outcome is not needed. Huge pages may need the kernel to compact memory first.
+/// Asks for transparent huge pages (2 MiB on x86-64), unless a hypervisor takes free memory
+/// back. Measured on a 2-vCPU virtual machine (Linux 6.18, THP mode `madvise`, virtio-balloon
+/// free page reporting on), m = 256 MiB, t = 2, the reference C code (small pages) alongside:
+/// - memory the host still backs (just freed by another derivation, as on a machine with no
+///   host): faulting in 256 MiB on both CPUs took 0.015 s with huge pages against 0.09 s with
+///   small ones; derivations p=1 0.27 s against 0.36 s (C 0.40 s), p=2 0.15 s at best against
+///   0.24 s (C 0.20 s at best);
+/// - memory the host has taken back (after a 3 s pause, past the kernel's 2 s reporting
+///   delay): faulting in took 0.28-0.33 s with huge pages against 0.07-0.09 s; derivations p=1
+///   0.54 s against 0.36 s (C 0.38 s), p=2 0.49-0.54 s against 0.30 s (C 0.21-0.33 s).
+///
+/// Small pages cost the same either way there, so a time that `e2eb tune` measures in a loop
+/// also holds for a user's first unlock; huge pages would make that unlock up to 1.8x slower
+/// than the tuner saw. Where the mode is `never` (or THP is not built), the advice is declined
+/// or ignored and small pages serve, which is why its outcome is not needed.
 #[cfg(target_os = "linux")]
 fn advise_huge_pages(map: &memmap2::MmapMut) {
-    let _ = map.advise(memmap2::Advice::HugePage);
+    if !host_takes_back_free_memory() {
+        let _ = map.advise(memmap2::Advice::HugePage);
+    }
 }
 
 #[cfg(all(unix, not(target_os = "linux")))]
 fn advise_huge_pages(_: &memmap2::MmapMut) {}
+
+/// Whether a virtio memory balloon has negotiated free page reporting: the guest then reports
+/// its free memory to the host, which reclaims it and faults it in again on the next touch.
+/// Read once per process from sysfs; unreadable means no.
+#[cfg(target_os = "linux")]
+fn host_takes_back_free_memory() -> bool {
+    static ANSWER: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ANSWER.get_or_init(|| {
+        let Ok(devices) = std::fs::read_dir("/sys/bus/virtio/devices") else {
+            return false;
+        };
+        devices.filter_map(|entry| entry.ok()).any(|device| {
+            let read = |name| std::fs::read_to_string(device.path().join(name)).unwrap_or_default();
+            is_balloon_reporting_free_pages(&read("device"), &read("features"))
+        })
+    })
+}
+
+/// A virtio device's sysfs `device` (its id, `0x0005` for a memory balloon) and `features`
+/// (one `0` or `1` per feature bit, bit 0 first, as negotiated with the driver) say free page
+/// reporting when bit 5, `VIRTIO_BALLOON_F_PAGE_REPORTING`, is set on a balloon.
+#[cfg(any(target_os = "linux", test))]
+fn is_balloon_reporting_free_pages(device: &str, features: &str) -> bool {
+    const BALLOON_DEVICE_ID: &str = "0x0005";
+    const PAGE_REPORTING_BIT: usize = 5;
+    device.trim() == BALLOON_DEVICE_ID
+        && features.trim().as_bytes().get(PAGE_REPORTING_BIT) == Some(&b'1')
+}
 
 #[cfg(test)]
 mod tests {
@@ -288,6 +325,22 @@ mod tests {
             assert!(is_zero(touched.blocks()));
             assert_eq!(mapped, hash(touched));
         }
+    }
+
+    #[test]
+    fn free_page_reporting_is_read_from_a_balloon_s_negotiated_features() {
+        // As this crate's measurements' virtual machine shows them, and with bit 5 cleared.
+        let reporting = "0110010100000000000000000000000010000000000000000000000000000000";
+        let without = "0110000100000000000000000000000010000000000000000000000000000000";
+        assert!(is_balloon_reporting_free_pages(
+            "0x0005\n",
+            &format!("{reporting}\n")
+        ));
+        assert!(!is_balloon_reporting_free_pages("0x0005\n", without));
+        // A network device (id 1) with the same bit set is not a balloon.
+        assert!(!is_balloon_reporting_free_pages("0x0001\n", reporting));
+        assert!(!is_balloon_reporting_free_pages("0x0005", "01100"));
+        assert!(!is_balloon_reporting_free_pages("", ""));
     }
 
     #[cfg(unix)]
