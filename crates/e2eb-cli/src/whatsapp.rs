@@ -31,8 +31,10 @@ recognised by its header) or a text file holding the 64-digit key as hex digits,
 spaces, dashes and line breaks; lines starting with '#' are ignored.
 
 Exit status 3: the key does not open the backup. WhatsApp's single-database backups end with \
-an MD5 of the file: when it matches but the key does not authenticate the data, the key is \
-wrong for certain. Exit status 4: the file is damaged, truncated or not a crypt15 backup.";
+an MD5 of the file, which has no key: when it matches but the key does not authenticate the \
+data, the file was not damaged by accident, so either the key is wrong or the file was modified \
+on purpose (whoever alters it can recompute the MD5). Exit status 4: the file is damaged, \
+truncated or not a crypt15 backup.";
 
 #[derive(Debug, Args)]
 pub struct WhatsappArgs {

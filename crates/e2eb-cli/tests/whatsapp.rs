@@ -330,6 +330,52 @@ fn a_wrong_key_damage_and_truncation_have_their_own_status_and_leave_nothing() {
     }
 }
 
+/// The MD5 trailer has no key: a tamperer recomputes it, so a match rules out accidental damage
+/// and nothing more. The right key on such a file must not be called wrong for certain (its owner
+/// might throw a valid key away), neither by the error nor by the help that explains exit 3.
+#[test]
+fn a_matching_md5_is_never_said_to_make_the_key_certainly_wrong() {
+    use md5::Md5;
+    let setup = Setup::new();
+    let mut tampered = encrypt_to_vec(&key(), &EncryptOptions::default(), &rows(200_000)).unwrap();
+    let len = tampered.len();
+    tampered[len / 2] ^= 0x01;
+    let md5 = Md5::digest(&tampered[..len - 16]);
+    tampered[len - 16..].copy_from_slice(md5.as_slice());
+    fs::write(setup.path("in.crypt15"), &tampered).unwrap();
+    for command in ["decrypt", "convert"] {
+        let output = setup.path(&format!("out.{command}"));
+        let mut run = e2eb();
+        run.args(["whatsapp", command, &setup.arg("in.crypt15")])
+            .args(["--key-file", &setup.arg("key.txt")])
+            .arg("-o")
+            .arg(&output);
+        if command == "convert" {
+            run.args(["--recovery-key-file", &setup.arg("recovery.key")]);
+        }
+        run.assert()
+            .code(WRONG_SECRET)
+            .stderr(predicate::str::contains(
+                "the wrong key, or deliberate modification",
+            ))
+            .stderr(predicate::str::contains("intact").not());
+        assert!(!output.exists(), "{command}");
+
+        let help = e2eb()
+            .args(["whatsapp", command, "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8(help.stdout).unwrap();
+        // clap rewraps the text; compare it with its line breaks taken out.
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(!help.contains("certain"), "{command}: {help}");
+        assert!(
+            help.contains("either the key is wrong or the file was modified on purpose"),
+            "{command}: {help}"
+        );
+    }
+}
+
 #[test]
 fn multi_file_backups_come_out_as_zip_archives() {
     let setup = Setup::new();
