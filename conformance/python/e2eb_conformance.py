@@ -19,6 +19,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import e2eb_decoder as e2eb  # noqa: E402
 
+SECRET_INPUTS = ("RecoveryKeyFile", "PasswordFile", "PasswordNormalization")
+
 
 def answer(request: dict) -> dict:
     if request["type"] == "RecoveryKeyParsing":
@@ -27,6 +29,12 @@ def answer(request: dict) -> dict:
         except e2eb.E2ebError as error:
             return {"result": "invalid", "error": error.kind, "detail": error.detail}
         return {"result": "valid", "key": key.hex()}
+
+    if request["type"] in SECRET_INPUTS:
+        result, got = e2eb.read_secret_input(request["type"], bytes.fromhex(request["input"]))
+        if result == "valid":
+            return {"result": "valid", "output": got.hex()}
+        return {"result": "invalid", "error": got[0], "detail": got[1]}
 
     if request["type"] == "BackupDecryption":
         try:
@@ -61,6 +69,8 @@ def main() -> int:
                 raise ValueError("text is not a string")
         elif request["type"] == "Crypt15Decryption":
             bytes.fromhex(request["backup"])
+        elif request["type"] in SECRET_INPUTS:
+            bytes.fromhex(request["input"])
         else:
             raise ValueError(f"unknown request type {request['type']!r}")
     except (ValueError, KeyError, TypeError) as error:

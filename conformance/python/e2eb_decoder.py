@@ -151,31 +151,102 @@ def parse_recovery_key(text: str) -> bytes:
     return bytes.fromhex("".join(digits))
 
 
+class SecretInputError(ValueError):
+    """A secret file or a new password refused (§2.1, §2.2). `kind` is the
+    class the secret-input vectors name: NotUtf8, ByteOrderMark, EmptyPassword
+    or UnassignedInPassword; `detail` the code point's position (from 1) for
+    UnassignedInPassword."""
+
+    def __init__(self, kind: str, message: str, detail: Optional[int] = None):
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.detail = detail
+
+
+# §2.1: comments are recognised after characters with the White_Space property,
+# the set the key parser ignores (not str.strip()'s set, which also takes
+# U+001C..U+001F).
+_WHITE_SPACE = "".join(sorted(_RECOVERY_KEY_IGNORED - {"-"}))
+
+
 def parse_recovery_key_file(text: str) -> bytes:
-    """§2.1: a recovery-key file. A leading U+FEFF (byte-order mark) is ignored;
-    lines end with LF or CRLF; a line that is blank or whose first character
-    other than white space is '#' is a comment."""
+    """§2.1: a recovery-key file, decoded. A leading U+FEFF (byte-order mark) is
+    ignored; lines end with LF (less one CR before it, which is white space
+    anyway); a line that is blank or whose first character other than White_Space
+    is '#' is a comment."""
     if text.startswith("\ufeff"):
         text = text[1:]
     lines = [line for line in text.split("\n")
-             if line.strip() != "" and not line.strip().startswith("#")]
+             if line.strip(_WHITE_SPACE) != "" and not line.strip(_WHITE_SPACE).startswith("#")]
     return parse_recovery_key("\n".join(lines))
 
 
-def read_password_file(contents: bytes) -> "Password":
-    """§2.2: a password file holds the password on its first line: the bytes
-    before the first LF (or all of them), less one CR at their end. A file that
-    starts with a UTF-8 byte-order mark, is not UTF-8, or has an empty first
-    line is refused."""
+def read_recovery_key_file(contents: bytes) -> bytes:
+    """§2.1: a recovery-key file's bytes, which must be UTF-8 throughout."""
+    try:
+        text = contents.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SecretInputError("NotUtf8", "the recovery key file is not UTF-8 text") from None
+    return parse_recovery_key_file(text)
+
+
+def password_text_from_file(contents: bytes) -> str:
+    """§2.2: the password on a password file's first line: the bytes before the
+    first LF (or all of them), less one CR at their end. A file that starts with
+    a UTF-8 byte-order mark, a first line that is not UTF-8, and an empty first
+    line are refused."""
     if contents.startswith(b"\xef\xbb\xbf"):
-        raise ValueError("the password file starts with a byte-order mark (U+FEFF)")
+        raise SecretInputError("ByteOrderMark",
+                               "the password file starts with a byte-order mark (U+FEFF)")
     first_line = contents.split(b"\n", 1)[0]
     if first_line.endswith(b"\r"):
         first_line = first_line[:-1]
-    text = first_line.decode("utf-8")  # UnicodeDecodeError (a ValueError) if not UTF-8
+    try:
+        text = first_line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SecretInputError("NotUtf8", "the password is not UTF-8 text") from None
     if text == "":
-        raise ValueError("the first line of the password file is empty")
-    return Password.from_str(text)
+        raise SecretInputError("EmptyPassword", "the first line of the password file is empty")
+    return text
+
+
+def read_password_file(contents: bytes) -> "Password":
+    """§2.2: the password of a password file (password_text_from_file), ready for a KDF."""
+    return Password.from_str(password_text_from_file(contents))
+
+
+def check_assigned(password: str) -> None:
+    """§2.2: a new password slot refuses code points unassigned (general category
+    Cn, noncharacters included) in this Python's Unicode version
+    (unicodedata.unidata_version). An older version than the reference's refuses
+    more; the vectors use code points unassigned in every version."""
+    for index, char in enumerate(password):
+        if unicodedata.category(char) == "Cn":
+            raise SecretInputError("UnassignedInPassword",
+                                   f"code point {index + 1} is unassigned in Unicode "
+                                   f"{unicodedata.unidata_version}", detail=index + 1)
+
+
+def read_secret_input(kind: str, data: bytes):
+    """What this decoder makes of a secret input (the vectors' RecoveryKeyFile,
+    PasswordFile and PasswordNormalization groups): ("valid", output bytes) or
+    ("invalid", (error class, detail))."""
+    try:
+        if kind == "RecoveryKeyFile":
+            return "valid", read_recovery_key_file(data)
+        if kind == "PasswordFile":
+            return "valid", password_text_from_file(data).encode("utf-8")
+        if kind == "PasswordNormalization":
+            password = data.decode("utf-8")
+            if password == "":
+                raise SecretInputError("EmptyPassword", "the password is empty")
+            check_assigned(password)
+            return "valid", Password.from_str(password).nfc_utf8
+    except SecretInputError as exc:
+        return "invalid", (exc.kind, exc.detail)
+    except E2ebError as exc:
+        return "invalid", (exc.kind or exc.error_class, exc.detail)
+    raise ValueError(f"unknown secret input {kind}")
 
 
 def format_recovery_key(key: bytes) -> str:

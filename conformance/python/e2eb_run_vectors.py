@@ -157,6 +157,16 @@ def check_recovery_key(test):
     return []
 
 
+def check_secret_input(kind, test):
+    result, got = e2eb.read_secret_input(kind, bytes.fromhex(test["input"]))
+    if result != test["result"]:
+        return [f"expected {test['result']}, got {result} {got}"]
+    if result == "valid":
+        return [] if got.hex() == test["output"] else [f"output {got.hex()} != {test['output']}"]
+    expected = (test["error"], test.get("detail"))
+    return [] if got == expected else [f"expected {expected}, got {got}"]
+
+
 def check_vault_login(doc, test):
     """The derivations of a login test (VAULT.md §2, §3); OPAQUE itself is not checked."""
     problems = []
@@ -261,6 +271,8 @@ def main():
                     problems = check_backup(group, test, args.reencrypt)
                 elif group["type"] == "RecoveryKeyParsing":
                     problems = check_recovery_key(test)
+                elif group["type"] in ("RecoveryKeyFile", "PasswordFile", "PasswordNormalization"):
+                    problems = check_secret_input(group["type"], test)
                 elif group["type"] == "VaultLogin":
                     problems = check_vault_login(doc, test)
                     opaque_unchecked += 1

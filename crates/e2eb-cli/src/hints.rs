@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use e2eb::RecoveryKey;
-
 use crate::error::Failure;
 use crate::secrets;
 
@@ -57,19 +55,13 @@ fn holds_recovery_key(contents: &[u8]) -> bool {
     if text.starts_with("# e2eb recovery key") {
         return true;
     }
-    let key_lines: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(
-        text.lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .collect::<Vec<_>>()
-            .join("\n"),
-    );
-    !key_lines.is_empty() && RecoveryKey::parse(&key_lines).is_ok()
+    e2eb::secret_file::recovery_key_from_file(contents).is_ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use e2eb::RecoveryKey;
 
     #[test]
     fn recovery_key_files_are_recognised() {

@@ -5,7 +5,8 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use e2eb::{Password, RecoveryKey, RecoveryKeyError};
+use e2eb::secret_file::{password_from_file, recovery_key_from_file};
+use e2eb::{Password, RecoveryKey, RecoveryKeyError, SecretFileError};
 use zeroize::Zeroizing;
 
 use crate::error::Failure;
@@ -42,42 +43,22 @@ pub fn read_recovery_key_file(path: &Path) -> Result<RecoveryKey, Failure> {
     }
     let label = path.display();
     let contents = read_secret_file(path, "recovery key file")?;
-    let text = std::str::from_utf8(&contents)
-        .map_err(|_| Failure::new(format!("recovery key file {label} is not text")))?;
-    let text = text.strip_prefix(BYTE_ORDER_MARK).unwrap_or(text);
-    let key_text = key_lines(text);
-    RecoveryKey::parse(&key_text).map_err(|error| match error {
-        RecoveryKeyError::InvalidCharacter { group, .. } => Failure::new(format!(
-            "recovery key file {label}: a character that is not a hex digit, a space or a dash, \
-             {}; is it the right file?",
-            if group > 16 {
-                "after the 64th digit".to_string()
-            } else {
-                format!("in group {group}")
-            }
-        )),
+    recovery_key_from_file(&contents).map_err(|error| match error {
+        SecretFileError::RecoveryKey(RecoveryKeyError::InvalidCharacter { group, .. }) => {
+            Failure::new(format!(
+                "recovery key file {label}: a character that is not a hex digit, a space or a \
+                 dash, {}; is it the right file?",
+                if group > 16 {
+                    "after the 64th digit".to_string()
+                } else {
+                    format!("in group {group}")
+                }
+            ))
+        }
+        SecretFileError::NotUtf8 => Failure::new(format!("recovery key file {label} is not text")),
         other => Failure::new(format!("recovery key file {label}: {other}")),
     })
 }
-
-/// The lines of a key file's `text` that are not comments, trimmed, each followed by a line
-/// feed, in a buffer reserved up front for all of them: one byte more than `text`, for the line
-/// feed after a last line that has none, so that it never grows and leaves a copy behind.
-fn key_lines(text: &str) -> Zeroizing<String> {
-    let mut key_text = Zeroizing::new(String::with_capacity(text.len() + 1));
-    for line in text.lines() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        key_text.push_str(trimmed);
-        key_text.push('\n');
-    }
-    key_text
-}
-
-/// U+FEFF, which some editors write at the start of a text file.
-const BYTE_ORDER_MARK: char = '\u{feff}';
 
 /// Reads the password on the first line of `path` (SPEC.md, "Passwords"): the bytes before the
 /// first LF, less one CR at their end; a leading byte-order mark, text that is not UTF-8 and
@@ -100,33 +81,15 @@ pub fn read_password_text(path: &Path) -> Result<Zeroizing<String>, Failure> {
     }
     let label = path.display();
     let contents = read_secret_file(path, "password file")?;
-    let first_line = match contents.iter().position(|&byte| byte == b'\n') {
-        Some(end) => &contents[..end],
-        None => &contents[..],
-    };
-    let first_line = first_line.strip_suffix(b"\r").unwrap_or(first_line);
-    // Taken as part of the password, an editor's byte-order mark would make a password that
-    // differs from the one typed everywhere else; dropped silently, it would open a different
-    // backup than another tool that keeps it. Refused (SPEC.md, "Passwords").
-    if first_line.starts_with("\u{feff}".as_bytes()) {
-        return Err(Failure::new(format!(
+    password_from_file(&contents).map_err(|error| match error {
+        SecretFileError::ByteOrderMark => Failure::new(format!(
             "password file {label} starts with a byte-order mark (U+FEFF); save it without one"
-        )));
-    }
-    let text = std::str::from_utf8(first_line).map_err(|_| {
-        Failure::new(format!(
+        )),
+        SecretFileError::NotUtf8 => Failure::new(format!(
             "password file {label}: the password is not UTF-8 text"
-        ))
-    })?;
-    if text.is_empty() {
-        return Err(Failure::new(format!(
-            "password file {label}: the first line is empty; it must hold the password"
-        )));
-    }
-    // Reserved at full size, so that the copy never grows and leaves a piece behind.
-    let mut password = Zeroizing::new(String::with_capacity(text.len()));
-    password.push_str(text);
-    Ok(password)
+        )),
+        other => Failure::new(format!("password file {label}: {other}")),
+    })
 }
 
 /// Reads a small file that holds a secret into memory that is zeroized when dropped; `what`
@@ -147,23 +110,4 @@ pub fn read_secret_file(path: &Path, what: &str) -> Result<Zeroizing<Vec<u8>>, F
         )));
     }
     Ok(contents)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_lines_never_grow_their_buffer() {
-        for text in [
-            "0123 4567",
-            "# comment\n0123 4567",
-            "0123\n4567\n",
-            "  0123  \r\n4567",
-        ] {
-            let lines = key_lines(text);
-            assert_eq!(lines.capacity(), text.len() + 1, "{text:?} reallocated");
-            assert_eq!(lines.replace(['\n', ' '], ""), "01234567", "{text:?}");
-        }
-    }
 }

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 
-use crate::model::{Caps, SecretInput, TestGroup, VectorFile};
+use crate::model::{Caps, SecretInput, SecretInputTest, TestGroup, VectorFile};
+use crate::secret_inputs::SecretInputKind;
 
 /// A request to the implementation under test.
 #[derive(Debug, Serialize, Deserialize)]
@@ -43,6 +44,27 @@ pub enum Request {
         /// The typed text.
         text: String,
     },
+    /// Read the recovery key in a key file's bytes (SPEC.md §2.1).
+    RecoveryKeyFile {
+        /// The vector's id.
+        tc_id: u32,
+        /// The file's bytes, hex.
+        input: String,
+    },
+    /// Read the password in a password file's bytes (SPEC.md §2.2).
+    PasswordFile {
+        /// The vector's id.
+        tc_id: u32,
+        /// The file's bytes, hex.
+        input: String,
+    },
+    /// Give the KDF input of a new password (SPEC.md §2.2).
+    PasswordNormalization {
+        /// The vector's id.
+        tc_id: u32,
+        /// The password's UTF-8, hex.
+        input: String,
+    },
 }
 
 /// What a streaming implementation handed on before it failed: the length and SHA-512 of that
@@ -72,6 +94,10 @@ pub struct Answer {
     /// For a parsed recovery key: its 32 bytes, hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
+    /// For a secret input read: the output, hex (the key's 32 bytes, the password's UTF-8, or
+    /// the KDF input).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
     /// For a failure: the error class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -233,39 +259,30 @@ pub fn check(
                 }
                 TestGroup::RecoveryKeyParsing(group) => {
                     for test in &group.tests {
-                        let expected = match &test.error {
-                            None => "valid".to_string(),
-                            Some(error) => format!("invalid {error}"),
-                        };
                         let request = Request::RecoveryKeyParsing {
                             tc_id: test.tc_id,
                             text: test.text.clone(),
                         };
-                        let (got, passed) = match ask(options, &request) {
-                            Err(why) => (format!("error: {why}"), false),
-                            Ok(answer) => {
-                                let got = format!(
-                                    "{} {}",
-                                    answer.result,
-                                    answer.error.as_deref().unwrap_or("")
-                                );
-                                let passed = answer.result == test.result
-                                    && (test.result != "valid" || answer.key == test.key)
-                                    && (test.result == "valid"
-                                        || options.any_error_class
-                                        || (answer.error == test.error
-                                            && answer.detail == test.detail));
-                                (got.trim().to_string(), passed)
-                            }
+                        let expected = Parsed {
+                            tc_id: test.tc_id,
+                            comment: &test.comment,
+                            result: &test.result,
+                            value: &test.key,
+                            error: &test.error,
+                            detail: test.detail,
                         };
-                        let verdict = Verdict {
-                            id: format!("{name}#{}", test.tc_id),
-                            expected,
-                            got,
-                            passed,
-                            skipped: false,
-                            comment: test.comment.clone(),
-                        };
+                        let verdict =
+                            check_parse(options, name, &request, &expected, |answer| &answer.key);
+                        progress(&verdict);
+                        verdicts.push(verdict);
+                    }
+                }
+                TestGroup::RecoveryKeyFile(_)
+                | TestGroup::PasswordFile(_)
+                | TestGroup::PasswordNormalization(_) => {
+                    let (kind, tests) = SecretInputKind::of(group).expect("a secret-input group");
+                    for test in &tests.tests {
+                        let verdict = check_secret_input(options, name, kind, test);
                         progress(&verdict);
                         verdicts.push(verdict);
                     }
@@ -274,6 +291,78 @@ pub fn check(
         }
     }
     verdicts
+}
+
+/// What a parsing vector (recovery key, secret input) expects.
+struct Parsed<'a> {
+    tc_id: u32,
+    comment: &'a str,
+    result: &'a str,
+    /// The parsed value, hex, for valid tests.
+    value: &'a Option<String>,
+    error: &'a Option<String>,
+    detail: Option<usize>,
+}
+
+fn check_secret_input(
+    options: &CheckOptions,
+    name: &str,
+    kind: SecretInputKind,
+    test: &SecretInputTest,
+) -> Verdict {
+    let (tc_id, input) = (test.tc_id, test.input.clone());
+    let request = match kind {
+        SecretInputKind::RecoveryKeyFile => Request::RecoveryKeyFile { tc_id, input },
+        SecretInputKind::PasswordFile => Request::PasswordFile { tc_id, input },
+        SecretInputKind::PasswordNormalization => Request::PasswordNormalization { tc_id, input },
+    };
+    let expected = Parsed {
+        tc_id,
+        comment: &test.comment,
+        result: &test.result,
+        value: &test.output,
+        error: &test.error,
+        detail: test.detail,
+    };
+    check_parse(options, name, &request, &expected, |answer| &answer.output)
+}
+
+/// Asks for `request` and judges the answer against `expected`, whose value the answer gives
+/// in the field `value_of` picks.
+fn check_parse(
+    options: &CheckOptions,
+    name: &str,
+    request: &Request,
+    expected: &Parsed<'_>,
+    value_of: fn(&Answer) -> &Option<String>,
+) -> Verdict {
+    let (got, passed) = match ask(options, request) {
+        Err(why) => (format!("error: {why}"), false),
+        Ok(answer) => {
+            let got = format!(
+                "{} {}",
+                answer.result,
+                answer.error.as_deref().unwrap_or("")
+            );
+            let passed = answer.result == expected.result
+                && (expected.result != "valid" || value_of(&answer) == expected.value)
+                && (expected.result == "valid"
+                    || options.any_error_class
+                    || (&answer.error == expected.error && answer.detail == expected.detail));
+            (got.trim().to_string(), passed)
+        }
+    };
+    Verdict {
+        id: format!("{name}#{}", expected.tc_id),
+        expected: match expected.error {
+            None => "valid".to_string(),
+            Some(error) => format!("invalid {error}"),
+        },
+        got,
+        passed,
+        skipped: false,
+        comment: expected.comment.to_string(),
+    }
 }
 
 fn judge_backup(

@@ -313,6 +313,10 @@ pub fn generate() -> e2eb::Result<Vec<(String, VectorFile)>> {
     Ok(vec![
         ("e2eb_v1_test.json".into(), backups),
         ("recovery_key_test.json".into(), recovery_keys),
+        (
+            "secret_input_test.json".into(),
+            crate::secret_inputs::file(),
+        ),
         ("crypt15_test.json".into(), crate::crypt15::file()?),
     ])
 }

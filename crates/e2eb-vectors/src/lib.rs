@@ -9,5 +9,6 @@ pub mod generate;
 pub mod model;
 pub mod recipe;
 pub mod recovery_keys;
+pub mod secret_inputs;
 pub mod vault_protocol;
 pub mod verify;

@@ -46,6 +46,12 @@ pub enum TestGroup {
     RecoveryKeyParsing(RecoveryKeyGroup),
     /// WhatsApp crypt15 backup decryption tests (the `e2eb-whatsapp` crate).
     Crypt15Decryption(Crypt15Group),
+    /// Recovery-key files: bytes in, the key out (SPEC.md §2.1).
+    RecoveryKeyFile(SecretInputGroup),
+    /// Password files: bytes in, the password as typed out (SPEC.md §2.2).
+    PasswordFile(SecretInputGroup),
+    /// New passwords: UTF-8 in, the KDF input out (SPEC.md §2.2).
+    PasswordNormalization(SecretInputGroup),
 }
 
 /// Backup tests of one suite and slot type.
@@ -279,6 +285,40 @@ pub struct RecoveryKeyTest {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
     /// For `WrongLength`: digits found; for `InvalidCharacter`: the group (1..16).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub detail: Option<usize>,
+}
+
+/// Secret-input tests of one kind (the group's `type`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretInputGroup {
+    /// The tests.
+    pub tests: Vec<SecretInputTest>,
+}
+
+/// One secret-input test.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretInputTest {
+    /// Unique id within the file.
+    pub tc_id: u32,
+    /// What the test checks.
+    pub comment: String,
+    /// Flags.
+    pub flags: Vec<String>,
+    /// The input bytes, hex: a file's contents, or a password's UTF-8.
+    pub input: String,
+    /// For valid tests, hex: the key's 32 bytes, the password's UTF-8, or the KDF input.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub output: Option<String>,
+    /// `valid` or `invalid`.
+    pub result: String,
+    /// For invalid tests: the error class.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    /// `WrongLength`: digits found; `InvalidCharacter`: the group; `UnassignedInPassword`: the
+    /// code point's position, from 1.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub detail: Option<usize>,
 }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha512};
 use crate::generate::{generate, library_caps};
 use crate::model::{BackupGroup, BackupTest, RecoveryKeyGroup, SecretInput, TestGroup, VectorFile};
 use crate::recovery_keys::error_class;
+use crate::secret_inputs::SecretInputKind;
 use crate::vault_protocol::{self, VaultProtocolFile};
 
 /// Serialises a vector file the one way the project commits it.
@@ -111,6 +112,14 @@ pub fn run_reference_with(file: &VectorFile, backend: Backend) -> (usize, Vec<St
             }
             TestGroup::Crypt15Decryption(group) => {
                 let (ok, bad) = crate::crypt15::check_group(group);
+                passed += ok;
+                failures.extend(bad);
+            }
+            TestGroup::RecoveryKeyFile(_)
+            | TestGroup::PasswordFile(_)
+            | TestGroup::PasswordNormalization(_) => {
+                let (kind, tests) = SecretInputKind::of(group).expect("a secret-input group");
+                let (ok, bad) = crate::secret_inputs::check_group(kind, tests);
                 passed += ok;
                 failures.extend(bad);
             }

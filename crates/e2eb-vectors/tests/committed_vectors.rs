@@ -35,6 +35,11 @@ fn there_are_at_least_150_backup_vectors_and_every_flag_is_documented() {
                 e2eb_vectors::model::TestGroup::Crypt15Decryption(g) => {
                     g.tests.iter().flat_map(|t| &t.flags).collect()
                 }
+                e2eb_vectors::model::TestGroup::RecoveryKeyFile(g)
+                | e2eb_vectors::model::TestGroup::PasswordFile(g)
+                | e2eb_vectors::model::TestGroup::PasswordNormalization(g) => {
+                    g.tests.iter().flat_map(|t| &t.flags).collect()
+                }
             };
             for flag in flags {
                 assert!(file.notes.contains_key(flag), "flag {flag} has no note");

@@ -66,8 +66,10 @@ impl Password {
         }
     }
 
-    /// The bytes the KDFs receive (as UTF-8).
-    fn kdf_input(&self) -> Zeroizing<String> {
+    /// What the KDFs receive: the password's NFC normalisation, whose UTF-8 bytes are the KDF
+    /// input (SPEC.md §2.2). Public so that the normalisation can be checked against the
+    /// vectors; it is as secret as the password.
+    pub fn kdf_input(&self) -> Zeroizing<String> {
         let password = self.0.expose_secret();
         // Reserved up front so that growing the string leaves no copies of it in freed memory;
         // NFC expands a string at most threefold.

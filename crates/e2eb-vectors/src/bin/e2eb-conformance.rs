@@ -8,6 +8,7 @@ use e2eb::{Decryptor, KdfCaps, RecoveryKey, Threads};
 use e2eb_vectors::check::{Answer, Released, Request, sha512_hex};
 use e2eb_vectors::generate::library_caps;
 use e2eb_vectors::recovery_keys::error_class;
+use e2eb_vectors::secret_inputs::{SecretInputKind, evaluate};
 
 fn answer(request: Request) -> Answer {
     let mut answer = Answer {
@@ -15,6 +16,7 @@ fn answer(request: Request) -> Answer {
         msg_sha512: None,
         msg_length: None,
         key: None,
+        output: None,
         error: None,
         detail: None,
         released: None,
@@ -83,6 +85,15 @@ fn answer(request: Request) -> Answer {
                 Err(error) => answer.error = Some(error.class().into()),
             }
         }
+        Request::RecoveryKeyFile { input, .. } => {
+            secret_input(&mut answer, SecretInputKind::RecoveryKeyFile, &input)
+        }
+        Request::PasswordFile { input, .. } => {
+            secret_input(&mut answer, SecretInputKind::PasswordFile, &input)
+        }
+        Request::PasswordNormalization { input, .. } => {
+            secret_input(&mut answer, SecretInputKind::PasswordNormalization, &input)
+        }
         Request::RecoveryKeyParsing { text, .. } => match RecoveryKey::parse(&text) {
             Ok(key) => {
                 answer.result = "valid".into();
@@ -96,6 +107,23 @@ fn answer(request: Request) -> Answer {
         },
     }
     answer
+}
+
+fn secret_input(answer: &mut Answer, kind: SecretInputKind, input: &str) {
+    let Ok(input) = hex::decode(input) else {
+        answer.error = Some("request hex".into());
+        return;
+    };
+    match evaluate(kind, &input) {
+        Ok(output) => {
+            answer.result = "valid".into();
+            answer.output = Some(hex::encode(output));
+        }
+        Err((class, detail)) => {
+            answer.error = Some(class.into());
+            answer.detail = detail;
+        }
+    }
 }
 
 fn main() -> std::process::ExitCode {
