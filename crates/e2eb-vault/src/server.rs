@@ -328,11 +328,19 @@ fn wrong_password(code: ErrorCode, attempts_left: u32) -> Refusal {
     refusal
 }
 
-/// Test builds only: aborts the process between the committed attempt and the answer.
+/// Test builds only: stops the request between the committed attempt and the answer, so that a
+/// test can `kill -9` the server at exactly that moment. It first creates the file named by
+/// `E2EB_VAULT_FAILPOINT_MARK` (the test's signal that the attempt is committed), then parks this
+/// worker thread for good: the client waits for an answer that never comes.
 #[cfg(feature = "failpoints")]
 fn failpoint_after_spend() {
     if std::env::var_os("E2EB_VAULT_FAILPOINT").is_some_and(|v| v == "after-spend") {
-        std::process::abort();
+        if let Some(mark) = std::env::var_os("E2EB_VAULT_FAILPOINT_MARK") {
+            let _ = std::fs::File::create(mark);
+        }
+        loop {
+            std::thread::park();
+        }
     }
 }
 
