@@ -117,3 +117,29 @@ fn two_servers_lose_no_decrement_under_concurrency() {
         150
     );
 }
+
+#[test]
+fn setup_secret_never_reaches_the_postgres_data_directory() {
+    let Some(postgres) = Postgres::start("setup_secret_never_reaches_the_postgres_data_directory")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (setup, loaded) = setup_file(dir.path());
+    let server = Server::start(&setup, &postgres.url, &[], &[]);
+    let vault = VaultClient::new(&server.url, &ClientOptions::default()).unwrap();
+    let accounts: Vec<Vec<u8>> = (0..3).map(|_| account()).collect();
+    for account in &accounts {
+        vault.register(account, PASSWORD, &[0x17; 32]).unwrap();
+        let _ = wrong_login_raw(&agent(), &server.url, account);
+        vault.login(account, PASSWORD, None).unwrap();
+    }
+    let _ = login_start(&agent(), &server.url, &common::account());
+    vault.delete(&accounts[0], PASSWORD, None).unwrap();
+    // Every file of the cluster: tables, indexes, the WAL (written at each commit, fsync on),
+    // the commit log and the statistics.
+    let files = files_under(&postgres.data_dir());
+    let read = assert_no_setup_secret_in(&files, &loaded, &accounts[1]);
+    assert!(read > 100, "only {read} files of the cluster were read");
+    server.kill();
+}

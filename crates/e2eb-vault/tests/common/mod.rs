@@ -263,6 +263,11 @@ impl Postgres {
         Some(cluster)
     }
 
+    /// The cluster's data directory: its tables, WAL and everything else it writes.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
     fn pg(&self, args: &[&str]) {
         let program = self.bin.join(args[0]);
         let output = if self.as_postgres_user {
@@ -302,4 +307,61 @@ impl Drop for Postgres {
             .args(["-m", "immediate", "-w", "stop"])
             .output();
     }
+}
+
+/// Every regular file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.is_file() {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// Searches `files` for any 16-byte window of the setup's secret part (the OPRF seed and the
+/// server's private key: any of it found would be a leak), and, as a positive control that the
+/// search sees what is stored, for the 32-byte account id `stored`. Returns how many files were
+/// read; panics on a leak or when `stored` is nowhere.
+pub fn assert_no_setup_secret_in(files: &[PathBuf], setup: &Setup, stored: &[u8]) -> usize {
+    let secret = setup.secret_bytes();
+    assert!(
+        secret.len() >= 96,
+        "setup serialises to {} bytes",
+        secret.len()
+    );
+    // Raw, and as hex text in case something stored it as text.
+    let hex_secret = hex::encode(&*secret).into_bytes();
+    let windows: Vec<&[u8]> = secret
+        .chunks_exact(16)
+        .chain(hex_secret.chunks_exact(16))
+        .collect();
+    let mut read = 0;
+    let mut stored_seen = false;
+    for path in files {
+        let Ok(bytes) = std::fs::read(path) else {
+            continue;
+        };
+        read += 1;
+        for window in &windows {
+            assert!(
+                !bytes.windows(16).any(|w| w == *window),
+                "setup bytes found in {}",
+                path.display()
+            );
+        }
+        stored_seen |= bytes.windows(stored.len()).any(|w| w == stored);
+    }
+    assert!(
+        stored_seen,
+        "the search never found the account id it should see"
+    );
+    read
 }
