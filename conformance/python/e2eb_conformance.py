@@ -43,8 +43,11 @@ def answer(request: dict) -> dict:
         except e2eb.E2ebError as error:
             # This decoder authenticates the whole backup before it returns any plaintext, so
             # it releases nothing before a failure.
-            return {"result": "invalid", "error": error.error_class,
-                    "released": {"msgLength": 0, "msgSha512": hashlib.sha512(b"").hexdigest()}}
+            answer = {"result": "invalid", "error": error.error_class,
+                      "released": {"msgLength": 0, "msgSha512": hashlib.sha512(b"").hexdigest()}}
+            if error.over_cap is not None:
+                answer["overCap"] = error.over_cap
+            return answer
         return {"result": "valid", "msgLength": len(plaintext),
                 "msgSha512": hashlib.sha512(plaintext).hexdigest()}
 

@@ -77,13 +77,16 @@ class E2ebError(Exception):
     """
 
     def __init__(self, error_class: str, message: str, *, kind: Optional[str] = None,
-                 detail: Optional[int] = None, partial_plaintext: bytes = b""):
+                 detail: Optional[int] = None, partial_plaintext: bytes = b"",
+                 over_cap: Optional[dict] = None):
         assert error_class in ERROR_CLASSES, error_class
         super().__init__(f"{error_class}: {message}")
         self.error_class = error_class
         self.kind = kind
         self.detail = detail
         self.partial_plaintext = partial_plaintext
+        # For KdfOverCap: {"slot": index, "parameter": name}, as the vectors' overCap (§9, §10).
+        self.over_cap = over_cap
 
 
 # ---------------------------------------------------------------------------
@@ -624,7 +627,7 @@ def over_cap(slot: Slot, caps: Caps) -> Optional[tuple]:
         ]
     elif slot.type == SLOT_SCRYPT:
         checks = [
-            ("log_n", slot.params["log_n"], caps.scrypt_max_log_n),
+            ("logN", slot.params["log_n"], caps.scrypt_max_log_n),
             ("r", slot.params["r"], caps.scrypt_max_r),
             ("p", slot.params["p"], caps.scrypt_max_p),
         ]
@@ -897,10 +900,12 @@ def _open_to_payload(backup: bytes, secret, caps) -> Opened:
         total_work += kdf_work_bytes(slot)
         if count > caps.max_password_slots:
             raise E2ebError("KdfOverCap", f"slot {slot.index} ({slot.kind}): {count} password "
-                                          f"derivations, over the cap {caps.max_password_slots}")
+                                          f"derivations, over the cap {caps.max_password_slots}",
+                            over_cap={"slot": slot.index, "parameter": "passwordSlots"})
         if total_work > caps.max_backup_work_bytes:
             raise E2ebError("KdfOverCap", f"slot {slot.index} ({slot.kind}): summed work "
-                                          f"{total_work} over the budget {caps.max_backup_work_bytes}")
+                                          f"{total_work} over the budget {caps.max_backup_work_bytes}",
+                            over_cap={"slot": slot.index, "parameter": "backupWork"})
 
     # Step 5: try the remaining candidates in header order (§6.1), each
     # distinct derivation once.
@@ -936,7 +941,8 @@ def _open_to_payload(backup: bytes, secret, caps) -> Opened:
         if first_over_cap is not None:
             slot, (name, value, cap) = first_over_cap
             raise E2ebError("KdfOverCap", f"slot {slot.index} ({slot.kind}): {name} = {value} "
-                                          f"over the cap {cap}")
+                                          f"over the cap {cap}",
+                            over_cap={"slot": slot.index, "parameter": name})
         kind = ("recovery-key" if isinstance(secret, RecoveryKey)
                 else "vault" if isinstance(secret, VaultSecret) else "password")
         raise E2ebError("NoSlotOpened", f"{len(remaining)} {kind} slot(s) tried, none opened; "

@@ -86,6 +86,8 @@ def check_backup(group, test, reencrypt):
             return [f"expected {test['error']}, but the backup opened"]
         if error.error_class != test["error"]:
             problems.append(f"expected {test['error']}, got {error}")
+        elif "overCap" in test and error.over_cap != test["overCap"]:
+            problems.append(f"expected {test['error']} naming {test['overCap']}, got {error.over_cap}")
         if "PartialPlaintext" in flags:
             prefix = error.partial_plaintext
             if (len(prefix) != test["msgLength"]

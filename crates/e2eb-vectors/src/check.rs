@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha512};
 
-use crate::model::{Caps, SecretInput, SecretInputTest, TestGroup, VectorFile};
+use crate::model::{Caps, OverCap, SecretInput, SecretInputTest, TestGroup, VectorFile};
 use crate::secret_inputs::SecretInputKind;
 
 /// A request to the implementation under test.
@@ -98,6 +98,9 @@ pub struct Answer {
     /// the KDF input).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// For a `KdfOverCap` failure: the slot and cap it names.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_cap: Option<OverCap>,
     /// For a failure: the error class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -198,7 +201,13 @@ pub fn check(
                         let expected = if test.is_valid() {
                             "valid".to_string()
                         } else {
-                            format!("invalid {}", test.error.as_deref().unwrap_or("?"))
+                            format!(
+                                "invalid {}",
+                                OverCap::label(
+                                    test.error.as_deref().unwrap_or("?"),
+                                    test.over_cap.as_ref()
+                                )
+                            )
                         };
                         let request = test.backup().map(|backup| Request::BackupDecryption {
                             tc_id: test.tc_id,
@@ -383,9 +392,14 @@ fn judge_backup(
         }
         "invalid" => {
             let class = answer.error.clone().unwrap_or_else(|| "?".into());
-            let passed =
-                !test.is_valid() && (options.any_error_class || answer.error == test.error);
-            let got = format!("invalid {class}");
+            // The slot and cap a KdfOverCap names are part of the class here.
+            let passed = !test.is_valid()
+                && (options.any_error_class
+                    || (answer.error == test.error && answer.over_cap == test.over_cap));
+            let got = format!(
+                "invalid {}",
+                OverCap::label(&class, answer.over_cap.as_ref())
+            );
             match (&answer.released, test.is_valid()) {
                 (Some(released), false) => match released_problem(test, released) {
                     Some(problem) => (format!("{got}, {problem}"), false),

@@ -20,7 +20,7 @@ mod hostile;
 mod invalid;
 mod vault;
 
-use hostile::{hostile_headers, slow_kdfs};
+use hostile::{cap_naming_headers, hostile_headers, slow_kdfs};
 use invalid::{invalid_password_backups, invalid_recovery_key_backups};
 
 /// The password of most password slots.
@@ -177,6 +177,7 @@ fn empty_test(comment: String, flags: &[&str], secret: SecretInput) -> BackupTes
         intermediates: None,
         result: String::new(),
         error: None,
+        over_cap: None,
     }
 }
 
@@ -216,6 +217,7 @@ fn invalid_test(comment: String, flags: &[&str], secret: SecretInput, backup: &[
         .decrypt_to_vec(backup)
         .expect_err("an invalid vector must fail");
     test.error = Some(error.class().into());
+    test.over_cap = crate::model::OverCap::of(&error);
     if let Ok(mut reader) = decryptor
         .unlock(backup)
         .map(|unlocked| unlocked.into_reader())
@@ -296,6 +298,7 @@ pub fn generate() -> e2eb::Result<Vec<(String, VectorFile)>> {
     hostile_headers(&mut collector)?;
     slow_kdfs(&mut collector)?;
     vault::vault_vectors(&mut collector)?;
+    cap_naming_headers(&mut collector)?;
 
     let backups = VectorFile {
         algorithm: "e2eb-v1".into(),

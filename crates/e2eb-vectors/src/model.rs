@@ -134,6 +134,57 @@ pub struct BackupTest {
     /// For invalid tests: the error class of SPEC.md section 11.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
+    /// For `KdfOverCap`: the slot and the cap it names (SPEC.md sections 9 and 10 say which,
+    /// when several slots or caps are over).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub over_cap: Option<OverCap>,
+}
+
+/// Which slot and which cap a `KdfOverCap` failure names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OverCap {
+    /// The slot's position in the header, from 0.
+    pub slot: usize,
+    /// The cap: `t`, `p`, `logN`, `r`, `memory`, `work` (per slot), `passwordSlots` or
+    /// `backupWork` (the backup's budget).
+    pub parameter: String,
+}
+
+impl OverCap {
+    /// What `error` names, if it is a refusal by a KDF cap.
+    pub fn of(error: &e2eb::Error) -> Option<OverCap> {
+        use e2eb::KdfParameter;
+        let e2eb::Error::KdfOverCap {
+            index, exceeded, ..
+        } = error
+        else {
+            return None;
+        };
+        let parameter = match exceeded.parameter {
+            KdfParameter::Argon2Passes => "t",
+            KdfParameter::Argon2Lanes | KdfParameter::ScryptP => "p",
+            KdfParameter::ScryptLogN => "logN",
+            KdfParameter::ScryptR => "r",
+            KdfParameter::Memory => "memory",
+            KdfParameter::Work => "work",
+            KdfParameter::PasswordSlots => "passwordSlots",
+            KdfParameter::BackupWork => "backupWork",
+            _ => "unknown",
+        };
+        Some(OverCap {
+            slot: *index,
+            parameter: parameter.into(),
+        })
+    }
+
+    /// An error's class, with the slot and cap for `KdfOverCap`: what the vectors compare.
+    pub fn label(class: &str, over_cap: Option<&OverCap>) -> String {
+        match over_cap {
+            Some(over) => format!("{class} (slot {}, {})", over.slot, over.parameter),
+            None => class.to_string(),
+        }
+    }
 }
 
 /// The secret a test offers.

@@ -9,6 +9,7 @@ use e2eb::{Backend, Decryptor, RecoveryKey, Secret, Threads};
 use sha2::{Digest, Sha512};
 
 use crate::generate::{generate, library_caps};
+use crate::model::OverCap;
 use crate::model::{BackupGroup, BackupTest, RecoveryKeyGroup, SecretInput, TestGroup, VectorFile};
 use crate::recovery_keys::error_class;
 use crate::secret_inputs::SecretInputKind;
@@ -147,7 +148,7 @@ fn apis(
             .threads(Threads::new(threads))
             .backend(backend))
     };
-    let class = |error: e2eb::Error| error.class().to_string();
+    let class = |error: e2eb::Error| OverCap::label(error.class(), OverCap::of(&error).as_ref());
     let mut outcomes: Vec<(&'static str, Outcome)> = Vec::new();
     for (name, threads) in [("one-shot/1", 1), ("one-shot/2", 2)] {
         let outcome = decryptor(threads).and_then(|d| d.decrypt_to_vec(backup));
@@ -245,8 +246,12 @@ fn check_backup(group: &BackupGroup, test: &BackupTest, backend: Backend) -> Res
             }
             (false, Ok(_)) => return Err(format!("{api}: invalid backup accepted")),
             (false, Err((class, released))) => {
-                if Some(&class) != test.error.as_ref() {
-                    return Err(format!("{api}: error {class}, expected {:?}", test.error));
+                let expected = test
+                    .error
+                    .as_deref()
+                    .map(|error| OverCap::label(error, test.over_cap.as_ref()));
+                if Some(&class) != expected.as_ref() {
+                    return Err(format!("{api}: error {class}, expected {expected:?}"));
                 }
                 let limit = if test.has("PartialPlaintext") {
                     test.msg_length.unwrap_or(0)

@@ -17,6 +17,7 @@ fn answer(request: Request) -> Answer {
         msg_length: None,
         key: None,
         output: None,
+        over_cap: None,
         error: None,
         detail: None,
         released: None,
@@ -51,6 +52,7 @@ fn answer(request: Request) -> Answer {
                 }
                 Err(error) => {
                     answer.error = Some(error.class().into());
+                    answer.over_cap = e2eb_vectors::model::OverCap::of(&error);
                     answer.released = Some(Released {
                         msg_length: released.len() as u64,
                         msg_sha512: sha512_hex(&released),

@@ -281,6 +281,80 @@ fn budget_headers(collector: &mut Collector) -> e2eb::Result<()> {
     Ok(())
 }
 
+/// Headers where several slots or several caps are over at once: which one a `KdfOverCap`
+/// names (SPEC.md sections 9 and 10), pinned by each test's `overCap`. Generated after every
+/// other backup vector, so that the earlier tests keep their ids.
+pub(super) fn cap_naming_headers(collector: &mut Collector) -> e2eb::Result<()> {
+    let argon = |memory_kib, passes, lanes| {
+        KdfParams::Argon2id(Argon2idParams::unvalidated(memory_kib, passes, lanes))
+    };
+    let scrypt = |log_n, r, p| KdfParams::Scrypt(ScryptParams::unvalidated(log_n, r, p));
+    let slot = |kdf, index: usize| {
+        password_slot_salted(kdf, fixed_bytes(&format!("naming salt {index}"), 32))
+    };
+    let cases: Vec<(&str, &str, Vec<KeySlot>)> = vec![
+        (
+            "argon2id",
+            "argon2id m = 8 GiB, t = 65, p = 65: every per-slot cap over, the first in the \
+             table's order (t) is named",
+            vec![slot(argon(8 * 1024 * 1024, 65, 65), 0)],
+        ),
+        (
+            "scrypt",
+            "scrypt log2 N = 23, r = 33, p = 17: log2 N, first in the table's order, is named",
+            vec![slot(scrypt(23, 33, 17), 0)],
+        ),
+        (
+            "scrypt",
+            "scrypt log2 N = 22, r = 8, p = 1: 128 r (N + p) is 4 GiB + 1 KiB, just over the \
+             memory cap (128 r N alone would be at it)",
+            vec![slot(scrypt(22, 8, 1), 0)],
+        ),
+        (
+            "argon2id",
+            "slot 0 over by p = 65, slot 1 over by t = 65: the first slot in header order is \
+             named, with its own parameter",
+            vec![slot(argon(8 * 65, 1, 65), 0), slot(argon(64, 65, 1), 1)],
+        ),
+        (
+            "argon2id",
+            "slot 0 within the caps (the wrong password does not open it), slot 1 over by \
+             t = 65: slot 1 is named",
+            vec![slot(argon(64, 1, 1), 0), slot(argon(64, 65, 1), 1)],
+        ),
+        (
+            "argon2id",
+            "slot 0 over by t = 65 is skipped before the budget: slots 1-9, 9 distinct tiny \
+             derivations, put slot 9 over the count of 8",
+            std::iter::once(slot(argon(64, 65, 1), 0))
+                .chain((1..10).map(|index| slot(argon(64, 1, 1), index)))
+                .collect(),
+        ),
+        (
+            "argon2id",
+            "both budgets over at slot 8 (the 9th derivation, and 36 GiB of work): the count, \
+             checked first, is named",
+            (0..9)
+                .map(|index| slot(argon(4 * 1024 * 1024, 1, 4), index))
+                .collect(),
+        ),
+    ];
+    for (slot_type, comment, slots) in cases {
+        let flags: &[&str] = if slots.len() > 1 {
+            &["KdfOverCap", "MultipleSlots"]
+        } else {
+            &["KdfOverCap"]
+        };
+        let backup = backup_with_slots(comment, slots)?;
+        collector.push(
+            "aes-256-gcm",
+            slot_type,
+            invalid_test(comment.into(), flags, password_secret(), &backup),
+        );
+    }
+    Ok(())
+}
+
 /// The reference defaults, once per password KDF.
 pub(super) fn slow_kdfs(collector: &mut Collector) -> e2eb::Result<()> {
     for (slot_type, kdf) in [
