@@ -160,3 +160,65 @@ impl<R: ReadAt> Seek for DecryptReader<AtOffsets<R>> {
         Ok(position)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Seek, SeekFrom};
+
+    use zeroize::ZeroizeOnDrop;
+
+    use crate::payload::CHUNK_LEN;
+    use crate::{Decryptor, Encryptor, RecoveryKey, Secret, Suite};
+
+    /// The buffer's type wipes it when the reader is dropped.
+    fn wipes_itself_on_drop<T: ZeroizeOnDrop>(_: &T) {}
+
+    fn backup(len: usize) -> (Vec<u8>, Vec<u8>) {
+        let plaintext: Vec<u8> = (0..len).map(|i| (i % 251) as u8 + 1).collect();
+        let backup = Encryptor::new(Suite::ChaCha20Poly1305)
+            .recovery_key(RecoveryKey::from_bytes([9; 32]))
+            .encrypt_to_vec(&plaintext)
+            .unwrap();
+        (plaintext, backup)
+    }
+
+    fn decryptor() -> Decryptor {
+        Decryptor::new(Secret::RecoveryKey(RecoveryKey::from_bytes([9; 32])))
+    }
+
+    #[test]
+    fn a_failed_read_wipes_the_chunk_the_reader_held() {
+        let (plaintext, mut backup) = backup(3 * CHUNK_LEN);
+        let len = backup.len();
+        // The last full chunk is damaged; the ones before it open.
+        backup[len - 40] ^= 1;
+        let mut reader = decryptor().unlock(&backup[..]).unwrap().into_reader();
+        wipes_itself_on_drop(&reader.chunk);
+        let mut first = vec![0; CHUNK_LEN];
+        reader.read_exact(&mut first).unwrap();
+        assert_eq!(first, plaintext[..CHUNK_LEN]);
+        assert!(
+            reader.chunk.iter().any(|&byte| byte != 0),
+            "the reader holds the plaintext of the chunk it opened"
+        );
+        let mut rest = Vec::new();
+        assert!(reader.read_to_end(&mut rest).is_err());
+        // `zeroize` overwrites the whole allocation, then empties the vector: nothing else does.
+        assert!(reader.chunk.is_empty(), "{} bytes kept", reader.chunk.len());
+    }
+
+    #[test]
+    fn a_failed_seek_wipes_the_chunk_the_seekable_reader_held() {
+        let (_, mut backup) = backup(3 * CHUNK_LEN + 100);
+        let len = backup.len();
+        backup[len - 20] ^= 1;
+        let mut reader = decryptor().unlock_file(&backup[..]).unwrap().into_reader();
+        wipes_itself_on_drop(&reader.chunk);
+        let mut first = vec![0; 100];
+        reader.read_exact(&mut first).unwrap();
+        assert!(reader.chunk.iter().any(|&byte| byte != 0));
+        // Seeking from the end must open the damaged final chunk first.
+        assert!(reader.seek(SeekFrom::End(-10)).is_err());
+        assert!(reader.chunk.is_empty(), "{} bytes kept", reader.chunk.len());
+    }
+}

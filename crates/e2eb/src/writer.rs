@@ -116,3 +116,50 @@ impl<W: Write> Write for EncryptWriter<W> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{self, Write};
+
+    use zeroize::ZeroizeOnDrop;
+
+    use crate::payload::CHUNK_LEN;
+    use crate::{Encryptor, RecoveryKey, Suite};
+
+    /// Takes the header and one chunk, then fails, as a full disk would.
+    struct FailsAfter(usize);
+
+    impl Write for FailsAfter {
+        fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+            if self.0 < data.len() {
+                return Err(io::Error::other("the disk is full"));
+            }
+            self.0 -= data.len();
+            Ok(data.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn wipes_itself_on_drop<T: ZeroizeOnDrop>(_: &T) {}
+
+    #[test]
+    fn a_failed_write_wipes_the_chunk_the_writer_held() {
+        let mut encryptor =
+            Encryptor::new(Suite::Aes256Gcm).recovery_key(RecoveryKey::from_bytes([3; 32]));
+        let mut writer = encryptor.writer(FailsAfter(1 << 20)).unwrap();
+        wipes_itself_on_drop(&writer.chunk);
+        writer.inner = FailsAfter(0);
+        writer.write_all(&[0x5a; CHUNK_LEN]).unwrap();
+        assert!(
+            writer.chunk.iter().any(|&byte| byte == 0x5a),
+            "the writer holds the plaintext it has not sealed yet"
+        );
+        // The next byte sends the full chunk out, and the write fails.
+        assert!(writer.write_all(&[0x5a]).is_err());
+        // `zeroize` overwrites the whole allocation, then empties the vector: nothing else does.
+        assert!(writer.chunk.is_empty(), "{} bytes kept", writer.chunk.len());
+    }
+}
