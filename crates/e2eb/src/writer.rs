@@ -154,7 +154,7 @@ mod tests {
         writer.inner = FailsAfter(0);
         writer.write_all(&[0x5a; CHUNK_LEN]).unwrap();
         assert!(
-            writer.chunk.iter().any(|&byte| byte == 0x5a),
+            writer.chunk.contains(&0x5a),
             "the writer holds the plaintext it has not sealed yet"
         );
         // The next byte sends the full chunk out, and the write fails.
