@@ -511,3 +511,90 @@ fn an_unreachable_vault_is_told_apart() {
         Err(VaultError::Unreachable(_))
     ));
 }
+
+/// VAULT.md: a request body over 16 KiB is refused before it is parsed, and spends nothing.
+#[test]
+fn a_body_over_16_kib_is_refused_and_spends_no_attempt() {
+    let f = fixture();
+    let server = Server::start(&f.setup, &f.db, &[], &[]);
+    let vault = client(&server);
+    let account = account();
+    vault.register(&account, PASSWORD, &SECRET).unwrap();
+    // A well-formed login start, padded with white space past the limit.
+    let started =
+        opaque_ke::ClientLogin::<e2eb_vault::protocol::Suite>::start(&mut rand_core::OsRng, WRONG)
+            .unwrap();
+    let body = |padding: usize| {
+        format!(
+            "{{\"account\": \"{}\", \"credential_request\": \"{}\"{}}}",
+            hex::encode(&account),
+            hex::encode(started.message.serialize()),
+            " ".repeat(padding)
+        )
+    };
+    let url = format!("{}/v1/login/start", server.url);
+    let (status, _) = post_raw(&agent(), &url, body(17 * 1024).as_bytes());
+    assert_eq!(status, 413);
+    assert_eq!(stored_attempts(&f.db, &account), Some(10));
+    // The same message under the limit is taken, and spends its attempt.
+    let (status, reply) = post_raw(&agent(), &url, body(10 * 1024).as_bytes());
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(stored_attempts(&f.db, &account), Some(9));
+}
+
+/// Answers every request on a new loopback listener with `answer(path)`, counting them; serves
+/// until the test process ends. Returns its URL and the count.
+fn answer_every_request(
+    answer: impl Fn(&str) -> String + Send + 'static,
+) -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&count);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let mut stream = stream.unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let path = request_line.split(' ').nth(1).unwrap_or("/").to_owned();
+            counted.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.write_all(answer(&path).as_bytes());
+        }
+    });
+    (url, count)
+}
+
+/// VAULT.md: the client follows no redirect. Every request to a redirector is answered with a
+/// redirect (302, which HTTP clients follow even for a POST, and 307, which keeps the method and
+/// body) to a second server; the client must fail without ever reaching that server.
+#[test]
+fn the_client_follows_no_redirect() {
+    use std::sync::atomic::Ordering;
+    let (target, reached) = answer_every_request(|_| {
+        "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".into()
+    });
+    for status in ["302 Found", "307 Temporary Redirect"] {
+        let target = target.clone();
+        let (redirector, redirected) = answer_every_request(move |path| {
+            format!(
+                "HTTP/1.1 {status}\r\nLocation: {target}{path}\r\nContent-Length: 0\r\n\
+                 Connection: close\r\n\r\n"
+            )
+        });
+        let client = VaultClient::new(&redirector, &ClientOptions::default()).unwrap();
+        // No vault id expected: the client's first request is the login start itself.
+        assert!(
+            client.login(&account(), PASSWORD, None).is_err(),
+            "{status}"
+        );
+        assert_eq!(
+            redirected.load(Ordering::SeqCst),
+            1,
+            "{status}: one request"
+        );
+    }
+    assert_eq!(reached.load(Ordering::SeqCst), 0, "a redirect was followed");
+}
