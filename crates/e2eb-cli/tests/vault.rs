@@ -41,6 +41,12 @@ fn e2eb() -> Command {
 /// Serves a new vault (fresh setup, SQLite in `dir`) on a free loopback port for the rest of
 /// the test process; returns its URL.
 fn start_vault(dir: &Path) -> String {
+    start_vault_with(dir, None)
+}
+
+/// As [`start_vault`], over TLS with the certificate and key files `tls` when given.
+fn start_vault_with(dir: &Path, tls: Option<(PathBuf, PathBuf)>) -> String {
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let db = dir.join("vault.sqlite").to_str().unwrap().to_owned();
     let (listening, address) = mpsc::channel::<SocketAddr>();
     std::thread::spawn(move || {
@@ -54,14 +60,14 @@ fn start_vault(dir: &Path) -> String {
             let vault = Arc::new(Vault::new(Setup::generate(), store, 10));
             let options = ServeOptions {
                 listen: "127.0.0.1:0".parse().unwrap(),
-                tls: None,
+                tls,
             };
             serve(vault, options, |bound, _| listening.send(bound).unwrap())
                 .await
                 .unwrap();
         });
     });
-    format!("http://{}", address.recv().unwrap())
+    format!("{scheme}://{}", address.recv().unwrap())
 }
 
 /// A loopback URL where nothing listens: a port bound, then let go.
@@ -316,6 +322,16 @@ fn unreachable_vault_and_missing_vault_slot() {
     let refused = made.decrypt_with_vault(&url, &made.password, &out);
     // The slot names the live vault; the dead URL given is what is tried, and fails.
     assert_refused(&refused, VAULT_UNREACHABLE, "vault unreachable", &out);
+    // Decrypt, like encrypt, tells a malformed answer from a failed TLS handshake.
+    let refused = made.decrypt_with_vault(&format!("http://{malformed}"), &made.password, &out);
+    assert_refused(
+        &refused,
+        VAULT_MALFORMED,
+        "malformed answer from the vault",
+        &out,
+    );
+    let refused = made.decrypt_with_vault(&format!("https://{malformed}"), &made.password, &out);
+    assert_refused(&refused, VAULT_TLS, "TLS with the vault failed", &out);
 }
 
 /// Another vault at the URL (another setup): refused before a login, so no attempt of the
@@ -585,4 +601,58 @@ fn an_account_whose_backup_failed_is_deleted_again() {
         stderr(&failed)
     );
     assert!(!out.exists());
+}
+
+/// `--vault-ca`: a vault whose certificate no public CA signed is refused as a TLS failure
+/// (exit 7, nothing written) until encrypt and decrypt are given its certificate to trust.
+#[test]
+fn vault_ca_makes_a_privately_certified_vault_trusted() {
+    let vault_dir = tempfile::tempdir().unwrap();
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
+    let cert = vault_dir.path().join("vault.pem");
+    let key = vault_dir.path().join("vault.key");
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let url = start_vault_with(vault_dir.path(), Some((cert.clone(), key)));
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+
+    let (made, output) = make_backup(&url, true);
+    assert_refused(
+        &output,
+        VAULT_TLS,
+        "TLS with the vault failed",
+        &made.backup,
+    );
+
+    let encrypted = e2eb()
+        .args(["encrypt", "--quiet", "--vault", &url, "--vault-ca"])
+        .arg(&cert)
+        .arg("--password-file")
+        .arg(&made.password)
+        .arg("--recovery-key-file")
+        .arg(&made.key)
+        .arg(made.path("data.bin"))
+        .arg("-o")
+        .arg(&made.backup)
+        .output()
+        .unwrap();
+    assert!(encrypted.status.success(), "{}", stderr(&encrypted));
+
+    let out = made.path("out.bin");
+    let refused = made.decrypt_with_vault(&url, &made.password, &out);
+    assert_refused(&refused, VAULT_TLS, "TLS with the vault failed", &out);
+    let decrypted = e2eb()
+        .args(["decrypt", "--quiet", "--vault", &url, "--vault-ca"])
+        .arg(&cert)
+        .arg("--password-file")
+        .arg(&made.password)
+        .arg(&made.backup)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(decrypted.status.success(), "{}", stderr(&decrypted));
+    assert_eq!(std::fs::read(&out).unwrap(), made.data);
 }
