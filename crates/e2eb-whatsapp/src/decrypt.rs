@@ -71,11 +71,45 @@ pub struct Summary {
     pub md5_trailer: Md5Trailer,
 }
 
+/// flate2's inflater. Its 32 KiB window holds the last plaintext it produced (chat data), so it
+/// is wiped before it is freed, whenever that happens (stream end, error, drop): on flate2's
+/// default pure-Rust backend, which this crate uses, `reset` is miniz_oxide's `FullReset`, which
+/// zeroes the window. (A C zlib backend's reset would not.) `black_box` keeps the compiler from
+/// dropping those stores as dead before the free.
+struct Inflater(Box<Decompress>);
+
+impl Inflater {
+    fn new() -> Inflater {
+        Inflater(Box::new(Decompress::new(true)))
+    }
+}
+
+impl std::ops::Deref for Inflater {
+    type Target = Decompress;
+
+    fn deref(&self) -> &Decompress {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Inflater {
+    fn deref_mut(&mut self) -> &mut Decompress {
+        &mut self.0
+    }
+}
+
+impl Drop for Inflater {
+    fn drop(&mut self) {
+        self.0.reset(true);
+        std::hint::black_box(&*self.0);
+    }
+}
+
 /// What the plaintext is turned into.
 enum Decoder {
     /// Too few plaintext bytes yet to tell zlib from ZIP.
     Detecting,
-    Inflating(Box<Decompress>),
+    Inflating(Inflater),
     /// The zlib stream ended; any more plaintext is stray.
     Inflated,
     /// A ZIP archive, released as it is.
@@ -290,7 +324,7 @@ impl<R: Read> Crypt15Reader<R> {
             None => return,
         };
         self.decoder = match verdict {
-            Some(Payload::Zlib) => Decoder::Inflating(Box::new(Decompress::new(true))),
+            Some(Payload::Zlib) => Decoder::Inflating(Inflater::new()),
             Some(Payload::Zip) => Decoder::Stored,
             None => Decoder::Broken(Error::UnknownPayload {
                 start: describe_start(&self.start),
@@ -521,7 +555,7 @@ impl<R: Read> Crypt15Reader<R> {
 
 impl<R: Read> Drop for Crypt15Reader<R> {
     /// The buffers hold decrypted chat data, which should not linger in freed memory. (The
-    /// inflater's window, inside `flate2`, cannot be reached; it is freed unwiped.)
+    /// inflater's window is wiped by [`Inflater`]'s own drop.)
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.buffer);
         zeroize::Zeroize::zeroize(&mut self.start);
