@@ -555,7 +555,7 @@ impl<R: Read> Crypt15Reader<R> {
 
 impl<R: Read> Drop for Crypt15Reader<R> {
     /// The buffers hold decrypted chat data, which should not linger in freed memory. (The
-    /// inflater's window is wiped by [`Inflater`]'s own drop.)
+    /// inflater's window is wiped by the `Inflater` wrapper's own drop.)
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.buffer);
         zeroize::Zeroize::zeroize(&mut self.start);
