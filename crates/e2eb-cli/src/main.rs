@@ -26,6 +26,15 @@ use std::process::ExitCode;
 
 use cli::Command;
 
+/// Every heap block the process frees is zeroed first. Some secrets live in memory that other
+/// crates allocate and free where e2eb cannot reach them: scrypt's `V` (from which one password
+/// guess costs a single PBKDF2 call instead of a whole derivation) and its `B`, chiefly. Large
+/// blocks go back to the kernel zeroed; smaller ones no longer wait in the heap, readable, for
+/// reuse. It costs one `memset` per freed byte (figures in README.md, "Memory that held secrets").
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
 fn main() -> ExitCode {
     interrupt::install();
     if let Some(dir) = completions::manpages_requested() {

@@ -165,6 +165,17 @@ impl Argon2idParams {
 }
 
 /// scrypt parameters (RFC 7914), 32-byte output.
+///
+/// The `scrypt` crate allocates its working memory (`V`, `128 × r × N` bytes, and `B'`) and frees
+/// it without wiping it, where this library cannot reach it; a block of either lets an attacker
+/// test a password guess for a few hash calls. A program that derives scrypt keys should install a
+/// global allocator that zeroes what it frees, as the `e2eb` binary does:
+///
+/// ```text
+/// #[global_allocator]
+/// static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+///     zeroizing_alloc::ZeroAlloc(std::alloc::System);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ScryptParams {
     log_n: u8,
@@ -436,11 +447,19 @@ fn parse_kib(text: &str) -> Option<u64> {
 }
 
 /// Fails with [`Error::KdfMemory`] unless `bytes` can be reserved now.
+///
+/// On unix the reservation is an anonymous mapping rather than a heap block, so that it bypasses
+/// the global allocator: one that zeroes what it frees, as the `e2eb` binary's does, would
+/// otherwise write, and so commit, every page of memory that was only reserved.
 fn probe_allocation(bytes: u128) -> Result<()> {
     let too_much = || Error::KdfMemory { needed: bytes };
     let len = usize::try_from(bytes).map_err(|_| too_much())?;
-    let mut probe: Vec<u8> = Vec::new();
-    probe.try_reserve_exact(len).map_err(|_| too_much())?;
+    #[cfg(unix)]
+    memmap2::MmapMut::map_anon(len).map_err(|_| too_much())?;
+    #[cfg(not(unix))]
+    Vec::<u8>::new()
+        .try_reserve_exact(len)
+        .map_err(|_| too_much())?;
     Ok(())
 }
 
