@@ -12,17 +12,24 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where cargo puts what it builds for the workspace: `CARGO_TARGET_DIR` when it is set (a
+/// relative one taken from the workspace root, where the tasks run their builds), else `target/`.
+pub fn target_dir() -> PathBuf {
+    let root = workspace_root();
+    std::env::var_os("CARGO_TARGET_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| root.join("target"), |dir| root.join(dir))
+}
+
 /// Builds the `e2eb` CLI in release mode (a no-op when it is fresh) and returns its path.
 pub fn e2eb_binary() -> Result<PathBuf, String> {
     let status = Command::new(env!("CARGO"))
+        .current_dir(workspace_root())
         .args(["build", "--release", "--quiet", "-p", "e2eb-cli"])
         .status()
         .map_err(|e| format!("cargo build: {e}"))?;
     if !status.success() {
         return Err("building e2eb failed".into());
     }
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    Ok(target_dir.join("release/e2eb"))
+    Ok(target_dir().join("release/e2eb"))
 }

@@ -101,16 +101,14 @@ pub fn run(options: Options) -> Result<(), String> {
 /// returns its path.
 fn debug_binary() -> Result<PathBuf, String> {
     let status = Command::new(env!("CARGO"))
+        .current_dir(workspace_root())
         .args(["build", "--quiet", "-p", "e2eb-cli"])
         .status()
         .map_err(|e| format!("cargo build: {e}"))?;
     if !status.success() {
         return Err("building e2eb failed".into());
     }
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("target"));
-    Ok(target_dir.join("debug/e2eb"))
+    Ok(crate::workspace::target_dir().join("debug/e2eb"))
 }
 
 fn run_e2eb(e2eb: &Path, args: &[&std::ffi::OsStr]) -> Result<Vec<u8>, String> {

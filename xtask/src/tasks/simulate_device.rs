@@ -59,9 +59,7 @@ pub fn run(options: Options) -> Result<(), String> {
     if !status.success() {
         return Err("building the release e2eb failed".into());
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace.join("target"), PathBuf::from);
-    let e2eb = target.join("release/e2eb");
+    let e2eb = crate::workspace::target_dir().join("release/e2eb");
 
     let quota_us = (options.cpu_share * PERIOD_US as f64).round() as u64;
     let mems = read("/sys/fs/cgroup/cpuset/cpuset.mems")?;

@@ -36,7 +36,7 @@ pub const OPENSSL_COMMAND: &str =
 /// only the RustCrypto crates) into a target folder of its own (so neither build invalidates
 /// the other) and returns the binary's path.
 pub fn build_soft_probe(workspace: &Path) -> Result<PathBuf, String> {
-    let target = workspace.join("target").join("soft-backends");
+    let target = crate::workspace::target_dir().join("soft-backends");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut rustflags = std::env::var("RUSTFLAGS").unwrap_or_default();
     if !rustflags.trim().is_empty() {

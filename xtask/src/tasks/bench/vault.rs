@@ -59,8 +59,7 @@ pub fn build_server(workspace: &Path) -> Result<PathBuf, String> {
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         ));
     }
-    let binary = workspace
-        .join("target")
+    let binary = crate::workspace::target_dir()
         .join("release")
         .join(format!("e2eb-vault{}", std::env::consts::EXE_SUFFIX));
     if binary.is_file() {
