@@ -95,7 +95,9 @@ impl OutputPlan {
                 .map_err(|error| Failure::io("cannot write stdout", &error))?;
             if stdout_was_closed(&stdout) {
                 return Err(Failure::new(
-                    "stdout is closed: there is nowhere to write the output (give -o FILE)",
+                    "stdout is closed (or is /dev/null opened read-write, which is how a \
+                     closed stdout looks): there is nowhere to write the output; give -o FILE, \
+                     or -o /dev/null to discard it",
                 ));
             }
             return Ok(plan(PlannedTarget::Stream(check_stream(

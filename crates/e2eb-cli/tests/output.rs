@@ -305,6 +305,37 @@ fn a_closed_stdout_is_an_error_not_a_silent_success() {
         .unwrap();
     assert_eq!(output.status.code(), Some(FAILURE));
     assert!(String::from_utf8_lossy(&output.stderr).contains("stdout is closed"));
+    // Python's subprocess.DEVNULL opens /dev/null read-write, which a closed stdout cannot be
+    // told from: the error says so and names the way that works, which does.
+    let read_write_null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+        .unwrap();
+    let output = std::process::Command::new(binary())
+        .args(["decrypt", "--recovery-key-file"])
+        .arg(&scratch.key)
+        .args(["-o", "-"])
+        .arg(&scratch.backup)
+        .stdout(read_write_null)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(FAILURE));
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("or is /dev/null opened read-write, which is how a closed stdout looks"),
+        "{output:?}"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("-o /dev/null to discard it"));
+    let discarded = std::process::Command::new(binary())
+        .args(["decrypt", "--recovery-key-file"])
+        .arg(&scratch.key)
+        .args(["-o", "/dev/null"])
+        .arg(&scratch.backup)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(discarded.success(), "-o /dev/null discards the output");
     // Redirecting to /dev/null on purpose still works.
     let output = std::process::Command::new("sh")
         .args([
